@@ -1,0 +1,5 @@
+"""Entry point for ``python -m sim``."""
+
+from sim.cli import main
+
+main()
