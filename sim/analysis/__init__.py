@@ -1,0 +1,1 @@
+"""Post-run analysis: Bass diffusion fitting and inequality measures."""

@@ -1,0 +1,1 @@
+"""Pure economics: the price waterfall and the customer's choice."""

@@ -1,0 +1,1 @@
+"""The customer market: a vectorised population of accounts and its diffusion."""

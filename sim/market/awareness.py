@@ -1,0 +1,76 @@
+"""Bass awareness: the per-account probability of becoming aware in one period."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+def group_share(is_customer: NDArray[np.bool_], group: NDArray[np.int_], n_groups: int) -> NDArray[np.float64]:
+    """Share of customers in each account's word-of-mouth group.
+
+    Args:
+        is_customer: Whether each account is a customer at the start of the period.
+        group: Group index of each account (0 for the whole market).
+        n_groups: Number of groups.
+
+    Returns:
+        For each account, customers in its group divided by that group's size.
+    """
+    counts = np.bincount(group, weights=is_customer, minlength=n_groups)
+    sizes = np.bincount(group, minlength=n_groups)
+    share = np.divide(counts, sizes, out=np.zeros(n_groups), where=sizes > 0)
+    return share[group]
+
+
+def neighbour_share(
+    is_customer: NDArray[np.bool_], indptr: NDArray[np.int64], indices: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    """Share of customers among each account's network neighbours (CSR adjacency).
+
+    Args:
+        is_customer: Whether each account is a customer at the start of the period.
+        indptr: CSR row pointer, length N + 1.
+        indices: CSR neighbour indices.
+
+    Returns:
+        For each account, customer neighbours divided by its degree (0 without neighbours).
+    """
+    degree = np.diff(indptr)
+    cum = np.concatenate(([0.0], np.cumsum(is_customer[indices], dtype=np.float64)))
+    counts = cum[indptr[1:]] - cum[indptr[:-1]]
+    return np.divide(counts, degree, out=np.zeros(len(degree)), where=degree > 0)
+
+
+def awareness_probability(
+    p_eff: NDArray[np.float64] | float, q: float, customer_share: NDArray[np.float64] | float
+) -> NDArray[np.float64]:
+    """Probability an unaware account becomes aware this period: min(1, p_eff + q · C/N_local).
+
+    Args:
+        p_eff: Innovation probability including marketing, per account or scalar.
+        q: Imitation coefficient.
+        customer_share: Customers at the start of the period over the size of the account's
+            word-of-mouth group, per account or scalar.
+
+    Returns:
+        Probabilities in [0, 1].
+    """
+    return np.clip(np.asarray(p_eff) + q * np.asarray(customer_share), 0.0, 1.0)
+
+
+def awareness_step(
+    unaware: NDArray[np.bool_], probability: NDArray[np.float64], uniforms: NDArray[np.float64]
+) -> NDArray[np.bool_]:
+    """Which accounts become aware this period.
+
+    Args:
+        unaware: Mask of accounts unaware at the start of the step.
+        probability: Per-account (or broadcastable) probability of becoming aware.
+        uniforms: One uniform draw per account, drawn for every account every period so that
+            the draws do not depend on how many accounts are unaware.
+
+    Returns:
+        Mask of the accounts that become aware.
+    """
+    return unaware & (uniforms < probability)

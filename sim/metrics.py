@@ -1,0 +1,191 @@
+"""Per-period metrics, declared once: name, unit and meaning of every timeseries column.
+
+The recorder fills one row per period from the model's state at the period's end. Money columns
+are in the scenario's currency per period; ``mrr`` and ``arr`` are per month and per year.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from sim.market.population import State
+from sim.scenario.schema import PARTNER_TYPES, SEGMENTS
+
+if TYPE_CHECKING:
+    from sim.model import ChannelModel
+
+CHANNELS: tuple[str, ...] = ("direct", *PARTNER_TYPES)
+TIERS: tuple[str, ...] = ("registered",)
+
+COLUMNS: dict[str, str] = {
+    "period": "period number, 1 … T",
+    **{f"revenue_{c}": f"vendor net revenue from deals {c} closed" for c in CHANNELS},
+    "revenue_total": "vendor net revenue, sum of the revenue_<channel> columns",
+    "list_revenue": "revenue at list price",
+    "discounts": "list revenue − net revenue (partner, distributor and direct discounts)",
+    "net_revenue": "list revenue − discounts (= revenue_total)",
+    "customer_spend": "what customers paid for the product (excludes partner services)",
+    "billings": "vendor net amount invoiced this period",
+    "bookings": "vendor net first-year value of deals closed this period",
+    "mrr": "monthly recurring vendor net revenue at period end (subscriptions, managed, maintenance/12)",
+    "arr": "12 × mrr",
+    "cogs": "cost of goods (software share of net revenue + hardware units)",
+    "direct_sales_cost": "cost of direct reps",
+    "mdf": "MDF reimbursed to partners",
+    "commissions": "affiliate commissions",
+    "rebates_bonuses": "rebates and bonuses paid to partners",
+    "fees": "partner recruitment fees",
+    "program_overhead": "program overhead (per active partner) and certification subsidies",
+    "marketing_cost": "brand and lead-generation spend (outside contribution margin)",
+    "vendor_costs": "sum of the cost columns inside contribution margin",
+    "contribution_margin": "net revenue − cogs − direct sales − MDF − commissions − rebates − fees − overhead",
+    "cumulative_cash": "cumulative vendor cash: billings − every cost, marketing included",
+    "cost_of_channel": "partner discounts and distributor margins + MDF + commissions + rebates + fees + overhead",
+    "direct_cost_of_sales": "direct reps' cost + direct discounts",
+    "revenue_partner_sourced": "net revenue from accounts a partner sourced (referral or partner marketing)",
+    "revenue_partner_fulfilled": "net revenue from deals partners closed",
+    "customers_active": "accounts in state customer",
+    "adoption": "share of all accounts that have ever bought",
+    "aware_share": "share of accounts no longer unaware",
+    "new_customers": "accounts that became customers this period",
+    "churned_customers": "customers that churned or lapsed this period",
+    **{f"churned_{s}": f"churned {s} customers this period" for s in SEGMENTS},
+    "lost_to_rival": "opportunities lost to the rival this period",
+    "opportunities_opened": "opportunities opened this period",
+    "opportunities_won": "opportunities won by a seller this period",
+    "opportunities_lost": "opportunities lost to the rival or no decision this period",
+    "win_rate": "won / opened this period",
+    "cycle_length_months": "mean realised sales cycle of deals closed this period (queue included)",
+    "conflicts": "opportunities with two or more bidders this period",
+    **{f"state_{s.name.lower()}": f"accounts in state {s.name.lower()}" for s in State},
+    **{f"partners_active_{t}": f"active {t} partners" for t in PARTNER_TYPES},
+    **{f"partners_tier_{t}": f"active partners in tier {t}" for t in TIERS},
+    **{f"partner_profit_{t}": f"profit of {t} partners this period" for t in PARTNER_TYPES},
+    "partners_profitable_share": "share of active partners with positive profit this period",
+    "trust_mean": "mean trust of active partners",
+    "commitment_mean": "mean commitment of active partners",
+    "margin_pool_vendor": "vendor net revenue",
+    "margin_pool_distributor": "distributor margins",
+    "margin_pool_resellers": "reseller margins",
+    "margin_pool_services": "partner services revenue",
+}
+"""Every timeseries column with its meaning."""
+
+
+class MetricsRecorder:
+    """Preallocated table of one row per period.
+
+    Args:
+        periods: Number of periods of the run.
+    """
+
+    def __init__(self, periods: int) -> None:
+        self.names = list(COLUMNS)
+        self._col = {n: i for i, n in enumerate(self.names)}
+        self.data = np.zeros((periods, len(self.names)))
+        self.rows = 0
+
+    def record(self, model: ChannelModel) -> None:
+        """Record the state of the model at the end of its current period.
+
+        Args:
+            model: The model, after the period's updates.
+        """
+        row: dict[str, float] = {}
+        pop = model.population
+        flows = model._flows
+        costs = model.vendor_costs_period
+        p = model._period
+        t = model.period
+        n_types = {c: 0.0 for c in CHANNELS}
+        # Partners recruited at the end of this period have no flows yet.
+        billed = model.sellers[: len(flows.vendor_revenue)]
+        for s in billed:
+            n_types[s.kind] += float(flows.vendor_revenue[s.index])
+        row["period"] = t
+        for c in CHANNELS:
+            row[f"revenue_{c}"] = n_types[c]
+        revenue = float(sum(n_types.values()))
+        row["revenue_total"] = revenue
+        row["list_revenue"] = float(flows.list_revenue.sum())
+        row["discounts"] = row["list_revenue"] - revenue
+        row["net_revenue"] = revenue
+        row["customer_spend"] = float(flows.customer_revenue.sum())
+        row["billings"] = float(flows.billings_vendor.sum())
+        row["bookings"] = p.bookings
+        row["mrr"] = p.mrr
+        row["arr"] = 12.0 * p.mrr
+        row["cogs"] = costs["cogs"]
+        row["direct_sales_cost"] = costs["direct_sales"]
+        row["mdf"] = costs["mdf"]
+        row["commissions"] = costs["commissions"]
+        row["rebates_bonuses"] = costs["rebates_bonuses"]
+        row["fees"] = costs["fees"]
+        row["program_overhead"] = costs["program_overhead"]
+        row["marketing_cost"] = costs["marketing"]
+        inside = ("cogs", "direct_sales_cost", "mdf", "commissions", "rebates_bonuses", "fees", "program_overhead")
+        row["vendor_costs"] = float(sum(row[k] for k in inside))
+        row["contribution_margin"] = revenue - row["vendor_costs"]
+        model.cumulative_cash += row["billings"] - row["vendor_costs"] - row["marketing_cost"]
+        row["cumulative_cash"] = model.cumulative_cash
+        direct_idx = [s.index for s in billed if s.kind == "direct"]
+        partner_idx = [s.index for s in billed if s.kind != "direct"]
+        partner_discount = float(flows.list_revenue[partner_idx].sum() - flows.vendor_revenue[partner_idx].sum())
+        direct_discount = float(flows.list_revenue[direct_idx].sum() - flows.vendor_revenue[direct_idx].sum())
+        row["cost_of_channel"] = partner_discount + sum(
+            row[k] for k in ("mdf", "commissions", "rebates_bonuses", "fees", "program_overhead")
+        )
+        row["direct_cost_of_sales"] = row["direct_sales_cost"] + direct_discount
+        row["revenue_partner_sourced"] = p.partner_sourced
+        row["revenue_partner_fulfilled"] = float(flows.vendor_revenue[partner_idx].sum())
+        counts = pop.state_counts()
+        row["customers_active"] = float(counts[State.CUSTOMER])
+        row["adoption"] = float(pop.ever_bought.mean())
+        row["aware_share"] = 1.0 - counts[State.UNAWARE] / pop.n
+        row["new_customers"] = p.new_customers
+        row["churned_customers"] = p.churned
+        for i, s in enumerate(SEGMENTS):
+            row[f"churned_{s}"] = float(p.churned_by_segment[i])
+        row["lost_to_rival"] = p.lost_rival
+        row["opportunities_opened"] = p.opened
+        row["opportunities_won"] = p.won
+        row["opportunities_lost"] = p.lost_rival + p.no_decision
+        row["win_rate"] = p.won / p.opened if p.opened else 0.0
+        row["cycle_length_months"] = p.cycle_sum / p.new_customers if p.new_customers else 0.0
+        row["conflicts"] = p.conflicts
+        for st in State:
+            row[f"state_{st.name.lower()}"] = float(counts[st])
+        active = [s for s in model.sellers if s.kind != "direct" and s.active]
+        for ptype in PARTNER_TYPES:
+            row[f"partners_active_{ptype}"] = float(sum(1 for s in active if s.kind == ptype))
+            row[f"partner_profit_{ptype}"] = 0.0
+        for tier in TIERS:
+            row[f"partners_tier_{tier}"] = float(sum(1 for s in active if s.tier == tier))
+        profitable = 0
+        for s in model.sellers:
+            if s.kind == "direct":
+                continue
+            profit = s.profit_history[-1] if s.profit_history else 0.0
+            row[f"partner_profit_{s.kind}"] += profit
+            if s.active and profit > 0:
+                profitable += 1
+        row["partners_profitable_share"] = profitable / len(active) if active else 0.0
+        row["trust_mean"] = float(np.mean([s.trust for s in active])) if active else 0.0
+        row["commitment_mean"] = float(np.mean([s.commitment for s in active])) if active else 0.0
+        row["margin_pool_vendor"] = revenue
+        row["margin_pool_distributor"] = float(flows.distributor_margin.sum())
+        row["margin_pool_resellers"] = float(flows.reseller_margin.sum())
+        row["margin_pool_services"] = float(flows.services.sum())
+        r = self.rows
+        for k, v in row.items():
+            self.data[r, self._col[k]] = v
+        self.rows += 1
+
+    def frame(self) -> pd.DataFrame:
+        """The recorded rows as a DataFrame (``period`` as int)."""
+        df = pd.DataFrame(self.data[: self.rows], columns=self.names)
+        df["period"] = df["period"].astype(np.int64)
+        return df

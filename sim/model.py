@@ -1,0 +1,930 @@
+"""The channel model: wiring of market, sellers and program, and the order of a period.
+
+A period t (Mesa step t) runs from SimPy time t−1 to t, in the order of SPEC §2.2:
+
+1. awareness (Bass, with vendor marketing, partner MDF marketing and affiliate reach);
+2. evaluation (aware accounts open opportunities; vendor leads and affiliate referrals open
+   them at once);
+3. offers and choice (who may bid, logit among offers, the rival and no decision);
+4. ``env.run(until=t)``: SimPy advances sales cycles, queues and hardware deliveries;
+5. billing and churn, partner and vendor updates, data collection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import mesa
+import numpy as np
+import simpy
+from numpy.typing import NDArray
+
+from sim.agents import ROLE_CLASSES, DirectSales, Distributor, Partner, SelfServe, Seller, Status
+from sim.agents.affiliate import Affiliate
+from sim.agents.var import ValueAddedReseller
+from sim.billing import Contracts
+from sim.economics.waterfall import price_ratios
+from sim.market.awareness import awareness_probability, group_share, neighbour_share
+from sim.market.population import AwareSource, Population, State
+from sim.metrics import MetricsRecorder
+from sim.program.conflict import get_rule
+from sim.program.exclusivity import assign_territories, free_exclusive_territory
+from sim.rng import Streams
+from sim.sales.book import OpportunityBook, Outcome, Source
+from sim.sales.desk import SalesDesk
+from sim.sales.offers import NO_DECISION, RIVAL, Opportunities, SellerTable, choose
+from sim.scenario.schema import PARTNER_TYPES, SEGMENTS, ProductModel, Scenario
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+
+TYPE_INDEX: dict[str, int] = {"direct": 0} | {t: i + 1 for i, t in enumerate(PARTNER_TYPES)}
+"""Column index of each channel in per-channel arrays (direct first, then partner types)."""
+CHANNELS: tuple[str, ...] = ("direct", *PARTNER_TYPES)
+
+
+def per_period(rate_per_month: float | FloatArray, period_months: float) -> Any:
+    """Convert a monthly probability to one period: 1 − (1 − r)^(months per period)."""
+    if period_months == 1.0:
+        return rate_per_month
+    return 1.0 - (1.0 - np.asarray(rate_per_month)) ** period_months
+
+
+class ChannelModel(mesa.Model):  # type: ignore[misc]
+    """A vendor selling directly and through partners to a market of accounts.
+
+    Args:
+        scenario: A validated scenario.
+        seed: Root seed of the run (defaults to the scenario's ``seed``).
+    """
+
+    def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
+        seed = scenario.seed if seed is None else seed
+        super().__init__(rng=seed)
+        self.config = scenario
+        self.seed = seed
+        self.streams = Streams(seed)
+        self.period_months = 1.0 if scenario.time.period == "month" else 12.0 / 52.0
+        self.periods_per_year = 12 if scenario.time.period == "month" else 52
+        self.period = 0
+        self.env = simpy.Environment()
+        self.population = Population(scenario.market, self.streams)
+        self.contracts = Contracts(self.population.n)
+        self.book = OpportunityBook(capacity=max(1024, self.population.n // 2))
+        self.conflict_rule = get_rule(scenario.program.conflict.rule.value)
+        self.sellers: list[Seller] = []
+        self.vendor_costs_period: dict[str, float] = self._zero_costs()
+        self._activated: list[IntArray] = []
+        self._mdf_balance: dict[int, float] = {}
+        self._mdf_territory = np.zeros(len(self.population.territory_names))
+        self._partner_counter: dict[str, int] = dict.fromkeys(PARTNER_TYPES, 0)
+        self._cells = self._index_cells()
+
+        self.direct = DirectSales(self)
+        self._register(self.direct)
+        self.self_serve = SelfServe(self)
+        self._register(self.self_serve)
+        self._create_partners()
+        self._link_resellers_to_distributors()
+        self.metrics = MetricsRecorder(scenario.time.periods)
+        self.cumulative_cash = 0.0
+
+    # ------------------------------------------------------------------ set-up
+
+    @staticmethod
+    def _zero_costs() -> dict[str, float]:
+        return dict.fromkeys(
+            (
+                "cogs",
+                "direct_sales",
+                "mdf",
+                "commissions",
+                "rebates_bonuses",
+                "certification_subsidy",
+                "fees",
+                "program_overhead",
+                "marketing",
+            ),
+            0.0,
+        )
+
+    def _index_cells(self) -> dict[tuple[int, int], IntArray]:
+        """Account indices by (territory, segment), for sampling leads and referrals."""
+        pop = self.population
+        key = pop.territory.astype(np.int64) * len(SEGMENTS) + pop.segment
+        order = np.argsort(key, kind="stable")
+        cells: dict[tuple[int, int], IntArray] = {}
+        bounds = np.flatnonzero(np.diff(key[order])) + 1
+        for chunk in np.split(order, bounds):
+            if len(chunk):
+                k = int(key[chunk[0]])
+                cells[(k // len(SEGMENTS), k % len(SEGMENTS))] = chunk
+        return cells
+
+    def _register(self, seller: Seller) -> None:
+        seller.index = len(self.sellers)
+        self.sellers.append(seller)
+        if seller.closes_deals or isinstance(seller, Distributor):
+            seller.desk = SalesDesk(
+                self.env,
+                self._cycle_sampler(seller),
+                self._on_cycle_complete,
+                seller.capacity_slots(),
+            )
+
+    def _cycle_sampler(self, seller: Seller) -> Any:
+        rng = self.streams.get("sales.cycles")
+        cycle_months = np.array(
+            [self.config.market.segments[s].sales_cycle_months for s in SEGMENTS]
+        )
+
+        def sample(ids: IntArray) -> FloatArray:
+            seg = self.population.segment[self.book["account"][ids]]
+            mean = cycle_months[seg] * seller.cycle_multiplier / self.period_months
+            # Gamma with shape 2 (coefficient of variation ≈ 0.7); zero mean → zero length.
+            draws = rng.gamma(2.0, 0.5, size=len(ids))
+            return np.asarray(mean * draws, dtype=np.float64)
+
+        return sample
+
+    def _create_partners(self) -> None:
+        sc = self.config
+        weights = np.array(list(sc.market.territories.values()), dtype=np.float64)
+        n_vert = len(self.population.vertical_names)
+        rng = self.streams.get("partners.setup")
+        for ptype in PARTNER_TYPES:
+            params = sc.partners.of(ptype)
+            if params.count == 0 or ptype not in ROLE_CLASSES:
+                continue
+            exclusive = sc.program.exclusivity.get(ptype, "open") == "exclusive"
+            holders = sc.program.exclusivity_holders.get(ptype, 1)
+            masks = assign_territories(
+                params.count, weights, params.territories_each, exclusive, holders, rng
+            )
+            for mask in masks:
+                self._add_partner(ptype, mask, exclusive, n_vert, rng, onboarding=False)
+
+    def _add_partner(
+        self,
+        ptype: str,
+        territories: NDArray[np.bool_],
+        exclusive: bool,
+        n_vert: int,
+        rng: np.random.Generator,
+        onboarding: bool,
+    ) -> Partner:
+        params = self.config.partners.of(ptype)
+        if params.verticals_each is None:
+            verticals = np.ones(n_vert, dtype=bool)
+        else:
+            verticals = np.zeros(n_vert, dtype=bool)
+            verticals[rng.choice(n_vert, size=params.verticals_each, replace=False)] = True
+        size = float(np.exp(params.weight * rng.standard_normal() - params.weight**2 / 2))
+        reps = max(1, round(params.reps * size)) if params.reps > 0 else 0
+        self._partner_counter[ptype] += 1
+        pid = f"{ptype}-{self._partner_counter[ptype]:03d}"
+        cls = ROLE_CLASSES[ptype]
+        partner = cls(self, pid, ptype, params, territories, verticals, reps, exclusive)
+        partner.onboarded_period = self.period
+        if onboarding:
+            partner.status = Status.ONBOARDING
+            self.env.process(self._onboard(partner))
+        self._register(partner)
+        return partner
+
+    def _onboard(self, partner: Partner) -> Generator[simpy.Event, Any, None]:
+        yield self.env.timeout(self.config.recruitment.onboarding_months / self.period_months)
+        if partner.status == Status.ONBOARDING:
+            partner.status = Status.ACTIVE
+            partner.onboarded_period = int(np.floor(self.env.now)) + 1
+
+    def _link_resellers_to_distributors(self) -> None:
+        distributors = [s for s in self.sellers if isinstance(s, Distributor)]
+        if not distributors:
+            return
+        rng = self.streams.get("partners.two_tier")
+        for seller in list(self.sellers):
+            self._link_one(seller, distributors, rng)
+
+    def _link_one(
+        self, seller: Seller, distributors: list[Distributor], rng: np.random.Generator
+    ) -> None:
+        if not isinstance(seller, Partner) or isinstance(seller, Distributor | Affiliate):
+            return
+        if not distributors or rng.random() >= seller.params.two_tier_share:
+            return
+        overlap = [d for d in distributors if (d.territories & seller.territories).any()]
+        pool = overlap or distributors
+        dist = pool[int(rng.integers(len(pool)))]
+        seller.distributor = dist
+        dist.resellers.append(seller)
+
+    # ------------------------------------------------------------------ the period
+
+    def run(self) -> None:
+        """Run every period of the scenario."""
+        for _ in range(self.config.time.periods):
+            self.step()
+
+    def step(self) -> None:
+        """Advance one period in the order of SPEC §2.2."""
+        t = self.steps
+        self.period = t
+        self.vendor_costs_period = self._zero_costs()
+        self._period = _PeriodCounters()
+        start_customers = self.population.state == State.CUSTOMER
+        for seller in self.sellers:
+            seller.act()
+        table = self._seller_table()
+        self._awareness(start_customers)
+        opps, source, referrer = self._evaluation(table)
+        self._offers_and_choice(opps, source, referrer, table)
+        self.env.run(until=t)
+        self._billing_and_churn()
+        self._partner_updates()
+        self._vendor_updates()
+        self._collect()
+
+    # 1. awareness -----------------------------------------------------------
+
+    def _awareness(self, is_customer: NDArray[np.bool_]) -> None:
+        sc = self.config
+        pop = self.population
+        aw = sc.market.awareness
+        wom = aw.word_of_mouth.value
+        if wom == "market":
+            share: Any = is_customer.mean() if pop.n else 0.0
+        elif wom == "territory":
+            share = group_share(is_customer, pop.territory, len(pop.territory_names))
+        else:
+            assert pop.indptr is not None and pop.indices is not None
+            share = neighbour_share(is_customer, pop.indptr, pop.indices)
+        vendor_p = sc.marketing.brand_effect_per_100k * sc.marketing.brand_spend / 100_000.0
+        partner_terr = self._mdf_territory + self._affiliate_reach()
+        partner_p = partner_terr[pop.territory] if partner_terr.any() else 0.0
+        p_month = awareness_probability(aw.innovation + vendor_p + partner_p, aw.imitation, share)
+        prob = per_period(p_month, self.period_months)
+        u = self.streams.get("market.awareness").random(pop.n)
+        unaware = pop.state == State.UNAWARE
+        new = unaware & (u < prob)
+        # Attribute the cause by where the draw fell: partner part first, then vendor marketing.
+        frac = np.divide(prob, p_month, out=np.zeros_like(np.asarray(p_month, dtype=float) + 0.0), where=np.asarray(p_month) > 0) if self.period_months != 1.0 else 1.0
+        partner_cut = np.asarray(partner_p) * frac
+        vendor_cut = partner_cut + vendor_p * frac
+        src = np.where(u < partner_cut, AwareSource.PARTNER, np.where(u < vendor_cut, AwareSource.VENDOR, AwareSource.ORGANIC))
+        pop.state[new] = State.AWARE
+        pop.aware_source[new] = np.broadcast_to(src, new.shape)[new]
+        self._period.new_aware = int(new.sum())
+
+    def _affiliate_reach(self) -> FloatArray:
+        reach = np.zeros(len(self.population.territory_names))
+        for s in self.sellers:
+            if isinstance(s, Affiliate) and s.active:
+                reach += s.territories * s.reach()
+        return reach
+
+    # 2. evaluation ------------------------------------------------------------
+
+    def _evaluation(self, table: SellerTable) -> tuple[Opportunities, NDArray[np.int8], IntArray]:
+        sc = self.config
+        pop = self.population
+        t = self.period
+        u = self.streams.get("market.evaluation").random(pop.n)
+        ready = (pop.state == State.AWARE) & (pop.evaluate_from <= t)
+        opening = ready & (u < per_period(sc.market.evaluation_rate, self.period_months))
+        accounts = [np.flatnonzero(opening)]
+        owners = [np.full(len(accounts[0]), -1, dtype=np.int64)]
+        sources = [np.full(len(accounts[0]), Source.ORGANIC, dtype=np.int8)]
+        referrers = [np.full(len(accounts[0]), -1, dtype=np.int64)]
+        taken = opening.copy()
+
+        # Vendor leads, routed to direct or to a partner covering the account.
+        rng = self.streams.get("leads")
+        n_leads = int(rng.poisson(sc.marketing.lead_spend / sc.marketing.cost_per_lead * self.period_months))
+        self.vendor_costs_period["marketing"] += (sc.marketing.lead_spend + sc.marketing.brand_spend) * self.period_months
+        if n_leads:
+            cand = rng.integers(0, pop.n, size=4 * n_leads + 8)
+            cand = self._lead_candidates(cand, taken)[:n_leads]
+            owner = self._route_leads(cand, table, rng)
+            taken[cand] = True
+            accounts.append(cand)
+            owners.append(owner)
+            sources.append(np.full(len(cand), Source.VENDOR_LEAD, dtype=np.int8))
+            referrers.append(np.full(len(cand), -1, dtype=np.int64))
+            fresh = cand[pop.state[cand] == State.UNAWARE]
+            pop.aware_source[fresh] = AwareSource.VENDOR
+
+        # Affiliate referrals from the affiliate's territories and segments.
+        rng_ref = self.streams.get("referrals")
+        for s in self.sellers:
+            if not isinstance(s, Affiliate) or not s.active:
+                continue
+            k = int(rng_ref.poisson(s.referral_rate() * self.period_months))
+            if k == 0:
+                continue
+            pool = [
+                self._cells[(int(ti), int(si))]
+                for ti in np.flatnonzero(s.territories)
+                for si in np.flatnonzero(s.segments)
+                if (int(ti), int(si)) in self._cells
+            ]
+            if not pool:
+                continue
+            allc = np.concatenate(pool)
+            cand = allc[rng_ref.integers(0, len(allc), size=4 * k + 8)]
+            cand = self._lead_candidates(cand, taken)[:k]
+            if len(cand) == 0:
+                continue
+            s.referrals += len(cand)
+            taken[cand] = True
+            fresh = cand[pop.state[cand] == State.UNAWARE]
+            pop.aware_source[fresh] = AwareSource.PARTNER
+            accounts.append(cand)
+            owners.append(np.full(len(cand), -1, dtype=np.int64))
+            sources.append(np.full(len(cand), Source.REFERRAL, dtype=np.int8))
+            referrers.append(np.full(len(cand), s.index, dtype=np.int64))
+
+        acc = np.concatenate(accounts)
+        pop.state[acc] = State.EVALUATING
+        opps = Opportunities(
+            account=acc,
+            territory=pop.territory[acc].astype(np.int64),
+            segment=pop.segment[acc].astype(np.int64),
+            vertical=pop.vertical[acc].astype(np.int64),
+            wtp=pop.wtp[acc],
+            price_sensitivity=pop.price_sensitivity[acc],
+            needs_implementation=pop.needs_implementation[acc],
+            no_it_staff=pop.no_it_staff[acc],
+            route=pop.route[acc],
+            owner=np.concatenate(owners),
+        )
+        return opps, np.concatenate(sources), np.concatenate(referrers)
+
+    def _lead_candidates(self, cand: IntArray, taken: NDArray[np.bool_]) -> IntArray:
+        """Unique candidates, in draw order, that are unaware or aware and not yet evaluating."""
+        pop = self.population
+        _, first = np.unique(cand, return_index=True)
+        cand = cand[np.sort(first)]
+        ok = ((pop.state[cand] == State.UNAWARE) | (pop.state[cand] == State.AWARE)) & ~taken[cand]
+        return cand[ok]
+
+    def _route_leads(
+        self, accounts: IntArray, table: SellerTable, rng: np.random.Generator
+    ) -> IntArray:
+        """Geographic routing: direct keeps its share; the rest go to a covering partner."""
+        pop = self.population
+        share = self.config.marketing.direct_lead_share
+        u = rng.random(len(accounts))
+        owners = np.full(len(accounts), -1, dtype=np.int64)
+        partner_cols = ~table.is_direct & table.can_bid
+        for i, a in enumerate(accounts):
+            terr, seg = int(pop.territory[a]), int(pop.segment[a])
+            covers = table.territories[:, terr] & table.segments[:, seg] & table.verticals[:, int(pop.vertical[a])]
+            direct_ok = covers[self.direct.index] and table.can_bid[self.direct.index]
+            partners = np.flatnonzero(covers & partner_cols)
+            if (u[i] < share and direct_ok) or (len(partners) == 0 and direct_ok):
+                owners[i] = self.direct.index
+            elif len(partners):
+                owners[i] = int(partners[int(rng.integers(len(partners)))])
+        return owners
+
+    # 3. offers and choice -------------------------------------------------------
+
+    def _seller_table(self) -> SellerTable:
+        """Every seller as arrays for this period, with its current offer."""
+        sc = self.config
+        pop = self.population
+        n_s = len(self.sellers)
+        n_t = len(pop.territory_names)
+        once, monthly, maint = self._list_per_seat(managed=False)
+        m_once, m_monthly, _ = self._list_per_seat(managed=True)
+        horizon = sc.market.choice.horizon_months
+        can_bid = np.zeros(n_s, dtype=bool)
+        bid_p = np.zeros(n_s)
+        terr = np.zeros((n_s, n_t), dtype=bool)
+        segs = np.zeros((n_s, len(SEGMENTS)), dtype=bool)
+        verts = np.zeros((n_s, len(pop.vertical_names)), dtype=bool)
+        spec = np.zeros_like(verts)
+        route = np.zeros(n_s, dtype=np.int8)
+        is_direct = np.zeros(n_s, dtype=bool)
+        services = np.zeros(n_s, dtype=bool)
+        managed = np.zeros(n_s, dtype=bool)
+        quality = np.zeros(n_s)
+        price = np.zeros(n_s)
+        ratio = np.zeros(n_s)
+        route_code = {"self_serve": 0, "direct": 1, "partner": 2}
+        for s in self.sellers:
+            i = s.index
+            if isinstance(s, Partner) and s.distributor is not None:
+                s.credit_blocked = (
+                    s.distributor.reseller_outstanding(s) > s.distributor.params.credit_line
+                )
+            can_bid[i] = s.can_bid()
+            bid_p[i] = s.bid_probability()
+            terr[i] = s.territories
+            segs[i] = s.segments
+            verts[i] = s.verticals
+            if s.specialised:
+                spec[i] = s.verticals
+            route[i] = route_code[s.route.value]
+            is_direct[i] = s.kind == "direct"
+            services[i] = s.services_attach > 0
+            managed[i] = s.managed
+            quality[i] = s.service_quality
+            r = 1.0 - s.discount * s.pass_through
+            ratio[i] = r
+            if s.managed:
+                fee = s.params.managed_fee_per_seat if isinstance(s, Partner) else 0.0
+                cost = r * (m_once + m_monthly * horizon) + getattr(s.params, "managed_fee_per_seat", fee) * horizon
+            else:
+                cost = r * (once + (monthly + maint) * horizon)
+            price[i] = cost / horizon
+        incumbent = self._incumbency(n_s, n_t)
+        return SellerTable(
+            can_bid=can_bid,
+            bid_probability=bid_p,
+            territories=terr,
+            segments=segs,
+            verticals=verts,
+            specialised=spec,
+            route=route,
+            is_direct=is_direct,
+            services=services,
+            managed=managed,
+            service_quality=quality,
+            price_month=price,
+            customer_ratio=ratio,
+            incumbent=incumbent,
+        )
+
+    def _incumbency(self, n_s: int, n_t: int) -> NDArray[np.bool_]:
+        pop = self.population
+        cust = np.flatnonzero(pop.state == State.CUSTOMER)
+        counts = np.zeros(n_s * n_t)
+        if len(cust):
+            key = pop.seller[cust].astype(np.int64) * n_t + pop.territory[cust]
+            counts = np.bincount(key, minlength=n_s * n_t).astype(float)
+        return counts.reshape(n_s, n_t) > 0
+
+    def subscription_now(self) -> bool:
+        """Whether new sales are subscriptions this period (dated shift)."""
+        frm = self.config.product.subscription_from_month
+        return frm is not None and self.period * self.period_months >= frm
+
+    def _list_per_seat(self, managed: bool) -> tuple[float, float, float]:
+        """List amounts per seat of a new sale now: (one-off, per month, maintenance per month)."""
+        p = self.config.product
+        hw = p.hardware.units_per_seat * p.hardware.unit_price
+        model = ProductModel.SUBSCRIPTION if self.subscription_now() else p.model
+        if managed:
+            price = p.list_price if model == ProductModel.SUBSCRIPTION else p.subscription_price
+            return hw, price, 0.0
+        if model == ProductModel.SUBSCRIPTION:
+            price = p.subscription_price if self.subscription_now() else p.list_price
+            return hw, price, 0.0
+        maint = p.maintenance_rate_annual * p.list_price / 12.0
+        if model == ProductModel.PERPETUAL:
+            return p.list_price + hw, 0.0, maint
+        return p.list_price + hw, p.subscription_price, maint
+
+    def _offers_and_choice(
+        self,
+        opps: Opportunities,
+        source: NDArray[np.int8],
+        referrer: IntArray,
+        table: SellerTable,
+    ) -> None:
+        sc = self.config
+        pop = self.population
+        t = self.period
+        rival = sc.market.rival.utility if sc.market.rival.enabled else None
+        no_dec = sc.market.no_decision_utility if sc.market.no_decision else None
+        res = choose(
+            opps,
+            table,
+            sc.market.choice,
+            self.conflict_rule,
+            rival,
+            no_dec,
+            self.streams.get("choice.bids"),
+            self.streams.get("choice.logit"),
+        )
+        n = len(opps.account)
+        self._period.opened = n
+        chosen = res.chosen
+        won = chosen >= 0
+        seller_idx = np.where(won, chosen, -1)
+        acc = opps.account
+
+        # Deal terms of won opportunities.
+        once, monthly, maint = self._list_per_seat(managed=False)
+        m_once, m_monthly, _ = self._list_per_seat(managed=True)
+        is_managed = np.array([s.managed for s in self.sellers])
+        disc = np.array([s.discount for s in self.sellers])
+        pt = np.array([s.pass_through for s in self.sellers])
+        dist_idx = np.array(
+            [
+                s.distributor.index if isinstance(s, Partner) and s.distributor is not None else -1
+                for s in self.sellers
+            ]
+        )
+        dist_margin = np.array(
+            [s.distributor.discount if isinstance(s, Partner) and s.distributor is not None else 0.0 for s in self.sellers]
+        )
+        si = np.maximum(seller_idx, 0)
+        mg = won & is_managed[si]
+        seats = pop.seats[acc]
+        fy_seat = np.where(mg, m_once + 12 * m_monthly, once + 12 * (monthly + maint))
+        list_fy = np.where(won, fy_seat * seats, 0.0)
+        r = price_ratios(disc[si], pt[si], dist_margin[si])
+        services_rng = self.streams.get("sales.services")
+        attach_u = services_rng.random(n)
+        attach_p = np.array([s.services_attach for s in self.sellers])[si]
+        ratio_s = np.array([s.services_ratio for s in self.sellers])[si]
+        services = np.where(won & (attach_u < attach_p), ratio_s * list_fy * r.customer, 0.0)
+        hw_units = np.where(won, sc.product.hardware.units_per_seat * seats, 0.0)
+        outcome = np.where(won, Outcome.OPEN, np.where(chosen == RIVAL, Outcome.RIVAL, Outcome.NO_DECISION))
+        lost_time = np.where(won, np.nan, float(t - 1))
+        ids = self.book.append(
+            {
+                "account": acc,
+                "period_opened": np.full(n, t),
+                "won_time": np.full(n, float(t - 1)),
+                "closed_time": lost_time,
+                "seller": seller_idx,
+                "outcome": outcome,
+                "source": source,
+                "referrer": referrer,
+                "n_bidders": res.bid_counts,
+                "conflict": res.bid_counts >= 2,
+                "distributor": np.where(won, dist_idx[si], -1),
+                "list_amount": list_fy,
+                "customer_price": list_fy * r.customer,
+                "reseller_margin": list_fy * r.reseller,
+                "distributor_margin": list_fy * r.distributor,
+                "vendor_net": list_fy * r.vendor,
+                "services_revenue": services,
+                "hardware_units": hw_units,
+                "once_list": np.where(mg, m_once, once) * seats * won,
+                "monthly_list": np.where(mg, m_monthly, monthly) * seats * won,
+                "maint_list": np.where(mg, 0.0, maint * 12.0) * seats * won,
+                "r_customer": r.customer,
+                "r_reseller": r.reseller,
+                "r_distributor": r.distributor,
+                "r_vendor": r.vendor,
+            },
+            res.bid_counts,
+            res.bid_sellers,
+        )
+        # Seller statistics and trust effects of conflicts.
+        self._seller_stats(res, chosen, table)
+
+        # Account states.
+        pop.state[acc[chosen == RIVAL]] = State.LOST
+        pop.return_at[acc[chosen == RIVAL]] = t + int(
+            np.ceil(sc.market.rival.contract_months / self.period_months)
+        )
+        nd = chosen == NO_DECISION
+        pop.state[acc[nd]] = State.AWARE
+        pop.evaluate_from[acc[nd]] = t + max(
+            1, int(np.ceil(sc.market.reevaluation_months / self.period_months))
+        )
+        self._period.lost_rival = int((chosen == RIVAL).sum())
+        self._period.no_decision = int(nd.sum())
+        self._period.won = int(won.sum())
+        self._period.conflicts = int((res.bid_counts >= 2).sum())
+        # Queue won opportunities at their sellers, in opportunity order.
+        won_ids = ids[won]
+        won_sellers = seller_idx[won]
+        order = np.argsort(won_sellers, kind="stable")
+        bounds = np.flatnonzero(np.diff(won_sellers[order])) + 1
+        for chunk in np.split(order, bounds):
+            if len(chunk):
+                desk = self.sellers[int(won_sellers[chunk[0]])].desk
+                assert desk is not None
+                desk.add(won_ids[chunk])
+
+    def _seller_stats(self, res: Any, chosen: IntArray, table: SellerTable) -> None:
+        n_s = len(self.sellers)
+        bids_per = np.bincount(res.bid_sellers, minlength=n_s)
+        wins_per = np.bincount(chosen[chosen >= 0], minlength=n_s)
+        for s in self.sellers:
+            s.bids += int(bids_per[s.index])
+            s.wins += int(wins_per[s.index])
+        conflicted = np.flatnonzero(res.bid_counts >= 2)
+        if len(conflicted) == 0:
+            return
+        offs = res.bid_offsets
+        ratio = table.customer_ratio
+        for o in conflicted:
+            bidders = res.bid_sellers[offs[o] : offs[o + 1]]
+            winner = int(chosen[o])
+            for b in bidders:
+                s = self.sellers[int(b)]
+                s.conflicts += 1
+                if not isinstance(s, Partner) or int(b) == winner or winner < 0:
+                    continue
+                if table.is_direct[winner]:
+                    s.lost_to_direct_period += 1
+                    s.conflicts_lost_to_direct += 1
+                elif ratio[winner] < ratio[int(b)]:
+                    s.undercut_period += 1
+
+    # 4. cycle completion (inside env.run) ---------------------------------------
+
+    def _on_cycle_complete(self, ids: IntArray, time: float) -> None:
+        book = self.book
+        units = book["hardware_units"][ids]
+        dist = book["distributor"][ids]
+        ship = (units > 0) & (dist >= 0)
+        if (~ship).any():
+            self._activate(ids[~ship], time)
+        if ship.any():
+            for d in np.unique(dist[ship]):
+                cohort = ids[ship & (dist == d)]
+                distributor = self.sellers[int(d)]
+                assert isinstance(distributor, Distributor)
+                self.env.process(self._ship(distributor, cohort))
+
+    def _ship(self, distributor: Distributor, cohort: IntArray) -> Generator[simpy.Event, Any, None]:
+        """Ship a cohort's hardware from distributor stock, in order; stock-outs wait."""
+        for opp in cohort:
+            yield distributor.ship(float(self.book["hardware_units"][opp]))
+            self._activate(np.array([opp], dtype=np.int64), self.env.now)
+
+    def _activate(self, ids: IntArray, time: float) -> None:
+        self.book.cols["closed_time"][ids] = time
+        self.book.cols["outcome"][ids] = Outcome.WON
+        self._activated.append(ids)
+
+    # 5. billing and churn --------------------------------------------------------
+
+    def _billing_and_churn(self) -> None:
+        sc = self.config
+        pop = self.population
+        con = self.contracts
+        t = self.period
+        pm = self.period_months
+        n_s = len(self.sellers)
+        p = self._period
+        flows = _Flows(n_s)
+
+        # New customers: contract terms, one-off billing, services, hardware.
+        new_ids = np.concatenate(self._activated) if self._activated else np.zeros(0, np.int64)
+        self._activated = []
+        if len(new_ids):
+            new_ids = np.sort(new_ids)
+            book = self.book
+            acc = book["account"][new_ids]
+            sel = book["seller"][new_ids].astype(np.int64)
+            terms = {k: book[k][new_ids] for k in ("once_list", "monthly_list", "maint_list")}
+            pop.state[acc] = State.CUSTOMER
+            pop.seller[acc] = sel
+            pop.customer_since[acc] = t
+            first = ~pop.ever_bought[acc]
+            pop.ever_bought[acc] = True
+            con.monthly_list[acc] = terms["monthly_list"]
+            con.maint_annual_list[acc] = terms["maint_list"]
+            con.next_anniversary[acc] = t + self.periods_per_year
+            for ratio in ("r_customer", "r_reseller", "r_distributor", "r_vendor"):
+                getattr(con, ratio)[acc] = book[ratio][new_ids]
+            is_managed = np.array([s.managed for s in self.sellers])[sel]
+            fee = np.array([getattr(getattr(s, "params", None), "managed_fee_per_seat", 0.0) for s in self.sellers])[sel]
+            con.managed_fee[acc] = np.where(is_managed, fee * pop.seats[acc], 0.0)
+            churn_factor = np.array([s.churn_factor for s in self.sellers])[sel]
+            quality = np.array([s.service_quality for s in self.sellers])[sel]
+            hazard = pop.churn_monthly[acc] * churn_factor * np.exp(-0.5 * (quality - 0.5))
+            con.churn_hazard[acc] = per_period(np.clip(hazard, 0.0, 1.0), pm)
+            con.distributor[acc] = book["distributor"][new_ids]
+            ref = book["referrer"][new_ids]
+            con.referrer[acc] = ref
+            aff = self.config.partners.affiliate
+            con.commission_rate[acc] = np.where(ref >= 0, aff.commission, 0.0)
+            con.commission_until[acc] = t + int(np.ceil(aff.commission_months / pm))
+            con.partner_sourced[acc] = (ref >= 0) | (pop.aware_source[acc] == AwareSource.PARTNER)
+            # One-off amounts (licence, hardware) and the first year of maintenance, invoiced now.
+            once_list = terms["once_list"]
+            flows.add_sales(sel, once_list, once_list + terms["maint_list"], con, acc)
+            services = book["services_revenue"][new_ids]
+            np.add.at(flows.services, sel, services)
+            hw_units = book["hardware_units"][new_ids]
+            self.vendor_costs_period["cogs"] += float(hw_units.sum() * sc.product.hardware.unit_cost)
+            bonus = sc.program.incentives.new_logo_bonus
+            if bonus > 0:
+                partner_new = np.array([isinstance(s, Partner) for s in self.sellers])[sel] & first
+                np.add.at(flows.bonuses, sel[partner_new], bonus)
+            p.new_customers = len(new_ids)
+            p.bookings = float(book["vendor_net"][new_ids].sum())
+            cycles = (book["closed_time"][new_ids] - book["won_time"][new_ids] + 1.0) * pm
+            p.cycle_sum = float(cycles.sum())
+            # Commissions paid on the first payment when commissions are one-off.
+            if aff.commission_months == 0:
+                vendor_once = once_list * con.r_vendor[acc]
+                refd = ref >= 0
+                np.add.at(flows.commissions, ref[refd], vendor_once[refd] * aff.commission)
+
+        # Recurring billing of every active customer (new ones included).
+        cust = np.flatnonzero(pop.state == State.CUSTOMER)
+        bill, anniversary = con.recurring(cust, t, pm)
+        sel = pop.seller[cust].astype(np.int64)
+        # Maintenance renewal at anniversaries: renew and invoice, or lapse.
+        renew_u = self.streams.get("billing.renewal").random(len(cust))
+        renewal = per_period(sc.product.maintenance_renewal, 1.0)
+        lapse_maint = anniversary & (renew_u >= renewal)
+        renewing = anniversary & ~lapse_maint
+        con.next_anniversary[cust[renewing]] += self.periods_per_year
+        billings = np.where(lapse_maint, bill.billings_list - con.maint_annual_list[cust], bill.billings_list)
+        flows.add_recurring(sel, bill.revenue_list, billings, con, cust)
+        managed_fee = con.managed_fee[cust] * pm
+        np.add.at(flows.services, sel, managed_fee)
+        # Recurring commissions of referred accounts.
+        ref = con.referrer[cust]
+        refd = (ref >= 0) & (con.commission_until[cust] > t) & (sc.partners.affiliate.commission_months > 0)
+        if refd.any():
+            vendor_amount = bill.revenue_list[refd] * con.r_vendor[cust[refd]]
+            np.add.at(flows.commissions, ref[refd], vendor_amount * con.commission_rate[cust[refd]])
+        # Partner-sourced revenue.
+        p.partner_sourced = float((bill.revenue_list * con.r_vendor[cust] * con.partner_sourced[cust]).sum())
+        p.partner_sourced += flows.once_vendor_sourced
+
+        # Churn: subscription and managed accounts by hazard; perpetual by maintenance lapse.
+        recurring = (con.monthly_list[cust] > 0) | (con.managed_fee[cust] > 0)
+        churn_u = self.streams.get("billing.churn").random(len(cust))
+        churned = (recurring & (churn_u < con.churn_hazard[cust])) | lapse_maint
+        churned_acc = cust[churned]
+        pop.state[churned_acc] = State.LAPSED
+        p.churned = len(churned_acc)
+        p.churned_by_segment = np.bincount(pop.segment[churned_acc], minlength=len(SEGMENTS))
+        active_after = cust[~churned]
+        p.mrr = float(
+            (
+                (con.monthly_list[active_after] + con.maint_annual_list[active_after] / 12.0)
+                * con.r_vendor[active_after]
+            ).sum()
+        )
+
+        # Lost accounts whose rival contract ended become aware again.
+        back = (pop.state == State.LOST) & (pop.return_at <= t)
+        pop.state[back] = State.AWARE
+        pop.evaluate_from[back] = t
+
+        # Software cost of goods.
+        self.vendor_costs_period["cogs"] += sc.product.cogs_share * float(flows.vendor_revenue.sum())
+        self._flows = flows
+
+    # 6. partner and vendor updates --------------------------------------------
+
+    def _partner_updates(self) -> None:
+        flows = self._flows
+        sc = self.config
+        mdf_rate = sc.program.mdf.accrual_rate
+        self._mdf_territory = np.zeros(len(self.population.territory_names))
+        dist_sales = np.zeros(len(self.sellers))
+        dist_margin = np.zeros(len(self.sellers))
+        for s in self.sellers:
+            i = s.index
+            led = s.ledger
+            led.add("vendor_revenue", float(flows.vendor_revenue[i]))
+            led.add("customer_revenue", float(flows.customer_revenue[i]))
+            led.add("resale_margin", float(flows.reseller_margin[i]))
+            services = float(flows.services[i])
+            led.add("services_revenue", services)
+            led.add("services_cost", services * (1.0 - s.services_margin))
+            purchases = float(flows.vendor_revenue[i] + flows.distributor_margin[i])
+            if isinstance(s, Partner):
+                led.add("purchases", purchases)
+                if s.distributor is not None:
+                    d = s.distributor.index
+                    dist_sales[d] += purchases
+                    dist_margin[d] += float(flows.distributor_margin[i])
+            led.add("commissions", float(flows.commissions[i]))
+            led.add("bonuses", float(flows.bonuses[i]))
+            # MDF: spend last period's accrual on local marketing, reimbursed by the vendor.
+            spend = self._mdf_balance.pop(i, 0.0)
+            if spend > 0 and s.active:
+                led.add("mdf_received", spend)
+                led.add("mdf_spent", spend)
+                self.vendor_costs_period["mdf"] += spend
+                n_terr = max(int(s.territories.sum()), 1)
+                self._mdf_territory += (
+                    s.territories * sc.program.mdf.awareness_per_100k * spend / 100_000.0 / n_terr / self.period_months
+                )
+            if isinstance(s, Partner) and s.closes_deals and purchases > 0:
+                self._mdf_balance[i] = mdf_rate * purchases
+        for s in self.sellers:
+            if isinstance(s, Distributor):
+                s.ledger.add("distributor_sales", float(dist_sales[s.index]))
+                s.ledger.add("distributor_margin", float(dist_margin[s.index]))
+        self.vendor_costs_period["commissions"] += float(flows.commissions.sum())
+        self.vendor_costs_period["rebates_bonuses"] += float(flows.bonuses.sum())
+        for s in self.sellers:
+            s.purchase_history.append(s.ledger.period["purchases"])
+            if s.status != Status.EXITED or isinstance(s, Partner):
+                s.update()
+            if s.desk is not None:
+                s.desk.set_slots(s.capacity_slots() if s.active else (0 if isinstance(s, Partner) else s.capacity_slots()))
+        self._recruit()
+
+    def _recruit(self) -> None:
+        sc = self.config
+        rec = sc.recruitment
+        if not rec.enabled:
+            return
+        rng = self.streams.get("recruitment")
+        n_vert = len(self.population.vertical_names)
+        weights = np.array(list(sc.market.territories.values()), dtype=np.float64)
+        distributors = [s for s in self.sellers if isinstance(s, Distributor)]
+        for ptype in PARTNER_TYPES:
+            params = sc.partners.of(ptype)
+            if params.count == 0 or ptype not in ROLE_CLASSES:
+                continue
+            live = [
+                s
+                for s in self.sellers
+                if s.kind == ptype and s.status in (Status.ACTIVE, Status.ONBOARDING)
+            ]
+            gap = min(params.count - len(live), rec.max_per_month)
+            exclusive = sc.program.exclusivity.get(ptype, "open") == "exclusive"
+            holders = sc.program.exclusivity_holders.get(ptype, 1)
+            for _ in range(max(gap, 0)):
+                if exclusive:
+                    counts = np.sum([s.territories for s in live], axis=0) if live else np.zeros(len(weights))
+                    terr = free_exclusive_territory(np.asarray(counts, dtype=np.int64), holders, weights)
+                    if terr is None:
+                        break
+                    mask = np.zeros(len(weights), dtype=bool)
+                    mask[terr] = True
+                else:
+                    mask = assign_territories(1, weights, params.territories_each, False, 1, rng)[0]
+                partner = self._add_partner(ptype, mask, exclusive, n_vert, rng, onboarding=True)
+                live.append(partner)
+                self._link_one(partner, distributors, rng)
+                self.vendor_costs_period["fees"] += rec.cost_per_partner
+
+    def _vendor_updates(self) -> None:
+        sc = self.config
+        pm = self.period_months
+        self.vendor_costs_period["direct_sales"] += self.direct.monthly_cost() * pm
+        n_partners = sum(1 for s in self.sellers if isinstance(s, Partner) and s.active)
+        self.vendor_costs_period["program_overhead"] += n_partners * sc.program.overhead_per_partner * pm
+        self.vendor_costs_period["program_overhead"] += self.vendor_costs_period.pop("certification_subsidy")
+        self.vendor_costs_period["certification_subsidy"] = 0.0
+
+    # 7. data collection ----------------------------------------------------------
+
+    def _collect(self) -> None:
+        self.metrics.record(self)
+
+
+class _PeriodCounters:
+    """Counts of one period that the metrics read."""
+
+    def __init__(self) -> None:
+        self.new_aware = 0
+        self.opened = 0
+        self.won = 0
+        self.lost_rival = 0
+        self.no_decision = 0
+        self.conflicts = 0
+        self.new_customers = 0
+        self.bookings = 0.0
+        self.cycle_sum = 0.0
+        self.churned = 0
+        self.churned_by_segment = np.zeros(len(SEGMENTS), dtype=np.int64)
+        self.partner_sourced = 0.0
+        self.mrr = 0.0
+
+
+class _Flows:
+    """Money flows of one period by seller (vendor net, margins, services, payments)."""
+
+    def __init__(self, n_sellers: int) -> None:
+        z = np.zeros
+        self.list_revenue = z(n_sellers)
+        self.vendor_revenue = z(n_sellers)
+        self.customer_revenue = z(n_sellers)
+        self.reseller_margin = z(n_sellers)
+        self.distributor_margin = z(n_sellers)
+        self.billings_vendor = z(n_sellers)
+        self.services = z(n_sellers)
+        self.commissions = z(n_sellers)
+        self.bonuses = z(n_sellers)
+        self.once_vendor_sourced = 0.0
+
+    def _add(self, sel: IntArray, revenue_list: FloatArray, billings_list: FloatArray, con: Contracts, acc: IntArray) -> None:
+        np.add.at(self.list_revenue, sel, revenue_list)
+        np.add.at(self.vendor_revenue, sel, revenue_list * con.r_vendor[acc])
+        np.add.at(self.customer_revenue, sel, revenue_list * con.r_customer[acc])
+        np.add.at(self.reseller_margin, sel, revenue_list * con.r_reseller[acc])
+        np.add.at(self.distributor_margin, sel, revenue_list * con.r_distributor[acc])
+        np.add.at(self.billings_vendor, sel, billings_list * con.r_vendor[acc])
+
+    def add_sales(self, sel: IntArray, once_list: FloatArray, billed_list: FloatArray, con: Contracts, acc: IntArray) -> None:
+        """One-off amounts of new sales (recognised now; maintenance invoiced a year ahead)."""
+        self._add(sel, once_list, billed_list, con, acc)
+        self.once_vendor_sourced += float((once_list * con.r_vendor[acc] * con.partner_sourced[acc]).sum())
+
+    def add_recurring(self, sel: IntArray, revenue_list: FloatArray, billings_list: FloatArray, con: Contracts, acc: IntArray) -> None:
+        """Recurring amounts of active customers this period."""
+        self._add(sel, revenue_list, billings_list, con, acc)

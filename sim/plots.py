@@ -1,0 +1,305 @@
+"""Standard per-run figures written as deterministic PNG files.
+
+Every function takes the per-period time-series DataFrame of a run (one row per period,
+with a ``period`` column) and writes one PNG. Figures are created and closed inside each
+call; no global matplotlib style is changed. PNG metadata that would embed the matplotlib
+version is suppressed so identical inputs give byte-identical files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from sim.analysis.bass import BassFit, bass_cumulative
+
+__all__ = [
+    "CHANNEL_LABELS",
+    "plot_adoption",
+    "plot_conflicts",
+    "plot_partners_by_tier",
+    "plot_revenue_by_channel",
+    "write_run_plots",
+]
+
+_FIGSIZE = (8.0, 4.5)
+_DPI = 110
+_PNG_METADATA: dict[str, str | None] = {"Software": None}
+
+#: Revenue column suffix -> readable channel label, in stacking order.
+CHANNEL_LABELS: dict[str, str] = {
+    "direct": "Direct",
+    "distributor": "Distributor",
+    "var": "VAR",
+    "si": "SI",
+    "msp": "MSP",
+    "affiliate": "Affiliate",
+    "oem": "OEM",
+    "isv": "ISV",
+    "alliance": "Alliance",
+    "broker": "Broker",
+}
+
+_PARTNER_TIER_PREFIX = "partners_tier_"
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def _periods(ts: pd.DataFrame) -> FloatArray:
+    """X values for a time series: the ``period`` column, or 1..n if it is absent.
+
+    Args:
+        ts: Per-period time series.
+
+    Returns:
+        Float array of period indices.
+    """
+    if "period" in ts.columns:
+        return ts["period"].to_numpy(dtype=np.float64)
+    return np.arange(1, len(ts) + 1, dtype=np.float64)
+
+
+def _column(ts: pd.DataFrame, name: str) -> FloatArray:
+    """A column as a float array with NaN replaced by 0 (zeros if the column is absent).
+
+    Args:
+        ts: Per-period time series.
+        name: Column name.
+
+    Returns:
+        Float array of length ``len(ts)``.
+    """
+    if name not in ts.columns:
+        return np.zeros(len(ts), dtype=np.float64)
+    return np.nan_to_num(ts[name].to_numpy(dtype=np.float64), nan=0.0)
+
+
+def _new_figure() -> tuple[Figure, Axes]:
+    """Create a figure with the standard size.
+
+    Returns:
+        The figure and its single axes.
+    """
+    fig, ax = plt.subplots(figsize=_FIGSIZE)
+    return fig, ax
+
+
+def _note(ax: Axes, text: str) -> None:
+    """Write a centred note on an (otherwise empty) axes.
+
+    Args:
+        ax: Target axes.
+        text: Note text.
+    """
+    ax.text(
+        0.5,
+        0.5,
+        text,
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        fontsize=12,
+        color="0.4",
+    )
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    """Save a figure as a deterministic PNG and close it.
+
+    Args:
+        fig: Figure to save.
+        path: Output path; parent directories are created.
+
+    Returns:
+        The output path.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fig.tight_layout()
+        fig.savefig(path, dpi=_DPI, format="png", metadata=_PNG_METADATA)
+    finally:
+        plt.close(fig)
+    return path
+
+
+def plot_revenue_by_channel(ts: pd.DataFrame, path: Path, currency: str = "USD") -> Path:
+    """Stacked area chart of revenue per channel per period.
+
+    Uses the columns ``revenue_<channel>`` for the channels in :data:`CHANNEL_LABELS`;
+    missing or all-zero columns are skipped.
+
+    Args:
+        ts: Per-period time series with a ``period`` column.
+        path: Output PNG path.
+        currency: Currency code for the y-axis label.
+
+    Returns:
+        The output path.
+    """
+    x = _periods(ts)
+    series: list[FloatArray] = []
+    labels: list[str] = []
+    for key, label in CHANNEL_LABELS.items():
+        y = _column(ts, f"revenue_{key}")
+        if np.any(y != 0.0):
+            series.append(y)
+            labels.append(label)
+    fig, ax = _new_figure()
+    if series:
+        ax.stackplot(x, *series, labels=labels, alpha=0.85)
+        ax.legend(loc="upper left", fontsize=8, ncols=2)
+    else:
+        _note(ax, "no revenue")
+    ax.set_title("Revenue by channel")
+    ax.set_xlabel("Period (index)")
+    ax.set_ylabel(f"Revenue ({currency} per period)")
+    ax.grid(True, alpha=0.3)
+    return _save(fig, path)
+
+
+def plot_adoption(ts: pd.DataFrame, path: Path, fit: BassFit) -> Path:
+    """Adoption and awareness shares over time with the fitted Bass curve.
+
+    Plots ``adoption`` (share of accounts that ever bought) and ``aware_share`` against
+    ``period``, plus ``bass_cumulative(fit.p, fit.q, len(ts), fit.m)`` as a dashed line
+    when the fit converged.
+
+    Args:
+        ts: Per-period time series with ``period``, ``adoption`` and ``aware_share``.
+        path: Output PNG path.
+        fit: Bass fit of the ``adoption`` series.
+
+    Returns:
+        The output path.
+    """
+    x = _periods(ts)
+    fig, ax = _new_figure()
+    plotted = False
+    if "adoption" in ts.columns:
+        ax.plot(x, _column(ts, "adoption"), color="C0", lw=2, label="Adoption (ever bought)")
+        plotted = True
+    if "aware_share" in ts.columns:
+        ax.plot(x, _column(ts, "aware_share"), color="C1", lw=1.5, label="Aware")
+        plotted = True
+    if fit.converged and len(ts) > 0:
+        curve = bass_cumulative(fit.p, fit.q, len(ts), fit.m)
+        ax.plot(
+            x,
+            curve,
+            color="C2",
+            lw=1.5,
+            ls="--",
+            label=f"Bass fit (p={fit.p:.4f}, q={fit.q:.3f}, m={fit.m:.3f})",
+        )
+        plotted = True
+    if plotted:
+        ax.legend(loc="lower right", fontsize=8)
+    else:
+        _note(ax, "no adoption data")
+    ax.set_ylim(0.0, 1.05)
+    ax.set_title("Account adoption and awareness")
+    ax.set_xlabel("Period (index)")
+    ax.set_ylabel("Share of accounts (0–1)")
+    ax.grid(True, alpha=0.3)
+    return _save(fig, path)
+
+
+def plot_partners_by_tier(ts: pd.DataFrame, path: Path) -> Path:
+    """Stacked area chart of active partners per program tier.
+
+    Uses every column named ``partners_tier_<tier>`` in DataFrame order; the legend shows
+    the tier name title-cased. If there are no such columns, or all are zero, the plot
+    carries the note "no partners".
+
+    Args:
+        ts: Per-period time series with a ``period`` column.
+        path: Output PNG path.
+
+    Returns:
+        The output path.
+    """
+    x = _periods(ts)
+    cols = [str(c) for c in ts.columns if str(c).startswith(_PARTNER_TIER_PREFIX)]
+    series = [_column(ts, c) for c in cols]
+    labels = [c.removeprefix(_PARTNER_TIER_PREFIX).replace("_", " ").title() for c in cols]
+    fig, ax = _new_figure()
+    if series and any(np.any(s != 0.0) for s in series):
+        ax.stackplot(x, *series, labels=labels, alpha=0.85)
+        ax.legend(loc="upper left", fontsize=8)
+    else:
+        _note(ax, "no partners")
+    ax.set_title("Partners by tier")
+    ax.set_xlabel("Period (index)")
+    ax.set_ylabel("Partners (count)")
+    ax.grid(True, alpha=0.3)
+    return _save(fig, path)
+
+
+def plot_conflicts(ts: pd.DataFrame, path: Path) -> Path:
+    """Channel conflicts per period with the conflict rate on a twin axis.
+
+    Bars show ``conflicts``; the line shows ``conflicts / opportunities_opened`` (left as a
+    gap in periods with no opportunities opened).
+
+    Args:
+        ts: Per-period time series with ``period``, ``conflicts`` and
+            ``opportunities_opened``.
+        path: Output PNG path.
+
+    Returns:
+        The output path.
+    """
+    x = _periods(ts)
+    conflicts = _column(ts, "conflicts")
+    opened = _column(ts, "opportunities_opened")
+    rate = np.full_like(conflicts, np.nan)
+    np.divide(conflicts, opened, out=rate, where=opened > 0.0)
+    fig, ax = _new_figure()
+    bars = ax.bar(x, conflicts, width=0.8, color="C3", alpha=0.6, label="Conflicts")
+    ax.set_title("Channel conflicts")
+    ax.set_xlabel("Period (index)")
+    ax.set_ylabel("Conflicts (count per period)")
+    ax.grid(True, axis="y", alpha=0.3)
+    ax2 = ax.twinx()
+    (line,) = ax2.plot(x, rate, color="C0", lw=1.5, marker=".", label="Conflict rate")
+    ax2.set_ylabel("Conflicts per opportunity opened (ratio)")
+    if np.any(np.isfinite(rate)):
+        ax2.set_ylim(0.0, max(1e-9, float(np.nanmax(rate))) * 1.1)
+    else:
+        ax2.set_ylim(0.0, 1.0)
+    ax.legend(handles=[bars, line], loc="upper left", fontsize=8)
+    return _save(fig, path)
+
+
+def write_run_plots(ts: pd.DataFrame, out_dir: Path, fit: BassFit, currency: str) -> list[Path]:
+    """Write the standard set of run figures.
+
+    Args:
+        ts: Per-period time series of the run.
+        out_dir: Output directory (created if missing).
+        fit: Bass fit of the ``adoption`` series (used by the adoption plot).
+        currency: Currency code for revenue axis labels.
+
+    Returns:
+        Paths of ``revenue_by_channel.png``, ``adoption.png``, ``partners_by_tier.png`` and
+        ``conflicts.png``, in that order.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return [
+        plot_revenue_by_channel(ts, out_dir / "revenue_by_channel.png", currency=currency),
+        plot_adoption(ts, out_dir / "adoption.png", fit),
+        plot_partners_by_tier(ts, out_dir / "partners_by_tier.png"),
+        plot_conflicts(ts, out_dir / "conflicts.png"),
+    ]

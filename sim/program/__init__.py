@@ -1,0 +1,1 @@
+"""Partner-program rules, each a small mechanism registered by name."""

@@ -1,0 +1,205 @@
+"""Offers and choice for one batch of opportunities (SPEC §2.2 step 3), vectorised.
+
+The model passes a :class:`SellerTable` (every seller as arrays, built once per period) and the
+opportunities; this module decides who bids, builds the utilities and draws the choice.
+Opportunities are processed by (territory, segment) cell so that each matrix has only the
+sellers that cover the cell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.economics.choice import logit_choice
+from sim.program.conflict import ConflictContext, ConflictRuleFn
+from sim.scenario.schema import Choice
+
+BoolArray = NDArray[np.bool_]
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+RIVAL = -2
+"""Chosen-seller code of an opportunity lost to the rival."""
+NO_DECISION = -1
+"""Chosen-seller code of an opportunity that ended in no decision (or had no option)."""
+
+
+@dataclass
+class SellerTable:
+    """Every seller as arrays, for one period.
+
+    Attributes:
+        can_bid: Active, closes deals, room in its queue, within credit.
+        bid_probability: Chance it bids on an opportunity it can reach.
+        territories: (sellers, territories) coverage.
+        segments: (sellers, 3) coverage.
+        verticals: (sellers, verticals) coverage.
+        specialised: (sellers, verticals) vertical specialisation (value-fit bonus).
+        route: Route code of each seller (0 self-serve, 1 direct, 2 partner).
+        is_direct: Whether the seller is the vendor's own channel.
+        services: Whether it offers implementation services.
+        managed: Whether its offer is managed (MSP).
+        service_quality: Service quality of each seller.
+        price_month: Customer cost per seat per month over the horizon.
+        customer_ratio: Customer price / list.
+        incumbent: (sellers, territories): it already serves customers there.
+    """
+
+    can_bid: BoolArray
+    bid_probability: FloatArray
+    territories: BoolArray
+    segments: BoolArray
+    verticals: BoolArray
+    specialised: BoolArray
+    route: NDArray[np.int8]
+    is_direct: BoolArray
+    services: BoolArray
+    managed: BoolArray
+    service_quality: FloatArray
+    price_month: FloatArray
+    customer_ratio: FloatArray
+    incumbent: BoolArray
+
+
+@dataclass
+class Opportunities:
+    """A batch of opportunities and the attributes of their accounts.
+
+    Attributes:
+        account: Account index.
+        territory: Territory index.
+        segment: Segment index.
+        vertical: Vertical index.
+        wtp: Willingness to pay per seat per month.
+        price_sensitivity: Logit weight of cost / budget.
+        needs_implementation: Needs services.
+        no_it_staff: Values a managed offer.
+        route: Preferred route code.
+        owner: Seller a lead was routed to, or -1.
+    """
+
+    account: IntArray
+    territory: IntArray
+    segment: IntArray
+    vertical: IntArray
+    wtp: FloatArray
+    price_sensitivity: FloatArray
+    needs_implementation: BoolArray
+    no_it_staff: BoolArray
+    route: NDArray[np.int8]
+    owner: IntArray
+
+
+@dataclass
+class ChoiceResult:
+    """Outcome of offers and choice, element-wise over the batch.
+
+    Attributes:
+        chosen: Seller index, or ``RIVAL`` / ``NO_DECISION``.
+        bid_counts: Number of sellers that bid.
+        bid_offsets: CSR offsets into ``bid_sellers`` (length n + 1).
+        bid_sellers: Bidding seller indices, per opportunity in seller order.
+    """
+
+    chosen: IntArray
+    bid_counts: IntArray
+    bid_offsets: IntArray
+    bid_sellers: NDArray[np.int32]
+
+
+def choose(
+    opps: Opportunities,
+    table: SellerTable,
+    params: Choice,
+    rule: ConflictRuleFn,
+    rival_utility: float | None,
+    no_decision_utility: float | None,
+    u_bids: np.random.Generator,
+    u_choice: np.random.Generator,
+) -> ChoiceResult:
+    """Decide who bids on each opportunity and which option each account chooses.
+
+    Args:
+        opps: The opportunities opened this period.
+        table: The sellers this period.
+        params: Choice parameters.
+        rule: The conflict rule (who may bid among those that can reach the account).
+        rival_utility: Utility of the rival, or None when there is no rival.
+        no_decision_utility: Utility of no decision, or None when it is not an option.
+        u_bids: Stream for the sellers' bid draws.
+        u_choice: Stream for the accounts' choice draws.
+
+    Returns:
+        The choice of every opportunity and the bidders.
+    """
+    n = len(opps.account)
+    chosen = np.full(n, NO_DECISION, dtype=np.int64)
+    bid_counts = np.zeros(n, dtype=np.int64)
+    rows: list[IntArray] = []
+    cols: list[NDArray[np.int32]] = []
+    u_all = u_choice.random(n)
+    n_seg = table.segments.shape[1]
+    cell = opps.territory.astype(np.int64) * n_seg + opps.segment
+    order = np.argsort(cell, kind="stable")
+    bounds = np.flatnonzero(np.diff(cell[order])) + 1
+    extra = [u for u in (rival_utility, no_decision_utility) if u is not None]
+    for idx in np.split(order, bounds):
+        if len(idx) == 0:
+            continue
+        terr = int(opps.territory[idx[0]])
+        seg = int(opps.segment[idx[0]])
+        cand = np.flatnonzero(table.territories[:, terr] & table.segments[:, seg] & table.can_bid)
+        m = len(idx)
+        k = len(cand)
+        if k:
+            reach = table.verticals[cand][:, opps.vertical[idx]].T
+            reach &= table.price_month[cand][None, :] <= opps.wtp[idx][:, None]
+            owner_col = opps.owner[idx][:, None] == cand[None, :]
+            draws = u_bids.random((m, k))
+            reach &= (draws < table.bid_probability[cand][None, :]) | owner_col
+            ctx = ConflictContext(is_direct=table.is_direct[cand], is_partner=~table.is_direct[cand])
+            bids = rule(reach, ctx)
+            util = np.full((m, k + len(extra)), -np.inf)
+            u = (
+                params.value_fit
+                + params.vertical_fit * table.specialised[cand][:, opps.vertical[idx]].T
+                + params.implementation_fit
+                * (opps.needs_implementation[idx][:, None] & table.services[cand][None, :])
+                + params.managed_fit * (opps.no_it_staff[idx][:, None] & table.managed[cand][None, :])
+                + params.preferred_route * (opps.route[idx][:, None] == table.route[cand][None, :])
+                - opps.price_sensitivity[idx][:, None]
+                * (table.price_month[cand][None, :] / opps.wtp[idx][:, None])
+                + params.service_quality_weight * table.service_quality[cand][None, :]
+                + params.incumbency * table.incumbent[cand, terr][None, :]
+                + params.lead_owner * owner_col
+            )
+            util[:, :k] = np.where(bids, u, -np.inf)
+            r, c = np.nonzero(bids)
+            rows.append(idx[r])
+            cols.append(cand[c].astype(np.int32))
+            bid_counts[idx] = bids.sum(axis=1)
+        else:
+            util = np.full((m, len(extra)), -np.inf)
+        for j, value in enumerate(extra):
+            util[:, k + j] = value
+        pick = logit_choice(util, params.scale, u_all[idx]) if util.shape[1] else np.full(m, -1)
+        result = np.full(m, NO_DECISION, dtype=np.int64)
+        is_offer = (pick >= 0) & (pick < k)
+        result[is_offer] = cand[pick[is_offer]]
+        if rival_utility is not None:
+            result[pick == k] = RIVAL
+        chosen[idx] = result
+    # Bidders in opportunity order, then seller order.
+    if rows:
+        r_all = np.concatenate(rows)
+        c_all = np.concatenate(cols)
+        o = np.lexsort((c_all, r_all))
+        bid_sellers = c_all[o]
+    else:
+        bid_sellers = np.zeros(0, dtype=np.int32)
+    offsets = np.concatenate(([0], np.cumsum(bid_counts))).astype(np.int64)
+    return ChoiceResult(chosen, bid_counts, offsets, bid_sellers)
+

@@ -1,0 +1,158 @@
+"""Cross-reference and implementation checks run after the schema validates a scenario."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.scenario.schema import (
+    IMPLEMENTED_PARTNER_TYPES,
+    PARTNER_TYPES,
+    SEGMENTS,
+    ConflictRule,
+    Scenario,
+)
+
+IMPLEMENTED_CONFLICT_RULES: frozenset[ConflictRule] = frozenset({ConflictRule.FREE_FOR_ALL})
+"""Conflict rules the model implements; the others are "not implemented yet"."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem with a scenario value.
+
+    Attributes:
+        key: Dotted key path, e.g. ``partners.var.count``.
+        value: The offending value, as written.
+        accepted: What is accepted instead.
+    """
+
+    key: str
+    value: object
+    accepted: str
+
+
+def _check_names(key: str, values: list[str] | None, known: tuple[str, ...]) -> list[Problem]:
+    if values is None:
+        return []
+    return [Problem(f"{key}", v, f"one of {', '.join(known)}") for v in values if v not in known]
+
+
+def check_scenario(scenario: Scenario) -> list[Problem]:
+    """Check what the schema alone cannot: cross-references and unimplemented features.
+
+    Args:
+        scenario: A scenario that passed schema validation.
+
+    Returns:
+        The problems found, empty when the scenario is usable.
+    """
+    problems: list[Problem] = []
+    territories = tuple(scenario.market.territories)
+    problems += _check_names("direct.segments", scenario.direct.segments, SEGMENTS)
+    problems += _check_names("direct.territories", scenario.direct.territories, territories)
+    problems += _check_names(
+        "direct.self_serve.segments", scenario.direct.self_serve.segments, SEGMENTS
+    )
+    for ptype in PARTNER_TYPES:
+        params = scenario.partners.of(ptype)
+        problems += _check_names(f"partners.{ptype}.segments", params.segments, SEGMENTS)
+        if params.count > 0 and ptype not in IMPLEMENTED_PARTNER_TYPES:
+            problems.append(
+                Problem(
+                    f"partners.{ptype}.count",
+                    params.count,
+                    f"0 (partner type '{ptype}' is not implemented yet)",
+                )
+            )
+        if params.territories_each > len(territories):
+            problems.append(
+                Problem(
+                    f"partners.{ptype}.territories_each",
+                    params.territories_each,
+                    f"at most the number of territories ({len(territories)})",
+                )
+            )
+        n_verticals = len(scenario.market.verticals)
+        if params.verticals_each is not None and params.verticals_each > n_verticals:
+            problems.append(
+                Problem(
+                    f"partners.{ptype}.verticals_each",
+                    params.verticals_each,
+                    f"at most the number of verticals ({n_verticals})",
+                )
+            )
+    for table in ("exclusivity", "exclusivity_holders"):
+        for ptype in getattr(scenario.program, table):
+            if ptype not in PARTNER_TYPES:
+                problems.append(
+                    Problem(
+                        f"program.{table}.{ptype}",
+                        ptype,
+                        f"a partner type: {', '.join(PARTNER_TYPES)}",
+                    )
+                )
+    for ptype, mode in scenario.program.exclusivity.items():
+        if mode != "exclusive" or ptype not in PARTNER_TYPES:
+            continue
+        holders = scenario.program.exclusivity_holders.get(ptype, 1)
+        count = scenario.partners.of(ptype).count
+        limit = holders * len(territories)
+        if count > limit:
+            problems.append(
+                Problem(
+                    f"partners.{ptype}.count",
+                    count,
+                    f"at most {limit} under exclusivity ({holders} holder(s) × "
+                    f"{len(territories)} territories)",
+                )
+            )
+        if scenario.partners.of(ptype).territories_each != 1:
+            problems.append(
+                Problem(
+                    f"partners.{ptype}.territories_each",
+                    scenario.partners.of(ptype).territories_each,
+                    "1 for an exclusive partner type",
+                )
+            )
+    for ptype, holders in scenario.program.exclusivity_holders.items():
+        if holders < 1:
+            problems.append(Problem(f"program.exclusivity_holders.{ptype}", holders, "an int ≥ 1"))
+    if scenario.program.conflict.rule not in IMPLEMENTED_CONFLICT_RULES:
+        problems.append(
+            Problem(
+                "program.conflict.rule",
+                scenario.program.conflict.rule.value,
+                f"free_for_all ('{scenario.program.conflict.rule.value}' is not implemented yet)",
+            )
+        )
+    if scenario.program.deal_registration.enabled:
+        problems.append(
+            Problem(
+                "program.deal_registration.enabled",
+                True,
+                "false (deal registration is not implemented yet)",
+            )
+        )
+    hw = scenario.product.hardware
+    if hw.units_per_seat > 0 and hw.unit_cost > hw.unit_price:
+        problems.append(
+            Problem("product.hardware.unit_cost", hw.unit_cost, f"≤ unit_price ({hw.unit_price})")
+        )
+    dist = scenario.partners.distributor
+    if dist.reorder_point >= dist.order_up_to:
+        problems.append(
+            Problem(
+                "partners.distributor.reorder_point",
+                dist.reorder_point,
+                f"< order_up_to ({dist.order_up_to})",
+            )
+        )
+    if dist.order_up_to > dist.stock_capacity or dist.initial_stock > dist.stock_capacity:
+        problems.append(
+            Problem(
+                "partners.distributor.order_up_to",
+                dist.order_up_to,
+                f"≤ stock_capacity ({dist.stock_capacity}), as must initial_stock",
+            )
+        )
+    return problems

@@ -1,0 +1,672 @@
+"""The scenario schema: the one place every parameter is declared.
+
+Every field carries its default, unit and valid range. Rates are per month and durations in
+months, whatever ``time.period`` is: the model converts them for weekly periods. Defaults cite
+the published ranges of ``reference/industry.md`` where one exists.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Share = Annotated[float, Field(ge=0.0, lt=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+
+PARTNER_TYPES: tuple[str, ...] = (
+    "distributor",
+    "var",
+    "si",
+    "msp",
+    "affiliate",
+    "oem",
+    "isv",
+    "alliance",
+    "broker",
+)
+"""Every partner type of the schema, in the order used for columns."""
+
+IMPLEMENTED_PARTNER_TYPES: frozenset[str] = frozenset(
+    {"distributor", "var", "si", "msp", "affiliate"}
+)
+"""Partner types the model implements; a positive count of any other is "not implemented yet"."""
+
+SEGMENTS: tuple[str, ...] = ("smb", "mid", "enterprise")
+"""Customer segments, in index order."""
+
+
+class Strict(BaseModel):
+    """Base of every schema table: unknown keys are errors, values are validated on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ConflictRule(StrEnum):
+    """Named conflict rules (SPEC §2.5)."""
+
+    FREE_FOR_ALL = "free_for_all"
+    REGISTERED_WINS = "registered_wins"
+    NAMED_ACCOUNTS = "named_accounts"
+    PARTNER_FIRST = "partner_first"
+    CHANNEL_NEUTRAL = "channel_neutral"
+
+
+class WordOfMouth(StrEnum):
+    """Which accounts an account's word of mouth reaches."""
+
+    MARKET = "market"
+    TERRITORY = "territory"
+    NETWORK = "network"
+
+
+class ProductModel(StrEnum):
+    """How the product is sold."""
+
+    PERPETUAL = "perpetual"
+    SUBSCRIPTION = "subscription"
+    HYBRID = "hybrid"
+
+
+class PricingPolicy(StrEnum):
+    """How a partner sets its customer discount."""
+
+    PASS_THROUGH = "pass_through"
+
+
+# ---------------------------------------------------------------------------------------------
+# time
+# ---------------------------------------------------------------------------------------------
+
+
+class Time(Strict):
+    """Run length and period."""
+
+    periods: int = Field(60, ge=1, le=2000, description="Run length in periods.")
+    period: Literal["month", "week"] = Field("month", description="Length of one period.")
+
+
+# ---------------------------------------------------------------------------------------------
+# market
+# ---------------------------------------------------------------------------------------------
+
+
+class Awareness(Strict):
+    """Bass diffusion of awareness."""
+
+    innovation: Probability = Field(0.01, description="Bass p: external influence per month.")
+    imitation: NonNegative = Field(
+        0.35, description="Bass q: word-of-mouth influence per month (≥ 0)."
+    )
+    word_of_mouth: WordOfMouth = Field(
+        WordOfMouth.MARKET,
+        description="Group whose customer share drives word of mouth: market, territory, network.",
+    )
+    network_degree: int = Field(
+        8, ge=2, le=200, description="Mean neighbours per account when word_of_mouth='network'."
+    )
+
+
+class Segment(Strict):
+    """One customer segment: size, seats, willingness to pay, needs, churn, sales cycle."""
+
+    share: NonNegative = Field(description="Relative share of accounts (normalised).")
+    seats_median: Positive = Field(description="Median seats per account (lognormal).")
+    seats_sigma: NonNegative = Field(0.6, description="Lognormal sigma of seats.")
+    wtp_per_seat: Positive = Field(
+        description="Median willingness to pay per seat per month (currency), lognormal."
+    )
+    wtp_sigma: NonNegative = Field(0.35, description="Lognormal sigma of willingness to pay.")
+    price_sensitivity: NonNegative = Field(description="Logit weight of cost / budget.")
+    needs_implementation: Probability = Field(
+        description="Probability an account needs implementation services."
+    )
+    no_it_staff: Probability = Field(description="Probability an account has no IT staff.")
+    prefers_self_serve: Probability = Field(
+        description="Probability the account prefers to buy self-serve online."
+    )
+    prefers_partner: Probability = Field(
+        description="Probability the account prefers to buy through a partner "
+        "(the rest prefer vendor direct, after self-serve)."
+    )
+    churn_monthly: Probability = Field(
+        description="Subscription churn hazard per month before service-quality effects."
+    )
+    sales_cycle_months: NonNegative = Field(description="Mean sales cycle in months.")
+
+
+def _default_segments() -> dict[str, Segment]:
+    # Cycles: SMB ~1 month, mid 1–3, enterprise 3–6 (industry.md, Sales cycles).
+    # Churn: SMB 3–7 %/month, mid 7–12 %/year, enterprise 5–7 %/year (industry.md, SaaS churn).
+    return {
+        "smb": Segment(
+            share=0.70,
+            seats_median=12,
+            wtp_per_seat=45.0,
+            price_sensitivity=2.0,
+            needs_implementation=0.15,
+            no_it_staff=0.6,
+            prefers_self_serve=0.35,
+            prefers_partner=0.4,
+            churn_monthly=0.04,
+            sales_cycle_months=1.0,
+        ),
+        "mid": Segment(
+            share=0.25,
+            seats_median=80,
+            wtp_per_seat=50.0,
+            price_sensitivity=1.6,
+            needs_implementation=0.5,
+            no_it_staff=0.2,
+            prefers_self_serve=0.05,
+            prefers_partner=0.5,
+            churn_monthly=0.008,
+            sales_cycle_months=2.0,
+        ),
+        "enterprise": Segment(
+            share=0.05,
+            seats_median=600,
+            wtp_per_seat=55.0,
+            price_sensitivity=1.2,
+            needs_implementation=0.9,
+            no_it_staff=0.02,
+            prefers_self_serve=0.0,
+            prefers_partner=0.45,
+            churn_monthly=0.005,
+            sales_cycle_months=4.5,
+        ),
+    }
+
+
+class Rival(Strict):
+    """The rival vendor customers may choose instead."""
+
+    enabled: bool = Field(True, description="Whether customers can choose the rival.")
+    utility: float = Field(-0.5, description="Logit utility of the rival's offer.")
+    contract_months: NonNegative = Field(
+        24, description="Months a lost account stays with the rival before it is aware again."
+    )
+
+
+class Choice(Strict):
+    """The customer's multinomial logit."""
+
+    scale: Positive = Field(1.0, description="Logit scale (higher = more deterministic).")
+    horizon_months: Positive = Field(
+        36, description="Horizon over which one-off and recurring costs are compared (months)."
+    )
+    value_fit: float = Field(1.0, description="Base value fit of the vendor's product.")
+    vertical_fit: float = Field(
+        0.3, description="Extra value fit when the seller specialises in the account's vertical."
+    )
+    implementation_fit: float = Field(
+        0.5, description="Extra value fit when an account needing implementation gets services."
+    )
+    managed_fit: float = Field(
+        0.8, description="Extra value fit of a managed (MSP) offer to an account without IT staff."
+    )
+    preferred_route: float = Field(
+        0.4, description="Extra utility when the offer matches the account's preferred route."
+    )
+    service_quality_weight: float = Field(
+        1.0, description="Utility per unit of seller service quality."
+    )
+    incumbency: float = Field(
+        0.3, description="Utility bonus of a seller already serving the account's territory."
+    )
+    lead_owner: float = Field(
+        0.5, description="Utility bonus of the seller a lead or referral was routed to."
+    )
+
+
+class Market(Strict):
+    """The customer population and its behaviour."""
+
+    customers: int = Field(10_000, ge=1, le=1_000_000, description="Number of accounts N.")
+    evaluation_rate: Probability = Field(
+        0.15, description="Per-month probability an aware account opens an opportunity."
+    )
+    reevaluation_months: NonNegative = Field(
+        6, description="Months an account that chose no decision waits before re-evaluating."
+    )
+    no_decision: bool = Field(True, description="Whether 'no decision' is an option.")
+    no_decision_utility: float = Field(0.0, description="Logit utility of no decision.")
+    awareness: Awareness = Field(default_factory=Awareness)
+    segments: dict[str, Segment] = Field(
+        default_factory=_default_segments,
+        description="Segments smb, mid, enterprise (all three required).",
+    )
+    territories: dict[str, NonNegative] = Field(
+        default_factory=lambda: {"north": 0.3, "south": 0.25, "east": 0.25, "west": 0.2},
+        description="Territory names with relative weights.",
+    )
+    verticals: dict[str, NonNegative] = Field(
+        default_factory=lambda: {
+            "manufacturing": 0.25,
+            "finance": 0.2,
+            "healthcare": 0.2,
+            "retail": 0.2,
+            "public": 0.15,
+        },
+        description="Vertical names with relative weights.",
+    )
+    rival: Rival = Field(default_factory=Rival)
+    choice: Choice = Field(default_factory=Choice)
+
+    @model_validator(mode="after")
+    def _check_tables(self) -> Market:
+        if set(self.segments) != set(SEGMENTS):
+            raise ValueError(f"market.segments must define exactly {', '.join(SEGMENTS)}")
+        if not self.territories or sum(self.territories.values()) <= 0:
+            raise ValueError("market.territories needs at least one territory with weight > 0")
+        if not self.verticals or sum(self.verticals.values()) <= 0:
+            raise ValueError("market.verticals needs at least one vertical with weight > 0")
+        if sum(s.share for s in self.segments.values()) <= 0:
+            raise ValueError("market.segments shares must not all be 0")
+        return self
+
+
+# ---------------------------------------------------------------------------------------------
+# product and vendor
+# ---------------------------------------------------------------------------------------------
+
+
+class Hardware(Strict):
+    """Hardware shipped with the product (0 units = software only)."""
+
+    units_per_seat: NonNegative = Field(0.0, description="Hardware units per seat.")
+    unit_price: NonNegative = Field(600.0, description="List price per unit (currency).")
+    unit_cost: NonNegative = Field(420.0, description="Vendor cost of goods per unit.")
+
+
+class Product(Strict):
+    """What is sold and how it is billed."""
+
+    model: ProductModel = Field(ProductModel.SUBSCRIPTION, description="Revenue model.")
+    list_price: Positive = Field(
+        40.0,
+        description="List price per seat: one-off licence (perpetual, hybrid) "
+        "or per month (subscription).",
+    )
+    subscription_price: Positive = Field(
+        40.0,
+        description="Per seat per month: the recurring part of 'hybrid' and the price of "
+        "new subscriptions after subscription_from_month.",
+    )
+    subscription_from_month: int | None = Field(
+        None, ge=1, description="Month from which new sales are subscriptions (none = never)."
+    )
+    maintenance_rate_annual: Share = Field(
+        0.20, description="Maintenance per year as share of the licence (industry 18–22 %)."
+    )
+    maintenance_renewal: Probability = Field(
+        0.9, description="Probability maintenance is renewed at each anniversary."
+    )
+    cogs_share: Share = Field(
+        0.12, description="Software cost of goods as share of vendor net revenue."
+    )
+    hardware: Hardware = Field(default_factory=Hardware)
+
+
+class Marketing(Strict):
+    """Vendor marketing."""
+
+    brand_spend: NonNegative = Field(50_000.0, description="Brand spend per month (currency).")
+    brand_effect_per_100k: Probability = Field(
+        0.004, description="Awareness probability per month added per 100k of brand spend."
+    )
+    lead_spend: NonNegative = Field(30_000.0, description="Lead-generation spend per month.")
+    cost_per_lead: Positive = Field(300.0, description="Cost of one lead (currency).")
+    direct_lead_share: Probability = Field(
+        0.4, description="Share of vendor leads direct keeps; the rest go to partners."
+    )
+
+
+class SelfServe(Strict):
+    """The vendor's online store (revenue counts under direct)."""
+
+    enabled: bool = Field(True, description="Whether accounts can buy online.")
+    segments: list[str] = Field(default_factory=lambda: ["smb"], description="Segments served.")
+    service_quality: float = Field(0.0, description="Service quality of the self-serve offer.")
+
+
+class Direct(Strict):
+    """The vendor's own sales force."""
+
+    reps: int | Literal["unlimited"] = Field(
+        20, description="Direct reps (int ≥ 0, 0 = no direct channel) or 'unlimited'."
+    )
+    cost_per_rep: NonNegative = Field(
+        14_000.0, description="Fully loaded cost per rep per month."
+    )
+    concurrent_opportunities: int = Field(
+        12, ge=1, le=1000, description="Opportunities one rep works at once."
+    )
+    max_queue: int = Field(
+        40, ge=0, description="Direct bids while its waiting queue is shorter than this."
+    )
+    discount: Share = Field(0.05, description="Discount off list direct reps give.")
+    segments: list[str] = Field(
+        default_factory=lambda: ["smb", "mid", "enterprise"], description="Segments covered."
+    )
+    territories: list[str] | None = Field(
+        None, description="Territories covered (none = all)."
+    )
+    service_quality: float = Field(0.3, description="Service quality of a direct sale.")
+    cycle_multiplier: Positive = Field(1.0, description="Sales cycle relative to the segment.")
+    self_serve: SelfServe = Field(default_factory=SelfServe)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reps_range(cls, data: object) -> object:
+        if isinstance(data, dict):
+            reps = data.get("reps")
+            if isinstance(reps, int) and not isinstance(reps, bool) and reps < 0:
+                raise ValueError("direct.reps must be an int ≥ 0 or 'unlimited'")
+        return data
+
+
+class Recruitment(Strict):
+    """Partner recruitment: targets and onboarding."""
+
+    enabled: bool = Field(True, description="Replace exited partners up to the target counts.")
+    cost_per_partner: NonNegative = Field(8_000.0, description="Cost to recruit one partner.")
+    onboarding_months: NonNegative = Field(
+        3.0, description="Months before a new partner can sell."
+    )
+    max_per_month: int = Field(2, ge=0, description="Recruits per type per month at most.")
+
+
+class Finance(Strict):
+    """Finance settings."""
+
+    currency: str = Field("USD", min_length=1, max_length=8, description="Currency code.")
+    discount_rate_annual: NonNegative = Field(
+        0.10, description="Annual discount rate for NPV (≥ 0)."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# partners
+# ---------------------------------------------------------------------------------------------
+
+
+class PartnerType(Strict):
+    """Parameters shared by every partner type."""
+
+    count: int = Field(0, ge=0, le=100_000, description="Partners of this type at start.")
+    discount: Share = Field(0.25, description="Base discount off list, in [0, 1).")
+    pass_through: Probability = Field(
+        0.4, description="Share of its discount the partner passes to the customer."
+    )
+    pricing_policy: PricingPolicy = Field(PricingPolicy.PASS_THROUGH)
+    reps: int = Field(3, ge=0, le=10_000, description="Sales reps per partner.")
+    concurrent_opportunities: int = Field(6, ge=1, le=1000, description="Per rep.")
+    max_queue: int = Field(12, ge=0, description="Bids while its queue is shorter than this.")
+    cost_per_rep: NonNegative = Field(
+        9_000.0, description="Partner's cost per rep per month (all vendors)."
+    )
+    territories_each: int = Field(1, ge=1, description="Territories each partner covers.")
+    verticals_each: int | None = Field(
+        None, ge=1, description="Verticals each partner specialises in (none = all)."
+    )
+    segments: list[str] = Field(
+        default_factory=lambda: ["smb", "mid"], description="Segments served."
+    )
+    service_quality: float = Field(0.5, description="Base service quality.")
+    services_attach: Probability = Field(
+        0.0, description="Probability a deal carries partner services."
+    )
+    services_ratio: NonNegative = Field(
+        0.0, description="Services revenue as a multiple of the deal's first-year product value."
+    )
+    services_margin: Probability = Field(0.35, description="Partner gross margin on services.")
+    cycle_multiplier: Positive = Field(1.0, description="Sales cycle relative to the segment.")
+    two_tier_share: Probability = Field(
+        0.0, description="Share of these partners that buy through a distributor."
+    )
+    rival_profit_per_rep: NonNegative = Field(
+        3_000.0,
+        description="Monthly profit per rep that rival vendors' programs offer this partner.",
+    )
+    initial_commitment: Probability = Field(0.5, description="Commitment at start.")
+    initial_trust: Probability = Field(0.8, description="Trust in the vendor at start.")
+    weight: NonNegative = Field(
+        1.0, description="Dispersion of partner size: lognormal sigma of reps (0 = all equal)."
+    )
+
+
+class DistributorType(PartnerType):
+    """Distributors: two-tier wholesale, credit lines, hardware stock."""
+
+    count: int = Field(0, ge=0, le=100_000)
+    discount: Share = Field(
+        0.06,
+        description="Distributor margin as share of its selling price (industry gross 5–7 %).",
+    )
+    segments: list[str] = Field(default_factory=list, description="End-customer segments sold.")
+    reps: int = Field(0, ge=0, le=10_000)
+    cost_per_rep: NonNegative = Field(8_000.0)
+    territories_each: int = Field(2, ge=1)
+    opex_share: Share = Field(
+        0.045, description="Distributor operating cost as share of its sales (industry 4–5 %)."
+    )
+    credit_line: NonNegative = Field(
+        150_000.0, description="Credit line per reseller (currency of outstanding purchases)."
+    )
+    payment_terms_months: Positive = Field(1.0, description="Months resellers take to pay.")
+    initial_stock: NonNegative = Field(800.0, description="Hardware units in stock at start.")
+    reorder_point: NonNegative = Field(300.0, description="Reorder when stock falls to this.")
+    order_up_to: Positive = Field(1_200.0, description="Reorder up to this stock level.")
+    lead_time_months: NonNegative = Field(1.0, description="Replenishment lead time.")
+    stock_capacity: Positive = Field(5_000.0, description="Warehouse capacity in units.")
+
+
+class VarType(PartnerType):
+    """Value-added resellers."""
+
+    # VAR discounts 20–40 % (industry.md, Margins by partner type).
+    discount: Share = Field(0.30)
+    services_attach: Probability = Field(0.6)
+    services_ratio: NonNegative = Field(0.5)
+    verticals_each: int | None = Field(2, ge=1)
+    two_tier_share: Probability = Field(0.5)
+    certification_cost: NonNegative = Field(6_000.0, description="Cost of certifying one rep.")
+    certification_months: NonNegative = Field(2.0, description="Time to certify one rep.")
+    certification_subsidy: Probability = Field(
+        0.25, description="Share of certification cost the vendor pays."
+    )
+    certification_quality: NonNegative = Field(
+        0.15, description="Service quality per certified rep share (all reps certified = +x)."
+    )
+
+
+class SiType(PartnerType):
+    """System integrators."""
+
+    discount: Share = Field(0.25)
+    segments: list[str] = Field(default_factory=lambda: ["mid", "enterprise"])
+    reps: int = Field(4, ge=0)
+    concurrent_opportunities: int = Field(3, ge=1)
+    cost_per_rep: NonNegative = Field(15_000.0)
+    territories_each: int = Field(2, ge=1)
+    services_attach: Probability = Field(0.9)
+    services_ratio: NonNegative = Field(1.5)
+    services_margin: Probability = Field(0.3)
+    service_quality: float = Field(0.7)
+    cycle_multiplier: Positive = Field(1.4)
+    rival_profit_per_rep: NonNegative = Field(6_000.0)
+
+
+class MspType(PartnerType):
+    """Managed service providers."""
+
+    discount: Share = Field(0.25)
+    segments: list[str] = Field(default_factory=lambda: ["smb", "mid"])
+    pass_through: Probability = Field(0.2)
+    managed_fee_per_seat: NonNegative = Field(
+        25.0, description="MSP's management fee per seat per month (its services revenue)."
+    )
+    services_margin: Probability = Field(0.5)
+    churn_factor: Positive = Field(
+        0.4, description="Churn hazard multiplier of MSP-managed accounts."
+    )
+    service_quality: float = Field(0.6)
+    two_tier_share: Probability = Field(0.7)
+
+
+class AffiliateType(PartnerType):
+    """Affiliates: awareness and referral leads; paid commissions; never close."""
+
+    discount: Share = Field(0.0)
+    reps: int = Field(0, ge=0)
+    segments: list[str] = Field(default_factory=lambda: ["smb"])
+    cost_per_rep: NonNegative = Field(0.0)
+    commission: Share = Field(
+        0.2, description="Commission on referred revenue (SaaS affiliates 20–30 %)."
+    )
+    commission_months: NonNegative = Field(
+        12, description="Months the recurring commission lasts (0 = one-off on first payment)."
+    )
+    referrals_per_month: NonNegative = Field(
+        3.0, description="Referral leads an affiliate sends per month at full commitment."
+    )
+    reach: Probability = Field(
+        0.0005, description="Awareness probability per month it adds in its territories."
+    )
+    fixed_cost: NonNegative = Field(800.0, description="Affiliate's cost per month.")
+    rival_profit_per_rep: NonNegative = Field(1_500.0)
+
+
+class Partners(Strict):
+    """Partner populations by type."""
+
+    distributor: DistributorType = Field(default_factory=DistributorType)
+    var: VarType = Field(default_factory=VarType)
+    si: SiType = Field(default_factory=SiType)
+    msp: MspType = Field(default_factory=MspType)
+    affiliate: AffiliateType = Field(default_factory=AffiliateType)
+    oem: PartnerType = Field(default_factory=PartnerType)
+    isv: PartnerType = Field(default_factory=PartnerType)
+    alliance: PartnerType = Field(default_factory=PartnerType)
+    broker: PartnerType = Field(default_factory=PartnerType)
+
+    def of(self, ptype: str) -> PartnerType:
+        """Return the parameters of one partner type.
+
+        Args:
+            ptype: A name from ``PARTNER_TYPES``.
+
+        Returns:
+            That type's parameter table.
+        """
+        params: PartnerType = getattr(self, ptype)
+        return params
+
+
+# ---------------------------------------------------------------------------------------------
+# program
+# ---------------------------------------------------------------------------------------------
+
+
+class Conflict(Strict):
+    """Channel-conflict rule."""
+
+    rule: ConflictRule = Field(ConflictRule.FREE_FOR_ALL, description="Named conflict rule.")
+    trust_loss_to_direct: Probability = Field(
+        0.08, description="Trust a partner loses when direct wins a deal it bid on."
+    )
+    trust_loss_undercut: Probability = Field(
+        0.03, description="Trust a partner loses when undercut by another partner."
+    )
+    trust_recovery: Probability = Field(
+        0.02, description="Per month, trust recovers this share of its gap to 1."
+    )
+
+
+class DealRegistration(Strict):
+    """Deal registration (stable keys; the mechanism comes with the program issue)."""
+
+    enabled: bool = Field(False, description="Whether deal registration exists.")
+    extra_discount: Share = Field(0.10, description="Extra discount (industry 5–20 %).")
+    protection_months: NonNegative = Field(3.0, description="Protection (industry 60–90 days).")
+
+
+class Mdf(Strict):
+    """Earned co-op / MDF accrual."""
+
+    accrual_rate: Share = Field(
+        0.03, description="MDF accrued as share of partner purchases (industry 2–5 %)."
+    )
+    awareness_per_100k: Probability = Field(
+        0.01, description="Awareness probability per month per 100k MDF spent in a territory."
+    )
+
+
+class Incentives(Strict):
+    """Incentives paid to partners."""
+
+    new_logo_bonus: NonNegative = Field(
+        0.0, description="Bonus per new customer a partner closes (currency)."
+    )
+
+
+class Program(Strict):
+    """The partner program the vendor designs."""
+
+    conflict: Conflict = Field(default_factory=Conflict)
+    deal_registration: DealRegistration = Field(default_factory=DealRegistration)
+    exclusivity: dict[str, Literal["open", "exclusive"]] = Field(
+        default_factory=dict, description="Per partner type: 'open' or 'exclusive'."
+    )
+    exclusivity_holders: dict[str, int] = Field(
+        default_factory=dict, description="Per partner type: holders per territory (default 1)."
+    )
+    exclusivity_commitment_bonus: Probability = Field(
+        0.15, description="Commitment target bonus of an exclusive holder."
+    )
+    mdf: Mdf = Field(default_factory=Mdf)
+    incentives: Incentives = Field(default_factory=Incentives)
+    overhead_per_partner: NonNegative = Field(
+        150.0, description="Program overhead per active partner per month (portal, support)."
+    )
+
+
+class Partner(Strict):
+    """Partner behaviour shared by all types."""
+
+    commitment_speed: Probability = Field(
+        0.15, description="Share of the gap to its target commitment closed per month."
+    )
+    exit_loss_months: int = Field(
+        12, ge=1, description="Consecutive loss-making months after which a partner exits."
+    )
+    exit_trust: Probability = Field(0.15, description="A partner exits when trust falls below.")
+    memory_months: Positive = Field(
+        6.0, description="Averaging window of the partner's profit expectations (months)."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# scenario
+# ---------------------------------------------------------------------------------------------
+
+
+class Scenario(Strict):
+    """A complete scenario: every parameter with its default."""
+
+    description: str = Field("", description="One-line description.")
+    seed: int = Field(1, ge=0, description="Default root seed.")
+    time: Time = Field(default_factory=Time)
+    market: Market = Field(default_factory=Market)
+    product: Product = Field(default_factory=Product)
+    marketing: Marketing = Field(default_factory=Marketing)
+    direct: Direct = Field(default_factory=Direct)
+    partners: Partners = Field(default_factory=Partners)
+    partner: Partner = Field(default_factory=Partner)
+    recruitment: Recruitment = Field(default_factory=Recruitment)
+    program: Program = Field(default_factory=Program)
+    finance: Finance = Field(default_factory=Finance)

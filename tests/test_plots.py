@@ -1,0 +1,116 @@
+"""Tests for sim.plots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.analysis.bass import BassFit, bass_cumulative, fit_bass
+from sim.plots import (
+    plot_adoption,
+    plot_conflicts,
+    plot_partners_by_tier,
+    write_run_plots,
+)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+EXPECTED = ["revenue_by_channel.png", "adoption.png", "partners_by_tier.png", "conflicts.png"]
+
+
+def _synthetic_ts(periods: int = 24, seed: int = 7) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    period = np.arange(1, periods + 1)
+    adoption = bass_cumulative(0.02, 0.4, periods, 0.8)
+    data: dict[str, np.ndarray] = {
+        "period": period,
+        "adoption": adoption,
+        "aware_share": np.minimum(1.0, adoption * 1.4 + 0.05),
+        "revenue_direct": rng.uniform(1e4, 2e4, periods),
+        "revenue_distributor": np.zeros(periods),  # all zero: skipped
+        "revenue_var": rng.uniform(0, 8e3, periods),
+        "revenue_si": rng.uniform(0, 5e3, periods),
+        "revenue_msp": rng.uniform(0, 3e3, periods),
+        "revenue_affiliate": rng.uniform(0, 1e3, periods),
+        "revenue_oem": np.zeros(periods),
+        "revenue_isv": rng.uniform(0, 2e3, periods),
+        "revenue_alliance": rng.uniform(0, 1e3, periods),
+        "revenue_broker": rng.uniform(0, 5e2, periods),
+        "partners_tier_registered": rng.integers(5, 15, periods),
+        "partners_tier_silver": rng.integers(2, 8, periods),
+        "partners_tier_gold_elite": rng.integers(0, 3, periods),
+        "conflicts": rng.integers(0, 5, periods),
+        "opportunities_opened": rng.integers(0, 30, periods),
+    }
+    data["opportunities_opened"][0] = 0  # division-by-zero guard
+    return pd.DataFrame(data)
+
+
+def _check_pngs(paths: list[Path], out_dir: Path) -> None:
+    assert [p.name for p in paths] == EXPECTED
+    for p in paths:
+        assert p.parent == out_dir
+        assert p.exists()
+        assert p.read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_write_run_plots_writes_four_pngs(tmp_path: Path) -> None:
+    ts = _synthetic_ts()
+    fit = fit_bass(ts["adoption"].to_numpy())
+    assert fit.converged
+    paths = write_run_plots(ts, tmp_path / "plots", fit, "EUR")
+    _check_pngs(paths, tmp_path / "plots")
+
+
+def test_plots_are_byte_identical_across_writes(tmp_path: Path) -> None:
+    ts = _synthetic_ts()
+    fit = fit_bass(ts["adoption"].to_numpy())
+    first = write_run_plots(ts, tmp_path / "a", fit, "USD")
+    second = write_run_plots(ts, tmp_path / "b", fit, "USD")
+    for a, b in zip(first, second, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_plots_with_degenerate_data(tmp_path: Path) -> None:
+    periods = 6
+    ts = pd.DataFrame(
+        {
+            "period": np.arange(1, periods + 1),
+            "adoption": np.zeros(periods),
+            "aware_share": np.zeros(periods),
+            "revenue_direct": np.zeros(periods),
+            "conflicts": np.zeros(periods, dtype=int),
+            "opportunities_opened": np.zeros(periods, dtype=int),
+        }
+    )
+    fit = fit_bass(ts["adoption"].to_numpy())
+    assert not fit.converged
+    paths = write_run_plots(ts, tmp_path, fit, "USD")
+    _check_pngs(paths, tmp_path)
+
+
+@pytest.mark.parametrize("tier_value", [0, None])
+def test_partners_plot_without_partners(tmp_path: Path, tier_value: int | None) -> None:
+    ts = pd.DataFrame({"period": [1, 2, 3]})
+    if tier_value is not None:
+        ts["partners_tier_gold"] = tier_value
+    out = plot_partners_by_tier(ts, tmp_path / "p.png")
+    assert out.read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_conflicts_plot_with_no_opportunities(tmp_path: Path) -> None:
+    ts = pd.DataFrame({"period": [1, 2], "conflicts": [0, 0], "opportunities_opened": [0, 0]})
+    out = plot_conflicts(ts, tmp_path / "c.png")
+    assert out.read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_adoption_plot_differs_with_and_without_fit(tmp_path: Path) -> None:
+    ts = _synthetic_ts()
+    fit = fit_bass(ts["adoption"].to_numpy())
+    nan = float("nan")
+    no_fit = BassFit(nan, nan, nan, nan, False)
+    a = plot_adoption(ts, tmp_path / "fit.png", fit)
+    b = plot_adoption(ts, tmp_path / "nofit.png", no_fit)
+    assert a.read_bytes() != b.read_bytes()
