@@ -252,8 +252,9 @@ class Partner(Seller):
         return max(1, round(self.reps * self.params.concurrent_opportunities * self.commitment))
 
     def bid_probability(self) -> float:
-        """Commitment: the share of its effort the partner gives this vendor."""
-        return self.commitment
+        """Chance it bids: grows with the reps it commits to this vendor."""
+        effort = self.reps * self.commitment
+        return float(1.0 - (1.0 - self.params.reach_per_rep) ** effort)
 
     def can_bid(self) -> bool:
         """Active, closes deals, room in the queue and within its credit line."""
@@ -289,12 +290,12 @@ class Partner(Seller):
         self.commitment += speed * (target - self.commitment)
 
         conflict = model.config.program.conflict
-        self.trust -= conflict.trust_loss_to_direct * self.lost_to_direct_period
-        self.trust -= conflict.trust_loss_undercut * self.undercut_period
-        self.trust = max(self.trust, 0.0)
+        # Trust recovers a share of its gap to 1 each month and falls multiplicatively with
+        # each deal this period lost to direct sales or to a cheaper partner.
         recovery = 1.0 - (1.0 - conflict.trust_recovery) ** months
-        if self.lost_to_direct_period == 0 and self.undercut_period == 0:
-            self.trust += recovery * (1.0 - self.trust)
+        self.trust += recovery * (1.0 - self.trust)
+        self.trust *= (1.0 - conflict.trust_loss_to_direct) ** self.lost_to_direct_period
+        self.trust *= (1.0 - conflict.trust_loss_undercut) ** self.undercut_period
         self.lost_to_direct_period = 0
         self.undercut_period = 0
 

@@ -403,11 +403,12 @@ class PartnerType(Strict):
         0.4, description="Share of its discount the partner passes to the customer."
     )
     pricing_policy: PricingPolicy = Field(PricingPolicy.PASS_THROUGH)
-    reps: int = Field(3, ge=0, le=10_000, description="Sales reps per partner.")
+    reps: int = Field(3, ge=0, le=10_000, description="Sales reps per partner (median size).")
     concurrent_opportunities: int = Field(6, ge=1, le=1000, description="Per rep.")
     max_queue: int = Field(12, ge=0, description="Bids while its queue is shorter than this.")
     cost_per_rep: NonNegative = Field(
-        9_000.0, description="Partner's cost per rep per month (all vendors)."
+        3_000.0,
+        description="Monthly cost of one rep's effort at full commitment to this vendor.",
     )
     territories_each: int = Field(1, ge=1, description="Territories each partner covers.")
     verticals_each: int | None = Field(
@@ -429,13 +430,18 @@ class PartnerType(Strict):
         0.0, description="Share of these partners that buy through a distributor."
     )
     rival_profit_per_rep: NonNegative = Field(
-        3_000.0,
+        4_000.0,
         description="Monthly profit per rep that rival vendors' programs offer this partner.",
     )
     initial_commitment: Probability = Field(0.5, description="Commitment at start.")
     initial_trust: Probability = Field(0.8, description="Trust in the vendor at start.")
+    reach_per_rep: Probability = Field(
+        0.25,
+        description="Chance one committed rep reaches an opportunity it covers; a partner bids "
+        "with probability 1 − (1 − reach_per_rep)^(reps × commitment).",
+    )
     weight: NonNegative = Field(
-        1.0, description="Dispersion of partner size: lognormal sigma of reps (0 = all equal)."
+        1.6, description="Dispersion of partner size: lognormal sigma of reps (0 = all equal)."
     )
 
 
@@ -489,16 +495,16 @@ class SiType(PartnerType):
 
     discount: Share = Field(0.25)
     segments: list[str] = Field(default_factory=lambda: ["mid", "enterprise"])
-    reps: int = Field(4, ge=0)
+    reps: int = Field(3, ge=0)
     concurrent_opportunities: int = Field(3, ge=1)
-    cost_per_rep: NonNegative = Field(15_000.0)
+    cost_per_rep: NonNegative = Field(6_000.0)
     territories_each: int = Field(2, ge=1)
     services_attach: Probability = Field(0.9)
     services_ratio: NonNegative = Field(1.5)
     services_margin: Probability = Field(0.3)
     service_quality: float = Field(0.7)
     cycle_multiplier: Positive = Field(1.4)
-    rival_profit_per_rep: NonNegative = Field(6_000.0)
+    rival_profit_per_rep: NonNegative = Field(8_000.0)
 
 
 class MspType(PartnerType):
@@ -577,13 +583,13 @@ class Conflict(Strict):
 
     rule: ConflictRule = Field(ConflictRule.FREE_FOR_ALL, description="Named conflict rule.")
     trust_loss_to_direct: Probability = Field(
-        0.08, description="Trust a partner loses when direct wins a deal it bid on."
+        0.02, description="Share of its trust a partner loses per deal it bid on that direct won."
     )
     trust_loss_undercut: Probability = Field(
-        0.03, description="Trust a partner loses when undercut by another partner."
+        0.005, description="Share of its trust a partner loses per deal a cheaper partner won."
     )
     trust_recovery: Probability = Field(
-        0.02, description="Per month, trust recovers this share of its gap to 1."
+        0.05, description="Per month, trust recovers this share of its gap to 1."
     )
 
 
