@@ -30,7 +30,7 @@ COLUMNS: dict[str, str] = {
     "customer_spend": "what customers paid for the product (excludes partner services)",
     "billings": "vendor net amount invoiced this period",
     "bookings": "vendor net first-year value of deals closed this period",
-    "mrr": "monthly recurring vendor net revenue at period end (subscriptions, managed, maintenance/12)",
+    "mrr": "monthly recurring vendor net revenue at period end (incl. maintenance / 12)",
     "arr": "12 × mrr",
     "cogs": "cost of goods (software share of net revenue + hardware units)",
     "direct_sales_cost": "cost of direct reps",
@@ -41,11 +41,11 @@ COLUMNS: dict[str, str] = {
     "program_overhead": "program overhead (per active partner) and certification subsidies",
     "marketing_cost": "brand and lead-generation spend (outside contribution margin)",
     "vendor_costs": "sum of the cost columns inside contribution margin",
-    "contribution_margin": "net revenue − cogs − direct sales − MDF − commissions − rebates − fees − overhead",
+    "contribution_margin": "net revenue − vendor_costs",
     "cumulative_cash": "cumulative vendor cash: billings − every cost, marketing included",
-    "cost_of_channel": "partner discounts and distributor margins + MDF + commissions + rebates + fees + overhead",
+    "cost_of_channel": "partner discounts and margins + MDF, commissions, rebates, fees, overhead",
     "direct_cost_of_sales": "direct reps' cost + direct discounts",
-    "revenue_partner_sourced": "net revenue from accounts a partner sourced (referral or partner marketing)",
+    "revenue_partner_sourced": "net revenue from partner-sourced accounts",
     "revenue_partner_fulfilled": "net revenue from deals partners closed",
     "customers_active": "accounts in state customer",
     "adoption": "share of all accounts that have ever bought",
@@ -100,7 +100,7 @@ class MetricsRecorder:
         costs = model.vendor_costs_period
         p = model._period
         t = model.period
-        n_types = {c: 0.0 for c in CHANNELS}
+        n_types = dict.fromkeys(CHANNELS, 0.0)
         # Partners recruited at the end of this period have no flows yet.
         billed = model.sellers[: len(flows.vendor_revenue)]
         for s in billed:
@@ -126,15 +126,27 @@ class MetricsRecorder:
         row["fees"] = costs["fees"]
         row["program_overhead"] = costs["program_overhead"]
         row["marketing_cost"] = costs["marketing"]
-        inside = ("cogs", "direct_sales_cost", "mdf", "commissions", "rebates_bonuses", "fees", "program_overhead")
+        inside = (
+            "cogs",
+            "direct_sales_cost",
+            "mdf",
+            "commissions",
+            "rebates_bonuses",
+            "fees",
+            "program_overhead",
+        )
         row["vendor_costs"] = float(sum(row[k] for k in inside))
         row["contribution_margin"] = revenue - row["vendor_costs"]
         model.cumulative_cash += row["billings"] - row["vendor_costs"] - row["marketing_cost"]
         row["cumulative_cash"] = model.cumulative_cash
         direct_idx = [s.index for s in billed if s.kind == "direct"]
         partner_idx = [s.index for s in billed if s.kind != "direct"]
-        partner_discount = float(flows.list_revenue[partner_idx].sum() - flows.vendor_revenue[partner_idx].sum())
-        direct_discount = float(flows.list_revenue[direct_idx].sum() - flows.vendor_revenue[direct_idx].sum())
+        partner_discount = float(
+            flows.list_revenue[partner_idx].sum() - flows.vendor_revenue[partner_idx].sum()
+        )
+        direct_discount = float(
+            flows.list_revenue[direct_idx].sum() - flows.vendor_revenue[direct_idx].sum()
+        )
         row["cost_of_channel"] = partner_discount + sum(
             row[k] for k in ("mdf", "commissions", "rebates_bonuses", "fees", "program_overhead")
         )
@@ -147,8 +159,8 @@ class MetricsRecorder:
         row["aware_share"] = 1.0 - counts[State.UNAWARE] / pop.n
         row["new_customers"] = p.new_customers
         row["churned_customers"] = p.churned
-        for i, s in enumerate(SEGMENTS):
-            row[f"churned_{s}"] = float(p.churned_by_segment[i])
+        for i, segment in enumerate(SEGMENTS):
+            row[f"churned_{segment}"] = float(p.churned_by_segment[i])
         row["lost_to_rival"] = p.lost_rival
         row["opportunities_opened"] = p.opened
         row["opportunities_won"] = p.won

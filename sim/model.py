@@ -22,7 +22,6 @@ from numpy.typing import NDArray
 
 from sim.agents import ROLE_CLASSES, DirectSales, Distributor, Partner, SelfServe, Seller, Status
 from sim.agents.affiliate import Affiliate
-from sim.agents.var import ValueAddedReseller
 from sim.billing import Contracts
 from sim.economics.waterfall import price_ratios
 from sim.market.awareness import awareness_probability, group_share, neighbour_share
@@ -51,7 +50,7 @@ def per_period(rate_per_month: float | FloatArray, period_months: float) -> Any:
     return 1.0 - (1.0 - np.asarray(rate_per_month)) ** period_months
 
 
-class ChannelModel(mesa.Model):  # type: ignore[misc]
+class ChannelModel(mesa.Model):
     """A vendor selling directly and through partners to a market of accounts.
 
     Args:
@@ -256,7 +255,9 @@ class ChannelModel(mesa.Model):  # type: ignore[misc]
         if wom == "market":
             share: Any = is_customer.mean() if pop.n else 0.0
         elif wom == "territory":
-            share = group_share(is_customer, pop.territory, len(pop.territory_names))
+            share = group_share(
+                is_customer, pop.territory.astype(np.int64), len(pop.territory_names)
+            )
         else:
             assert pop.indptr is not None and pop.indices is not None
             share = neighbour_share(is_customer, pop.indptr, pop.indices)
@@ -269,10 +270,23 @@ class ChannelModel(mesa.Model):  # type: ignore[misc]
         unaware = pop.state == State.UNAWARE
         new = unaware & (u < prob)
         # Attribute the cause by where the draw fell: partner part first, then vendor marketing.
-        frac = np.divide(prob, p_month, out=np.zeros_like(np.asarray(p_month, dtype=float) + 0.0), where=np.asarray(p_month) > 0) if self.period_months != 1.0 else 1.0
+        frac = (
+            np.divide(
+                prob,
+                p_month,
+                out=np.zeros_like(np.asarray(p_month, dtype=float) + 0.0),
+                where=np.asarray(p_month) > 0,
+            )
+            if self.period_months != 1.0
+            else 1.0
+        )
         partner_cut = np.asarray(partner_p) * frac
         vendor_cut = partner_cut + vendor_p * frac
-        src = np.where(u < partner_cut, AwareSource.PARTNER, np.where(u < vendor_cut, AwareSource.VENDOR, AwareSource.ORGANIC))
+        src = np.where(
+            u < partner_cut,
+            AwareSource.PARTNER,
+            np.where(u < vendor_cut, AwareSource.VENDOR, AwareSource.ORGANIC),
+        )
         pop.state[new] = State.AWARE
         pop.aware_source[new] = np.broadcast_to(src, new.shape)[new]
         self._period.new_aware = int(new.sum())
@@ -301,8 +315,12 @@ class ChannelModel(mesa.Model):  # type: ignore[misc]
 
         # Vendor leads, routed to direct or to a partner covering the account.
         rng = self.streams.get("leads")
-        n_leads = int(rng.poisson(sc.marketing.lead_spend / sc.marketing.cost_per_lead * self.period_months))
-        self.vendor_costs_period["marketing"] += (sc.marketing.lead_spend + sc.marketing.brand_spend) * self.period_months
+        n_leads = int(
+            rng.poisson(sc.marketing.lead_spend / sc.marketing.cost_per_lead * self.period_months)
+        )
+        self.vendor_costs_period["marketing"] += (
+            sc.marketing.lead_spend + sc.marketing.brand_spend
+        ) * self.period_months
         if n_leads:
             cand = rng.integers(0, pop.n, size=4 * n_leads + 8)
             cand = self._lead_candidates(cand, taken)[:n_leads]
@@ -380,7 +398,11 @@ class ChannelModel(mesa.Model):  # type: ignore[misc]
         partner_cols = ~table.is_direct & table.can_bid
         for i, a in enumerate(accounts):
             terr, seg = int(pop.territory[a]), int(pop.segment[a])
-            covers = table.territories[:, terr] & table.segments[:, seg] & table.verticals[:, int(pop.vertical[a])]
+            covers = (
+                table.territories[:, terr]
+                & table.segments[:, seg]
+                & table.verticals[:, int(pop.vertical[a])]
+            )
             direct_ok = covers[self.direct.index] and table.can_bid[self.direct.index]
             partners = np.flatnonzero(covers & partner_cols)
             if (u[i] < share and direct_ok) or (len(partners) == 0 and direct_ok):
@@ -435,8 +457,7 @@ class ChannelModel(mesa.Model):  # type: ignore[misc]
             r = 1.0 - s.discount * s.pass_through
             ratio[i] = r
             if s.managed:
-                fee = s.params.managed_fee_per_seat if isinstance(s, Partner) else 0.0
-                cost = r * (m_once + m_monthly * horizon) + getattr(s.params, "managed_fee_per_seat", fee) * horizon
+                cost = r * (m_once + m_monthly * horizon) + s.managed_fee() * horizon
             else:
                 cost = r * (once + (monthly + maint) * horizon)
             price[i] = cost / horizon
@@ -530,7 +551,12 @@ class ChannelModel(mesa.Model):  # type: ignore[misc]
             ]
         )
         dist_margin = np.array(
-            [s.distributor.discount if isinstance(s, Partner) and s.distributor is not None else 0.0 for s in self.sellers]
+            [
+                s.distributor.discount
+                if isinstance(s, Partner) and s.distributor is not None
+                else 0.0
+                for s in self.sellers
+            ]
         )
         si = np.maximum(seller_idx, 0)
         mg = won & is_managed[si]
@@ -544,7 +570,9 @@ class ChannelModel(mesa.Model):  # type: ignore[misc]
         ratio_s = np.array([s.services_ratio for s in self.sellers])[si]
         services = np.where(won & (attach_u < attach_p), ratio_s * list_fy * r.customer, 0.0)
         hw_units = np.where(won, sc.product.hardware.units_per_seat * seats, 0.0)
-        outcome = np.where(won, Outcome.OPEN, np.where(chosen == RIVAL, Outcome.RIVAL, Outcome.NO_DECISION))
+        outcome = np.where(
+            won, Outcome.OPEN, np.where(chosen == RIVAL, Outcome.RIVAL, Outcome.NO_DECISION)
+        )
         lost_time = np.where(won, np.nan, float(t - 1))
         ids = self.book.append(
             {
@@ -647,7 +675,9 @@ class ChannelModel(mesa.Model):  # type: ignore[misc]
                 assert isinstance(distributor, Distributor)
                 self.env.process(self._ship(distributor, cohort))
 
-    def _ship(self, distributor: Distributor, cohort: IntArray) -> Generator[simpy.Event, Any, None]:
+    def _ship(
+        self, distributor: Distributor, cohort: IntArray
+    ) -> Generator[simpy.Event, Any, None]:
         """Ship a cohort's hardware from distributor stock, in order; stock-outs wait."""
         for opp in cohort:
             yield distributor.ship(float(self.book["hardware_units"][opp]))
@@ -689,9 +719,8 @@ class ChannelModel(mesa.Model):  # type: ignore[misc]
             con.next_anniversary[acc] = t + self.periods_per_year
             for ratio in ("r_customer", "r_reseller", "r_distributor", "r_vendor"):
                 getattr(con, ratio)[acc] = book[ratio][new_ids]
-            is_managed = np.array([s.managed for s in self.sellers])[sel]
-            fee = np.array([getattr(getattr(s, "params", None), "managed_fee_per_seat", 0.0) for s in self.sellers])[sel]
-            con.managed_fee[acc] = np.where(is_managed, fee * pop.seats[acc], 0.0)
+            fee = np.array([s.managed_fee() for s in self.sellers])[sel]
+            con.managed_fee[acc] = fee * pop.seats[acc]
             churn_factor = np.array([s.churn_factor for s in self.sellers])[sel]
             quality = np.array([s.service_quality for s in self.sellers])[sel]
             hazard = pop.churn_monthly[acc] * churn_factor * np.exp(-0.5 * (quality - 0.5))
@@ -709,7 +738,9 @@ class ChannelModel(mesa.Model):  # type: ignore[misc]
             services = book["services_revenue"][new_ids]
             np.add.at(flows.services, sel, services)
             hw_units = book["hardware_units"][new_ids]
-            self.vendor_costs_period["cogs"] += float(hw_units.sum() * sc.product.hardware.unit_cost)
+            self.vendor_costs_period["cogs"] += float(
+                hw_units.sum() * sc.product.hardware.unit_cost
+            )
             bonus = sc.program.incentives.new_logo_bonus
             if bonus > 0:
                 partner_new = np.array([isinstance(s, Partner) for s in self.sellers])[sel] & first
@@ -734,18 +765,26 @@ class ChannelModel(mesa.Model):  # type: ignore[misc]
         lapse_maint = anniversary & (renew_u >= renewal)
         renewing = anniversary & ~lapse_maint
         con.next_anniversary[cust[renewing]] += self.periods_per_year
-        billings = np.where(lapse_maint, bill.billings_list - con.maint_annual_list[cust], bill.billings_list)
+        billings = np.where(
+            lapse_maint, bill.billings_list - con.maint_annual_list[cust], bill.billings_list
+        )
         flows.add_recurring(sel, bill.revenue_list, billings, con, cust)
         managed_fee = con.managed_fee[cust] * pm
         np.add.at(flows.services, sel, managed_fee)
         # Recurring commissions of referred accounts.
         ref = con.referrer[cust]
-        refd = (ref >= 0) & (con.commission_until[cust] > t) & (sc.partners.affiliate.commission_months > 0)
+        refd = (
+            (ref >= 0)
+            & (con.commission_until[cust] > t)
+            & (sc.partners.affiliate.commission_months > 0)
+        )
         if refd.any():
             vendor_amount = bill.revenue_list[refd] * con.r_vendor[cust[refd]]
             np.add.at(flows.commissions, ref[refd], vendor_amount * con.commission_rate[cust[refd]])
         # Partner-sourced revenue.
-        p.partner_sourced = float((bill.revenue_list * con.r_vendor[cust] * con.partner_sourced[cust]).sum())
+        p.partner_sourced = float(
+            (bill.revenue_list * con.r_vendor[cust] * con.partner_sourced[cust]).sum()
+        )
         p.partner_sourced += flows.once_vendor_sourced
 
         # Churn: subscription and managed accounts by hazard; perpetual by maintenance lapse.
@@ -770,7 +809,9 @@ class ChannelModel(mesa.Model):  # type: ignore[misc]
         pop.evaluate_from[back] = t
 
         # Software cost of goods.
-        self.vendor_costs_period["cogs"] += sc.product.cogs_share * float(flows.vendor_revenue.sum())
+        self.vendor_costs_period["cogs"] += sc.product.cogs_share * float(
+            flows.vendor_revenue.sum()
+        )
         self._flows = flows
 
     # 6. partner and vendor updates --------------------------------------------
@@ -782,35 +823,47 @@ class ChannelModel(mesa.Model):  # type: ignore[misc]
         self._mdf_territory = np.zeros(len(self.population.territory_names))
         dist_sales = np.zeros(len(self.sellers))
         dist_margin = np.zeros(len(self.sellers))
+        vendor_rev = flows.vendor_revenue.tolist()
+        customer_rev = flows.customer_revenue.tolist()
+        reseller_margin = flows.reseller_margin.tolist()
+        services_rev = flows.services.tolist()
+        distributor_margin = flows.distributor_margin.tolist()
+        commissions = flows.commissions.tolist()
+        bonuses = flows.bonuses.tolist()
         for s in self.sellers:
             i = s.index
-            led = s.ledger
-            led.add("vendor_revenue", float(flows.vendor_revenue[i]))
-            led.add("customer_revenue", float(flows.customer_revenue[i]))
-            led.add("resale_margin", float(flows.reseller_margin[i]))
-            services = float(flows.services[i])
-            led.add("services_revenue", services)
-            led.add("services_cost", services * (1.0 - s.services_margin))
-            purchases = float(flows.vendor_revenue[i] + flows.distributor_margin[i])
-            if isinstance(s, Partner):
-                led.add("purchases", purchases)
+            led = s.ledger.period
+            led["vendor_revenue"] += vendor_rev[i]
+            led["customer_revenue"] += customer_rev[i]
+            led["resale_margin"] += reseller_margin[i]
+            led["services_revenue"] += services_rev[i]
+            led["services_cost"] += services_rev[i] * (1.0 - s.services_margin)
+            led["commissions"] += commissions[i]
+            led["bonuses"] += bonuses[i]
+            purchases = vendor_rev[i] + distributor_margin[i]
+            is_partner = isinstance(s, Partner)
+            if is_partner:
+                led["purchases"] += purchases
                 if s.distributor is not None:
                     d = s.distributor.index
                     dist_sales[d] += purchases
-                    dist_margin[d] += float(flows.distributor_margin[i])
-            led.add("commissions", float(flows.commissions[i]))
-            led.add("bonuses", float(flows.bonuses[i]))
+                    dist_margin[d] += distributor_margin[i]
             # MDF: spend last period's accrual on local marketing, reimbursed by the vendor.
             spend = self._mdf_balance.pop(i, 0.0)
             if spend > 0 and s.active:
-                led.add("mdf_received", spend)
-                led.add("mdf_spent", spend)
+                led["mdf_received"] += spend
+                led["mdf_spent"] += spend
                 self.vendor_costs_period["mdf"] += spend
                 n_terr = max(int(s.territories.sum()), 1)
                 self._mdf_territory += (
-                    s.territories * sc.program.mdf.awareness_per_100k * spend / 100_000.0 / n_terr / self.period_months
+                    s.territories
+                    * sc.program.mdf.awareness_per_100k
+                    * spend
+                    / 100_000.0
+                    / n_terr
+                    / self.period_months
                 )
-            if isinstance(s, Partner) and s.closes_deals and purchases > 0:
+            if is_partner and s.closes_deals and purchases > 0:
                 self._mdf_balance[i] = mdf_rate * purchases
         for s in self.sellers:
             if isinstance(s, Distributor):
@@ -820,10 +873,10 @@ class ChannelModel(mesa.Model):  # type: ignore[misc]
         self.vendor_costs_period["rebates_bonuses"] += float(flows.bonuses.sum())
         for s in self.sellers:
             s.purchase_history.append(s.ledger.period["purchases"])
-            if s.status != Status.EXITED or isinstance(s, Partner):
-                s.update()
+            s.update()
             if s.desk is not None:
-                s.desk.set_slots(s.capacity_slots() if s.active else (0 if isinstance(s, Partner) else s.capacity_slots()))
+                # Exited partners keep working the deals they won.
+                s.desk.set_slots(s.capacity_slots())
         self._recruit()
 
     def _recruit(self) -> None:
@@ -849,8 +902,14 @@ class ChannelModel(mesa.Model):  # type: ignore[misc]
             holders = sc.program.exclusivity_holders.get(ptype, 1)
             for _ in range(max(gap, 0)):
                 if exclusive:
-                    counts = np.sum([s.territories for s in live], axis=0) if live else np.zeros(len(weights))
-                    terr = free_exclusive_territory(np.asarray(counts, dtype=np.int64), holders, weights)
+                    counts = (
+                        np.sum([s.territories for s in live], axis=0)
+                        if live
+                        else np.zeros(len(weights))
+                    )
+                    terr = free_exclusive_territory(
+                        np.asarray(counts, dtype=np.int64), holders, weights
+                    )
                     if terr is None:
                         break
                     mask = np.zeros(len(weights), dtype=bool)
@@ -867,8 +926,12 @@ class ChannelModel(mesa.Model):  # type: ignore[misc]
         pm = self.period_months
         self.vendor_costs_period["direct_sales"] += self.direct.monthly_cost() * pm
         n_partners = sum(1 for s in self.sellers if isinstance(s, Partner) and s.active)
-        self.vendor_costs_period["program_overhead"] += n_partners * sc.program.overhead_per_partner * pm
-        self.vendor_costs_period["program_overhead"] += self.vendor_costs_period.pop("certification_subsidy")
+        self.vendor_costs_period["program_overhead"] += (
+            n_partners * sc.program.overhead_per_partner * pm
+        )
+        self.vendor_costs_period["program_overhead"] += self.vendor_costs_period.pop(
+            "certification_subsidy"
+        )
         self.vendor_costs_period["certification_subsidy"] = 0.0
 
     # 7. data collection ----------------------------------------------------------
@@ -912,7 +975,14 @@ class _Flows:
         self.bonuses = z(n_sellers)
         self.once_vendor_sourced = 0.0
 
-    def _add(self, sel: IntArray, revenue_list: FloatArray, billings_list: FloatArray, con: Contracts, acc: IntArray) -> None:
+    def _add(
+        self,
+        sel: IntArray,
+        revenue_list: FloatArray,
+        billings_list: FloatArray,
+        con: Contracts,
+        acc: IntArray,
+    ) -> None:
         np.add.at(self.list_revenue, sel, revenue_list)
         np.add.at(self.vendor_revenue, sel, revenue_list * con.r_vendor[acc])
         np.add.at(self.customer_revenue, sel, revenue_list * con.r_customer[acc])
@@ -920,11 +990,27 @@ class _Flows:
         np.add.at(self.distributor_margin, sel, revenue_list * con.r_distributor[acc])
         np.add.at(self.billings_vendor, sel, billings_list * con.r_vendor[acc])
 
-    def add_sales(self, sel: IntArray, once_list: FloatArray, billed_list: FloatArray, con: Contracts, acc: IntArray) -> None:
+    def add_sales(
+        self,
+        sel: IntArray,
+        once_list: FloatArray,
+        billed_list: FloatArray,
+        con: Contracts,
+        acc: IntArray,
+    ) -> None:
         """One-off amounts of new sales (recognised now; maintenance invoiced a year ahead)."""
         self._add(sel, once_list, billed_list, con, acc)
-        self.once_vendor_sourced += float((once_list * con.r_vendor[acc] * con.partner_sourced[acc]).sum())
+        self.once_vendor_sourced += float(
+            (once_list * con.r_vendor[acc] * con.partner_sourced[acc]).sum()
+        )
 
-    def add_recurring(self, sel: IntArray, revenue_list: FloatArray, billings_list: FloatArray, con: Contracts, acc: IntArray) -> None:
+    def add_recurring(
+        self,
+        sel: IntArray,
+        revenue_list: FloatArray,
+        billings_list: FloatArray,
+        con: Contracts,
+        acc: IntArray,
+    ) -> None:
         """Recurring amounts of active customers this period."""
         self._add(sel, revenue_list, billings_list, con, acc)

@@ -38,4 +38,8 @@ class Affiliate(Partner):
 
     def referral_rate(self) -> float:
         """Expected referral leads per month."""
-        return self.params.referrals_per_month * self.commitment if self.status == Status.ACTIVE else 0.0
+        return (
+            self.params.referrals_per_month * self.commitment
+            if self.status == Status.ACTIVE
+            else 0.0
+        )

@@ -86,14 +86,16 @@ class Ledger:
 
     def costs(self, which: dict[str, float]) -> float:
         """Costs of the partner in a ledger view (period or total)."""
-        return which["services_cost"] + which["mdf_spent"] + which["effort_cost"] + which["other_cost"]
+        return (
+            which["services_cost"] + which["mdf_spent"] + which["effort_cost"] + which["other_cost"]
+        )
 
     def profit(self, which: dict[str, float]) -> float:
         """Profit = income − costs in a ledger view."""
         return self.income(which) - self.costs(which)
 
 
-class Seller(mesa.Agent):  # type: ignore[misc]
+class Seller(mesa.Agent):
     """A seller: the direct team, the self-serve store or a partner.
 
     Args:
@@ -166,6 +168,10 @@ class Seller(mesa.Agent):  # type: ignore[misc]
     def bid_probability(self) -> float:
         """Probability it bids on an opportunity it can reach."""
         return 1.0
+
+    def managed_fee(self) -> float:
+        """Management fee per seat per month the seller adds to its offer (MSPs only)."""
+        return 0.0
 
     def can_bid(self) -> bool:
         """Whether it bids at all this period (active, closes deals, queue has room)."""

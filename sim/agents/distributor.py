@@ -41,11 +41,17 @@ class Distributor(Partner):
 
     def capacity_slots(self) -> int | None:
         """End-customer capacity (only used when it serves segments)."""
-        return max(1, round(max(self.reps, 1) * self.params.concurrent_opportunities * self.commitment))
+        return max(
+            1, round(max(self.reps, 1) * self.params.concurrent_opportunities * self.commitment)
+        )
 
     def effort_cost(self) -> float:
         """Operating cost: a share of its sales to resellers."""
-        return self.params.opex_share * self.ledger.period["distributor_sales"] / self.model.period_months
+        return (
+            self.params.opex_share
+            * self.ledger.period["distributor_sales"]
+            / self.model.period_months
+        )
 
     def _replenish(self) -> Generator[simpy.Event, Any, None]:
         env = self.model.env

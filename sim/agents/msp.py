@@ -23,3 +23,7 @@ class ManagedServiceProvider(Partner):
         super().__init__(*args, **kwargs)
         self.churn_factor = self.params.churn_factor
         self.services_margin = self.params.services_margin
+
+    def managed_fee(self) -> float:
+        """The MSP's own fee per seat per month (its services revenue)."""
+        return self.params.managed_fee_per_seat

@@ -41,9 +41,10 @@ def logit_choice(
     p = logit_probabilities(utilities, scale)
     cum = np.cumsum(p, axis=1)
     available = cum[:, -1] > 0 if p.shape[1] else np.zeros(p.shape[0], dtype=bool)
-    u = np.asarray(uniforms, dtype=np.float64)[:, None] * np.where(available, cum[:, -1], 1.0)[
-        :, None
-    ]
+    u = (
+        np.asarray(uniforms, dtype=np.float64)[:, None]
+        * np.where(available, cum[:, -1], 1.0)[:, None]
+    )
     chosen = (cum <= u).sum(axis=1).astype(np.int64)
     # u < cum[-1], so cum[k-1] <= u < cum[k] picks an option with p[k] > 0.
     return np.where(available, chosen, -1)

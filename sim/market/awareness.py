@@ -6,7 +6,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 
-def group_share(is_customer: NDArray[np.bool_], group: NDArray[np.int_], n_groups: int) -> NDArray[np.float64]:
+def group_share(
+    is_customer: NDArray[np.bool_], group: NDArray[np.int_], n_groups: int
+) -> NDArray[np.float64]:
     """Share of customers in each account's word-of-mouth group.
 
     Args:

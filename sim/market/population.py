@@ -82,18 +82,24 @@ class Population:
         seg = self.segment
         seats_median = np.array([s.seats_median for s in segs])[seg]
         seats_sigma = np.array([s.seats_sigma for s in segs])[seg]
-        self.seats = np.maximum(1.0, np.round(seats_median * np.exp(seats_sigma * rng.standard_normal(n))))
+        self.seats = np.maximum(
+            1.0, np.round(seats_median * np.exp(seats_sigma * rng.standard_normal(n)))
+        )
         wtp_median = np.array([s.wtp_per_seat for s in segs])[seg]
         wtp_sigma = np.array([s.wtp_sigma for s in segs])[seg]
         self.wtp = wtp_median * np.exp(wtp_sigma * rng.standard_normal(n))
         self.price_sensitivity = np.array([s.price_sensitivity for s in segs])[seg]
-        self.needs_implementation = rng.random(n) < np.array([s.needs_implementation for s in segs])[seg]
+        self.needs_implementation = (
+            rng.random(n) < np.array([s.needs_implementation for s in segs])[seg]
+        )
         self.no_it_staff = rng.random(n) < np.array([s.no_it_staff for s in segs])[seg]
         u = rng.random(n)
         p_self = np.array([s.prefers_self_serve for s in segs])[seg]
         p_partner = np.array([s.prefers_partner for s in segs])[seg]
         self.route = np.where(
-            u < p_self, Route.SELF_SERVE, np.where(u < p_self + p_partner, Route.PARTNER, Route.DIRECT)
+            u < p_self,
+            Route.SELF_SERVE,
+            np.where(u < p_self + p_partner, Route.PARTNER, Route.DIRECT),
         ).astype(np.int8)
         self.churn_monthly = np.array([s.churn_monthly for s in segs])[seg]
 
@@ -125,7 +131,9 @@ class Population:
         cols = np.concatenate([dst, src])
         order = np.lexsort((cols, rows))
         rows, cols = rows[order], cols[order]
-        self.indptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=n)))).astype(np.int64)
+        self.indptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=n)))).astype(
+            np.int64
+        )
         self.indices = cols.astype(np.int64)
 
     def state_counts(self) -> NDArray[np.int64]:

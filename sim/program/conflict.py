@@ -63,7 +63,9 @@ def get_rule(name: str) -> ConflictRuleFn:
     try:
         return _RULES[name]
     except KeyError:
-        raise KeyError(f"unknown conflict rule {name!r}; known: {', '.join(sorted(_RULES))}") from None
+        raise KeyError(
+            f"unknown conflict rule {name!r}; known: {', '.join(sorted(_RULES))}"
+        ) from None
 
 
 def known_rules() -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -65,14 +66,14 @@ class OpportunityBook:
     def __init__(self, capacity: int = 1024) -> None:
         self.size = 0
         self._cap = max(16, capacity)
-        self.cols: dict[str, NDArray[np.generic]] = {
+        self.cols: dict[str, NDArray[Any]] = {
             name: np.zeros(self._cap, dtype=dt) for name, dt in _FIELDS.items()
         }
         self.cols["closed_time"][:] = np.nan
         self._bid_chunks: list[NDArray[np.int32]] = []
         self._bid_counts: list[NDArray[np.int64]] = []
 
-    def __getitem__(self, name: str) -> NDArray[np.generic]:
+    def __getitem__(self, name: str) -> NDArray[Any]:
         return self.cols[name][: self.size]
 
     def _grow(self, extra: int) -> None:
@@ -115,7 +116,7 @@ class OpportunityBook:
         return ids
 
     def bidders(self) -> tuple[NDArray[np.int64], NDArray[np.int32]]:
-        """Return (offsets, sellers): bidders of opportunity i are sellers[offsets[i]:offsets[i+1]]."""
+        """Return (offsets, sellers): bidders of i: sellers[offsets[i]:offsets[i+1]]."""
         counts = np.concatenate(self._bid_counts) if self._bid_counts else np.zeros(0, np.int64)
         sellers = np.concatenate(self._bid_chunks) if self._bid_chunks else np.zeros(0, np.int32)
         offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)

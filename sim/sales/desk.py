@@ -54,9 +54,10 @@ class SalesDesk:
         self.resolution = resolution
         self.waiting: deque[int] = deque()
         self.in_progress = 0
-        self._due: list[float] = []  # heap of completion times
+        self._due: list[float] = []  # heap of distinct completion times
         self._batches: dict[float, list[IntArray]] = {}
-        self._wakeup = env.event()
+        self._timer_at: float | None = None  # completion time the process sleeps until
+        self._interrupt_pending = False
         self.process = env.process(self._run())
 
     @property
@@ -65,28 +66,41 @@ class SalesDesk:
         return len(self.waiting)
 
     def set_slots(self, slots: int | None) -> None:
-        """Change the desk's capacity (e.g. when commitment changes); wakes the desk.
+        """Change the desk's capacity (e.g. when commitment changes).
 
         Args:
             slots: New number of slots, or ``None`` for unlimited.
         """
+        if slots == self.slots:
+            return
         self.slots = slots
-        self._wake()
+        self._advance()
 
     def add(self, opportunity_ids: IntArray) -> None:
-        """Queue newly won opportunities, in order.
+        """Queue newly won opportunities, in order, and start those that find a free slot.
+
+        Called between SimPy runs, at the current SimPy time; zero-length cycles complete at
+        once (they belong to the current period).
 
         Args:
             opportunity_ids: Ids of the opportunities, in the order they were won.
         """
         if len(opportunity_ids) == 0:
             return
-        self.waiting.extend(int(i) for i in opportunity_ids)
-        self._wake()
+        self.waiting.extend(opportunity_ids.tolist())
+        self._advance()
 
-    def _wake(self) -> None:
-        if not self._wakeup.triggered:
-            self._wakeup.succeed()
+    def _advance(self) -> None:
+        """Complete what is due now, start what fits, and make the process wake in time."""
+        self._complete_due()
+        self._start()
+        while self._due and self._due[0] <= self.env.now:
+            self._complete_due()
+            self._start()
+        target = self._due[0] if self._due else None
+        if target != self._timer_at and not self._interrupt_pending:
+            self._interrupt_pending = True
+            self.process.interrupt()
 
     def _free_slots(self) -> int:
         if self.slots is None:
@@ -99,33 +113,47 @@ class SalesDesk:
             return
         ids = np.fromiter((self.waiting.popleft() for _ in range(n)), dtype=np.int64, count=n)
         cycles = self.sample_cycles(ids)
-        grid = np.round(np.asarray(cycles) * self.resolution) / self.resolution
-        due = self.env.now + grid
+        due = self.env.now + np.round(np.asarray(cycles) * self.resolution) / self.resolution
         self.in_progress += n
-        for t in np.unique(due):
-            key = float(t)
-            if key not in self._batches:
-                self._batches[key] = []
-                heapq.heappush(self._due, key)
-            self._batches[key].append(ids[due == t])
+        if n == 1:
+            self._schedule(float(due[0]), ids)
+            return
+        for t in np.unique(due).tolist():
+            self._schedule(t, ids[due == t])
+
+    def _schedule(self, t: float, ids: IntArray) -> None:
+        batch = self._batches.get(t)
+        if batch is None:
+            self._batches[t] = [ids]
+            heapq.heappush(self._due, t)
+        else:
+            batch.append(ids)
 
     def _complete_due(self) -> None:
         now = self.env.now
         while self._due and self._due[0] <= now:
             key = heapq.heappop(self._due)
-            ids = np.concatenate(self._batches.pop(key))
+            parts = self._batches.pop(key)
+            ids = parts[0] if len(parts) == 1 else np.concatenate(parts)
             self.in_progress -= len(ids)
             self.on_complete(ids, now)
 
     def _run(self) -> Generator[simpy.Event, Any, None]:
+        env = self.env
         while True:
+            if self._due:
+                self._timer_at = self._due[0]
+                wake: simpy.Event = env.timeout(self._timer_at - env.now)
+            else:
+                self._timer_at = None
+                wake = env.event()  # idle until new work interrupts
+            try:
+                yield wake
+            except simpy.Interrupt:
+                self._interrupt_pending = False
+                continue
             self._complete_due()
             self._start()
-            if self._due and self._due[0] <= self.env.now:
-                continue  # zero-length cycles complete at once
-            if self._wakeup.triggered:
-                self._wakeup = self.env.event()
-            if self._due:
-                yield self.env.timeout(self._due[0] - self.env.now) | self._wakeup
-            else:
-                yield self._wakeup
+            while self._due and self._due[0] <= env.now:
+                self._complete_due()
+                self._start()

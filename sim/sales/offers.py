@@ -160,7 +160,9 @@ def choose(
             owner_col = opps.owner[idx][:, None] == cand[None, :]
             draws = u_bids.random((m, k))
             reach &= (draws < table.bid_probability[cand][None, :]) | owner_col
-            ctx = ConflictContext(is_direct=table.is_direct[cand], is_partner=~table.is_direct[cand])
+            ctx = ConflictContext(
+                is_direct=table.is_direct[cand], is_partner=~table.is_direct[cand]
+            )
             bids = rule(reach, ctx)
             util = np.full((m, k + len(extra)), -np.inf)
             u = (
@@ -168,7 +170,8 @@ def choose(
                 + params.vertical_fit * table.specialised[cand][:, opps.vertical[idx]].T
                 + params.implementation_fit
                 * (opps.needs_implementation[idx][:, None] & table.services[cand][None, :])
-                + params.managed_fit * (opps.no_it_staff[idx][:, None] & table.managed[cand][None, :])
+                + params.managed_fit
+                * (opps.no_it_staff[idx][:, None] & table.managed[cand][None, :])
                 + params.preferred_route * (opps.route[idx][:, None] == table.route[cand][None, :])
                 - opps.price_sensitivity[idx][:, None]
                 * (table.price_month[cand][None, :] / opps.wtp[idx][:, None])
@@ -202,4 +205,3 @@ def choose(
         bid_sellers = np.zeros(0, dtype=np.int32)
     offsets = np.concatenate(([0], np.cumsum(bid_counts))).astype(np.int64)
     return ChoiceResult(chosen, bid_counts, offsets, bid_sellers)
-

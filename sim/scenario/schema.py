@@ -339,9 +339,7 @@ class Direct(Strict):
     reps: int | Literal["unlimited"] = Field(
         20, description="Direct reps (int ≥ 0, 0 = no direct channel) or 'unlimited'."
     )
-    cost_per_rep: NonNegative = Field(
-        14_000.0, description="Fully loaded cost per rep per month."
-    )
+    cost_per_rep: NonNegative = Field(14_000.0, description="Fully loaded cost per rep per month.")
     concurrent_opportunities: int = Field(
         12, ge=1, le=1000, description="Opportunities one rep works at once."
     )
@@ -352,9 +350,7 @@ class Direct(Strict):
     segments: list[str] = Field(
         default_factory=lambda: ["smb", "mid", "enterprise"], description="Segments covered."
     )
-    territories: list[str] | None = Field(
-        None, description="Territories covered (none = all)."
-    )
+    territories: list[str] | None = Field(None, description="Territories covered (none = all).")
     service_quality: float = Field(0.3, description="Service quality of a direct sale.")
     cycle_multiplier: Positive = Field(1.0, description="Sales cycle relative to the segment.")
     self_serve: SelfServe = Field(default_factory=SelfServe)
@@ -374,9 +370,7 @@ class Recruitment(Strict):
 
     enabled: bool = Field(True, description="Replace exited partners up to the target counts.")
     cost_per_partner: NonNegative = Field(8_000.0, description="Cost to recruit one partner.")
-    onboarding_months: NonNegative = Field(
-        3.0, description="Months before a new partner can sell."
-    )
+    onboarding_months: NonNegative = Field(3.0, description="Months before a new partner can sell.")
     max_per_month: int = Field(2, ge=0, description="Recruits per type per month at most.")
 
 
