@@ -32,7 +32,14 @@ from sim.program.exclusivity import assign_territories, free_exclusive_territory
 from sim.rng import Streams
 from sim.sales.book import OpportunityBook, Outcome, Source
 from sim.sales.desk import SalesDesk
-from sim.sales.offers import NO_DECISION, RIVAL, Opportunities, SellerTable, choose
+from sim.sales.offers import (
+    NO_DECISION,
+    RIVAL,
+    ChoiceResult,
+    Opportunities,
+    SellerTable,
+    choose,
+)
 from sim.scenario.schema import PARTNER_TYPES, SEGMENTS, ProductModel, Scenario
 
 IntArray = NDArray[np.int64]
@@ -79,6 +86,7 @@ class ChannelModel(mesa.Model):
         self._mdf_territory = np.zeros(len(self.population.territory_names))
         self._partner_counter: dict[str, int] = dict.fromkeys(PARTNER_TYPES, 0)
         self._cells = self._index_cells()
+        self._no_hardware = scenario.product.hardware.units_per_seat == 0
 
         self.direct = DirectSales(self)
         self._register(self.direct)
@@ -127,25 +135,14 @@ class ChannelModel(mesa.Model):
         if seller.closes_deals or isinstance(seller, Distributor):
             seller.desk = SalesDesk(
                 self.env,
-                self._cycle_sampler(seller),
+                self._cycle_lengths,
                 self._on_cycle_complete,
                 seller.capacity_slots(),
             )
 
-    def _cycle_sampler(self, seller: Seller) -> Any:
-        rng = self.streams.get("sales.cycles")
-        cycle_months = np.array(
-            [self.config.market.segments[s].sales_cycle_months for s in SEGMENTS]
-        )
-
-        def sample(ids: IntArray) -> FloatArray:
-            seg = self.population.segment[self.book["account"][ids]]
-            mean = cycle_months[seg] * seller.cycle_multiplier / self.period_months
-            # Gamma with shape 2 (coefficient of variation ≈ 0.7); zero mean → zero length.
-            draws = rng.gamma(2.0, 0.5, size=len(ids))
-            return np.asarray(mean * draws, dtype=np.float64)
-
-        return sample
+    def _cycle_lengths(self, ids: IntArray) -> FloatArray:
+        """Cycle lengths (periods) of opportunities, drawn when they were won."""
+        return self.book.cols["cycle"][ids]
 
     def _create_partners(self) -> None:
         sc = self.config
@@ -499,8 +496,10 @@ class ChannelModel(mesa.Model):
         hw = p.hardware.units_per_seat * p.hardware.unit_price
         model = ProductModel.SUBSCRIPTION if self.subscription_now() else p.model
         if managed:
-            price = p.list_price if model == ProductModel.SUBSCRIPTION else p.subscription_price
-            return hw, price, 0.0
+            # The managed offer is monthly whatever the product: the subscription list price
+            # (``list_price`` when the product itself is a subscription from the start).
+            from_start = p.model == ProductModel.SUBSCRIPTION
+            return hw, (p.list_price if from_start else p.subscription_price), 0.0
         if model == ProductModel.SUBSCRIPTION:
             price = p.subscription_price if self.subscription_now() else p.list_price
             return hw, price, 0.0
@@ -573,6 +572,14 @@ class ChannelModel(mesa.Model):
         outcome = np.where(
             won, Outcome.OPEN, np.where(chosen == RIVAL, Outcome.RIVAL, Outcome.NO_DECISION)
         )
+        # Sales-cycle lengths: gamma with shape 2 (coefficient of variation ≈ 0.7) around the
+        # segment's mean times the seller's multiplier; a zero mean gives zero-length cycles.
+        seg_cycle = np.array([sc.market.segments[g].sales_cycle_months for g in SEGMENTS])
+        multiplier = np.array([s.cycle_multiplier for s in self.sellers])[si]
+        draws = self.streams.get("sales.cycles").gamma(2.0, 0.5, size=n)
+        cycle = np.where(
+            won, seg_cycle[opps.segment] * multiplier * draws / self.period_months, 0.0
+        )
         lost_time = np.where(won, np.nan, float(t - 1))
         ids = self.book.append(
             {
@@ -594,6 +601,7 @@ class ChannelModel(mesa.Model):
                 "vendor_net": list_fy * r.vendor,
                 "services_revenue": services,
                 "hardware_units": hw_units,
+                "cycle": cycle,
                 "once_list": np.where(mg, m_once, once) * seats * won,
                 "monthly_list": np.where(mg, m_monthly, monthly) * seats * won,
                 "maint_list": np.where(mg, 0.0, maint * 12.0) * seats * won,
@@ -633,35 +641,48 @@ class ChannelModel(mesa.Model):
                 assert desk is not None
                 desk.add(won_ids[chunk])
 
-    def _seller_stats(self, res: Any, chosen: IntArray, table: SellerTable) -> None:
+    def _seller_stats(self, res: ChoiceResult, chosen: IntArray, table: SellerTable) -> None:
+        """Count bids, wins and conflicts per seller.
+
+        Partners that lost a conflict to direct sales or to a cheaper partner lose trust at the
+        end of the period.
+        """
         n_s = len(self.sellers)
-        bids_per = np.bincount(res.bid_sellers, minlength=n_s)
-        wins_per = np.bincount(chosen[chosen >= 0], minlength=n_s)
+        bids_per = np.bincount(res.bid_sellers, minlength=n_s).tolist()
+        wins_per = np.bincount(chosen[chosen >= 0], minlength=n_s).tolist()
+        # One row per bid: its opportunity's winner and whether the opportunity is a conflict.
+        opp_of_bid = np.repeat(np.arange(len(chosen)), res.bid_counts)
+        bidder = res.bid_sellers.astype(np.int64)
+        winner = chosen[opp_of_bid]
+        in_conflict = res.bid_counts[opp_of_bid] >= 2
+        is_partner = ~table.is_direct[bidder]
+        lost = in_conflict & is_partner & (winner >= 0) & (winner != bidder)
+        safe_winner = np.maximum(winner, 0)
+        to_direct = lost & table.is_direct[safe_winner]
+        undercut = (
+            lost
+            & ~table.is_direct[safe_winner]
+            & (table.customer_ratio[safe_winner] < table.customer_ratio[bidder])
+        )
+        conflicts = np.bincount(bidder[in_conflict], minlength=n_s).tolist()
+        lost_direct = np.bincount(bidder[to_direct], minlength=n_s).tolist()
+        undercuts = np.bincount(bidder[undercut], minlength=n_s).tolist()
         for s in self.sellers:
-            s.bids += int(bids_per[s.index])
-            s.wins += int(wins_per[s.index])
-        conflicted = np.flatnonzero(res.bid_counts >= 2)
-        if len(conflicted) == 0:
-            return
-        offs = res.bid_offsets
-        ratio = table.customer_ratio
-        for o in conflicted:
-            bidders = res.bid_sellers[offs[o] : offs[o + 1]]
-            winner = int(chosen[o])
-            for b in bidders:
-                s = self.sellers[int(b)]
-                s.conflicts += 1
-                if not isinstance(s, Partner) or int(b) == winner or winner < 0:
-                    continue
-                if table.is_direct[winner]:
-                    s.lost_to_direct_period += 1
-                    s.conflicts_lost_to_direct += 1
-                elif ratio[winner] < ratio[int(b)]:
-                    s.undercut_period += 1
+            i = s.index
+            s.bids += bids_per[i]
+            s.wins += wins_per[i]
+            s.conflicts += conflicts[i]
+            if isinstance(s, Partner):
+                s.lost_to_direct_period += lost_direct[i]
+                s.conflicts_lost_to_direct += lost_direct[i]
+                s.undercut_period += undercuts[i]
 
     # 4. cycle completion (inside env.run) ---------------------------------------
 
     def _on_cycle_complete(self, ids: IntArray, time: float) -> None:
+        if self._no_hardware:
+            self._activate(ids, time)
+            return
         book = self.book
         units = book["hardware_units"][ids]
         dist = book["distributor"][ids]
@@ -700,6 +721,7 @@ class ChannelModel(mesa.Model):
         p = self._period
         flows = _Flows(n_s)
 
+        hardware_vendor_revenue = 0.0
         # New customers: contract terms, one-off billing, services, hardware.
         new_ids = np.concatenate(self._activated) if self._activated else np.zeros(0, np.int64)
         self._activated = []
@@ -730,7 +752,8 @@ class ChannelModel(mesa.Model):
             con.referrer[acc] = ref
             aff = self.config.partners.affiliate
             con.commission_rate[acc] = np.where(ref >= 0, aff.commission, 0.0)
-            con.commission_until[acc] = t + int(np.ceil(aff.commission_months / pm))
+            # A one-off commission (0 months) is paid on the first period's payments.
+            con.commission_until[acc] = t + max(1, int(np.ceil(aff.commission_months / pm)))
             con.partner_sourced[acc] = (ref >= 0) | (pop.aware_source[acc] == AwareSource.PARTNER)
             # One-off amounts (licence, hardware) and the first year of maintenance, invoiced now.
             once_list = terms["once_list"]
@@ -741,19 +764,22 @@ class ChannelModel(mesa.Model):
             self.vendor_costs_period["cogs"] += float(
                 hw_units.sum() * sc.product.hardware.unit_cost
             )
+            hardware_vendor_revenue = float(
+                (hw_units * sc.product.hardware.unit_price * con.r_vendor[acc]).sum()
+            )
             bonus = sc.program.incentives.new_logo_bonus
             if bonus > 0:
                 partner_new = np.array([isinstance(s, Partner) for s in self.sellers])[sel] & first
                 np.add.at(flows.bonuses, sel[partner_new], bonus)
             p.new_customers = len(new_ids)
             p.bookings = float(book["vendor_net"][new_ids].sum())
-            cycles = (book["closed_time"][new_ids] - book["won_time"][new_ids] + 1.0) * pm
+            cycles = (book["closed_time"][new_ids] - book["won_time"][new_ids]) * pm
             p.cycle_sum = float(cycles.sum())
-            # Commissions paid on the first payment when commissions are one-off.
-            if aff.commission_months == 0:
-                vendor_once = once_list * con.r_vendor[acc]
-                refd = ref >= 0
-                np.add.at(flows.commissions, ref[refd], vendor_once[refd] * aff.commission)
+            # Commissions on the one-off part of referred accounts' first payment.
+            refd = ref >= 0
+            if refd.any():
+                vendor_once = once_list[refd] * con.r_vendor[acc[refd]]
+                np.add.at(flows.commissions, ref[refd], vendor_once * aff.commission)
 
         # Recurring billing of every active customer (new ones included).
         cust = np.flatnonzero(pop.state == State.CUSTOMER)
@@ -773,11 +799,7 @@ class ChannelModel(mesa.Model):
         np.add.at(flows.services, sel, managed_fee)
         # Recurring commissions of referred accounts.
         ref = con.referrer[cust]
-        refd = (
-            (ref >= 0)
-            & (con.commission_until[cust] > t)
-            & (sc.partners.affiliate.commission_months > 0)
-        )
+        refd = (ref >= 0) & (con.commission_until[cust] > t)
         if refd.any():
             vendor_amount = bill.revenue_list[refd] * con.r_vendor[cust[refd]]
             np.add.at(flows.commissions, ref[refd], vendor_amount * con.commission_rate[cust[refd]])
@@ -808,9 +830,9 @@ class ChannelModel(mesa.Model):
         pop.state[back] = State.AWARE
         pop.evaluate_from[back] = t
 
-        # Software cost of goods.
-        self.vendor_costs_period["cogs"] += sc.product.cogs_share * float(
-            flows.vendor_revenue.sum()
+        # Software cost of goods (hardware units were costed when they shipped).
+        self.vendor_costs_period["cogs"] += sc.product.cogs_share * (
+            float(flows.vendor_revenue.sum()) - hardware_vendor_revenue
         )
         self._flows = flows
 

@@ -45,6 +45,7 @@ _FIELDS: dict[str, type] = {
     "vendor_net": np.float64,
     "services_revenue": np.float64,
     "hardware_units": np.float64,
+    "cycle": np.float64,  # drawn sales-cycle length in periods (won opportunities)
     # Contract terms of a won deal, applied when its cycle ends.
     "once_list": np.float64,
     "monthly_list": np.float64,

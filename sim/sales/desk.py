@@ -22,7 +22,7 @@ IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
 CycleSampler = Callable[[IntArray], FloatArray]
-"""Draws cycle lengths (in periods) for a batch of opportunity ids."""
+"""Gives the cycle lengths (in periods) of a batch of opportunity ids."""
 
 CompletionHandler = Callable[[IntArray, float], None]
 """Called with the ids of opportunities whose cycle ended and the SimPy time."""
@@ -33,7 +33,7 @@ class SalesDesk:
 
     Args:
         env: The model's SimPy environment.
-        sample_cycles: Draws the cycle length of each started opportunity, in periods.
+        sample_cycles: Gives the cycle length of each started opportunity, in periods.
         on_complete: Receives the opportunities whose cycle ended.
         slots: Concurrent opportunities the seller can work, or ``None`` for unlimited.
         resolution: Cycle lengths are rounded to multiples of ``1 / resolution`` periods.
@@ -55,7 +55,7 @@ class SalesDesk:
         self.waiting: deque[int] = deque()
         self.in_progress = 0
         self._due: list[float] = []  # heap of distinct completion times
-        self._batches: dict[float, list[IntArray]] = {}
+        self._batches: dict[float, list[int]] = {}
         self._timer_at: float | None = None  # completion time the process sleeps until
         self._interrupt_pending = False
         self.process = env.process(self._run())
@@ -111,32 +111,38 @@ class SalesDesk:
         n = min(self._free_slots(), len(self.waiting))
         if n <= 0:
             return
-        ids = np.fromiter((self.waiting.popleft() for _ in range(n)), dtype=np.int64, count=n)
+        if n == len(self.waiting):
+            ids = np.array(self.waiting, dtype=np.int64)
+            self.waiting.clear()
+        else:
+            ids = np.fromiter((self.waiting.popleft() for _ in range(n)), np.int64, count=n)
         cycles = self.sample_cycles(ids)
-        due = self.env.now + np.round(np.asarray(cycles) * self.resolution) / self.resolution
         self.in_progress += n
-        if n == 1:
-            self._schedule(float(due[0]), ids)
+        now = self.env.now
+        res = self.resolution
+        if n <= 32:
+            for i, c in zip(ids.tolist(), cycles.tolist(), strict=True):
+                self._schedule(now + round(c * res) / res, [i])
             return
+        due = now + np.round(cycles * res) / res
         for t in np.unique(due).tolist():
-            self._schedule(t, ids[due == t])
+            self._schedule(t, ids[due == t].tolist())
 
-    def _schedule(self, t: float, ids: IntArray) -> None:
+    def _schedule(self, t: float, ids: list[int]) -> None:
         batch = self._batches.get(t)
         if batch is None:
-            self._batches[t] = [ids]
+            self._batches[t] = ids
             heapq.heappush(self._due, t)
         else:
-            batch.append(ids)
+            batch.extend(ids)
 
     def _complete_due(self) -> None:
         now = self.env.now
         while self._due and self._due[0] <= now:
             key = heapq.heappop(self._due)
-            parts = self._batches.pop(key)
-            ids = parts[0] if len(parts) == 1 else np.concatenate(parts)
+            ids = self._batches.pop(key)
             self.in_progress -= len(ids)
-            self.on_complete(ids, now)
+            self.on_complete(np.array(ids, dtype=np.int64), now)
 
     def _run(self) -> Generator[simpy.Event, Any, None]:
         env = self.env
