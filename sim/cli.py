@@ -1,6 +1,284 @@
-"""Command-line interface (placeholder until the commands land)."""
+"""The ``channelsim`` command line (``python -m sim`` works too).
+
+Commands: ``run``, ``validate`` and ``scenarios`` (SPEC §4). Exit status: 0 success; 2 bad input
+of any kind (scenario, ``--set``, options, an output directory that exists or cannot be
+written), printed to stderr as plain lines, one per problem, without a traceback and without
+writing anything; 1 an internal error, printed as one ``internal error: ...`` line (the
+traceback too when ``CHANNELSIM_DEBUG=1``).
+
+Heavy modules (numpy, pandas, mesa, matplotlib, the model, even the scenario schema) are imported
+inside the commands, so that ``channelsim --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from sim.errors import InputError
+
+if TYPE_CHECKING:
+    from sim.scenario import LoadedScenario
+
+DEBUG_ENV = "CHANNELSIM_DEBUG"
+"""Environment variable: ``1`` prints the traceback of internal errors."""
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_INPUT = 2
 
 
-def main() -> None:
-    """Run the ``channelsim`` command."""
-    raise SystemExit("not yet")
+def _err(line: str) -> None:
+    sys.stderr.write(line.rstrip("\n") + "\n")
+    sys.stderr.flush()
+
+
+def _is_click_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is a click usage/parameter error (typer vendors click in recent versions)."""
+    return any(cls.__name__ == "ClickException" for cls in type(exc).__mro__)
+
+
+def _report_click_error(exc: Any) -> int:
+    """Print a click error as plain lines; return its exit status."""
+    code = int(getattr(exc, "exit_code", EXIT_INPUT))
+    message = str(exc.format_message()).strip()
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        # The help has been printed already (rich) or is the message (plain).
+        if message:
+            sys.stdout.write(message + "\n")
+        return code
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if ctx is not None else "channelsim"
+    hint = f" (see '{where} --help')" if ctx is not None else ""
+    _err(f"{where}: {' '.join(message.split())}{hint}")
+    return code
+
+
+def _report_internal(exc: BaseException) -> int:
+    text = " ".join(str(exc).split())
+    name = type(exc).__name__
+    _err(f"internal error: {name}: {text}" if text else f"internal error: {name}")
+    if os.environ.get(DEBUG_ENV, "").strip() not in ("", "0"):
+        traceback.print_exception(exc, file=sys.stderr)
+    return EXIT_INTERNAL
+
+
+class _Group(TyperGroup):
+    """The command group, with the program's own error handling.
+
+    Click and typer would draw usage errors in a rich box and let other exceptions end in a
+    traceback; here every failure becomes plain lines on stderr and an exit status.
+    """
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run the command line; see the module docstring for exit statuses."""
+        try:
+            result = super().main(
+                args=args,
+                prog_name=prog_name or "channelsim",
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
+            )
+            code = result if isinstance(result, int) and not isinstance(result, bool) else 0
+        except InputError as exc:
+            for line in exc.problems:
+                _err(line)
+            code = EXIT_INPUT
+        except typer.Abort:
+            _err("aborted")
+            code = EXIT_INTERNAL
+        except Exception as exc:
+            code = _report_click_error(exc) if _is_click_error(exc) else _report_internal(exc)
+        if not standalone_mode:
+            return code
+        sys.exit(code)
+
+
+app = typer.Typer(
+    name="channelsim",
+    cls=_Group,
+    help="ChannelSim: agent-based simulation of direct and partner sales channels.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+
+ScenarioArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="SCENARIO",
+        help="A scenario file (path) or the name of a shipped scenario (see `scenarios`).",
+        show_default=False,
+    ),
+]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        metavar="KEY=VALUE",
+        help="Override a scenario key (VALUE is a TOML value, else a string); repeatable.",
+        show_default=False,
+    ),
+]
+
+
+def _load(scenario: str, overrides: Sequence[str]) -> LoadedScenario:
+    from sim.scenario import load_scenario
+
+    return load_scenario(scenario, list(overrides))
+
+
+@app.command()
+def run(
+    scenario: ScenarioArg,
+    seed: Annotated[
+        int | None,
+        typer.Option(min=0, help="Root seed (default: the scenario's `seed`).", show_default=False),
+    ] = None,
+    periods: Annotated[
+        int | None,
+        typer.Option(help="Run length in periods (overrides `time.periods`).", show_default=False),
+    ] = None,
+    set_: SetOpt = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            help="Run directory; must not exist. Default: results/<scenario>-s<seed>-<UTC time>.",
+            show_default=False,
+            file_okay=True,
+            dir_okay=True,
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar and no summary table.")
+    ] = False,
+) -> None:
+    """Run one scenario and write its run directory (tables, summary, plots)."""
+    from sim.run import check_out_dir, default_out_dir, run_name, run_scenario
+
+    overrides = list(set_ or [])
+    if periods is not None:
+        overrides.append(f"time.periods={periods}")
+    problems: list[str] = []
+    loaded = None
+    try:
+        loaded = _load(scenario, overrides)
+    except InputError as exc:
+        prefix = f"--set: time.periods={periods}:"
+        problems += [
+            f"--periods: {periods}:{line[len(prefix) :]}" if line.startswith(prefix) else line
+            for line in exc.problems
+        ]
+    if out is not None:
+        try:
+            check_out_dir(out)
+        except InputError as exc:
+            problems += exc.problems
+    if problems or loaded is None:
+        raise InputError(problems)
+    used_seed = loaded.scenario.seed if seed is None else seed
+    out_dir = out if out is not None else default_out_dir(run_name(loaded), used_seed)
+    result = run_scenario(loaded, seed, out_dir, progress=not quiet)
+    if quiet:
+        sys.stdout.write(f"{result.out_dir}\n")
+        return
+    _print_summary(result.summary, result.out_dir)
+
+
+def _money(value: Any, currency: str) -> str:
+    return "–" if value is None else f"{value:,.0f} {currency}"
+
+
+def _pct(value: Any) -> str:
+    return "–" if value is None else f"{100.0 * value:.1f} %"
+
+
+def _print_summary(summary: dict[str, Any], out_dir: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    cur = str(summary.get("currency", ""))
+    months = summary.get("months_to_50pct_adoption")
+    table = Table(
+        title=f"{summary['scenario']} (seed {summary['seed']}, {summary['periods']} periods)"
+    )
+    table.add_column("KPI")
+    table.add_column("value", justify="right")
+    rows = [
+        ("revenue total", _money(summary.get("revenue_total"), cur)),
+        ("revenue NPV", _money(summary.get("revenue_npv"), cur)),
+        ("contribution total", _money(summary.get("contribution_total"), cur)),
+        ("ARR at end", _money(summary.get("arr_final"), cur)),
+        ("customers at end", f"{summary.get('customers_final', 0):,}"),
+        ("adoption at end", _pct(summary.get("adoption_final"))),
+        ("months to 50 % adoption", "never" if months is None else f"{months:g}"),
+        ("partner share of revenue", _pct(summary.get("partner_share_of_revenue"))),
+        ("top 20 % partners' revenue share", _pct(summary.get("partner_revenue_top20_share"))),
+        ("conflict rate", _pct(summary.get("conflict_rate"))),
+        ("partner churn", _pct(summary.get("partner_churn"))),
+        ("NRR / GRR (last 12 months)", f"{_pct(summary.get('nrr'))} / {_pct(summary.get('grr'))}"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    console = Console()
+    console.print(table)
+    console.print(f"wrote {out_dir}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def validate(scenario: ScenarioArg, set_: SetOpt = None) -> None:
+    """Check a scenario against the schema without running it."""
+    from sim.run import run_name
+
+    loaded = _load(scenario, set_ or [])
+    sys.stdout.write(f"ok: {loaded.path} ({run_name(loaded)})\n")
+
+
+@app.command()
+def scenarios() -> None:
+    """List the shipped scenarios with their one-line descriptions."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from sim.scenario import list_shipped
+
+    shipped = list_shipped()
+    if not shipped:
+        from sim.scenario.loader import shipped_dir
+
+        sys.stdout.write(f"no shipped scenarios in {shipped_dir()}\n")
+        return
+    table = Table(show_lines=False)
+    table.add_column("scenario", no_wrap=True)
+    table.add_column("description")
+    for name, description in shipped:
+        table.add_row(name, description)
+    Console().print(table)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the ``channelsim`` command.
+
+    Args:
+        argv: Arguments (default: ``sys.argv[1:]``).
+    """
+    app(args=None if argv is None else list(argv), prog_name="channelsim")

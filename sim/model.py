@@ -429,6 +429,7 @@ class ChannelModel(mesa.Model):
         is_direct = np.zeros(n_s, dtype=bool)
         services = np.zeros(n_s, dtype=bool)
         managed = np.zeros(n_s, dtype=bool)
+        projects_only = np.zeros(n_s, dtype=bool)
         quality = np.zeros(n_s)
         price = np.zeros(n_s)
         ratio = np.zeros(n_s)
@@ -450,6 +451,7 @@ class ChannelModel(mesa.Model):
             is_direct[i] = s.kind == "direct"
             services[i] = s.services_attach > 0
             managed[i] = s.managed
+            projects_only[i] = s.projects_only
             quality[i] = s.service_quality
             r = 1.0 - s.discount * s.pass_through
             ratio[i] = r
@@ -470,6 +472,7 @@ class ChannelModel(mesa.Model):
             is_direct=is_direct,
             services=services,
             managed=managed,
+            projects_only=projects_only,
             service_quality=quality,
             price_month=price,
             customer_ratio=ratio,

@@ -110,6 +110,7 @@ class Seller(mesa.Agent):
     route = RouteKind.PARTNER
     closes_deals = True
     managed = False
+    projects_only = False
     churn_factor = 1.0
 
     def __init__(

@@ -42,6 +42,7 @@ class SellerTable:
         is_direct: Whether the seller is the vendor's own channel.
         services: Whether it offers implementation services.
         managed: Whether its offer is managed (MSP).
+        projects_only: Whether it bids only on accounts that need implementation (SI).
         service_quality: Service quality of each seller.
         price_month: Customer cost per seat per month over the horizon.
         customer_ratio: Customer price / list.
@@ -58,6 +59,7 @@ class SellerTable:
     is_direct: BoolArray
     services: BoolArray
     managed: BoolArray
+    projects_only: BoolArray
     service_quality: FloatArray
     price_month: FloatArray
     customer_ratio: FloatArray
@@ -157,6 +159,7 @@ def choose(
         if k:
             reach = table.verticals[cand][:, opps.vertical[idx]].T
             reach &= table.price_month[cand][None, :] <= opps.wtp[idx][:, None]
+            reach &= ~table.projects_only[cand][None, :] | opps.needs_implementation[idx][:, None]
             owner_col = opps.owner[idx][:, None] == cand[None, :]
             draws = u_bids.random((m, k))
             reach &= (draws < table.bid_probability[cand][None, :]) | owner_col
