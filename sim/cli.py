@@ -120,6 +120,26 @@ app = typer.Typer(
 )
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        import sim
+
+        sys.stdout.write(f"channelsim {sim.__version__}\n")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Show the version and exit.", is_eager=True, callback=_show_version
+        ),
+    ] = False,
+) -> None:
+    """ChannelSim: agent-based simulation of direct and partner sales channels."""
+
+
 ScenarioArg = Annotated[
     str,
     typer.Argument(

@@ -1,0 +1,349 @@
+"""Tables of a finished run: partners, deals and per-account recurring revenue.
+
+Every function reads a model after :meth:`~sim.model.ChannelModel.run` and returns plain pandas
+objects in a deterministic order, so that the same run always gives the same bytes when written.
+The deals table is built column-wise with numpy and pyarrow (no Python loop per deal): a run can
+hold a million opportunities.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from numpy.typing import NDArray
+
+from sim.sales.book import Outcome, Source
+from sim.scenario.schema import SEGMENTS
+
+if TYPE_CHECKING:
+    from sim.model import ChannelModel
+
+DIRECT_ID = "direct"
+"""The ``partner_id`` of the vendor's own channels (direct team and self-serve store)."""
+
+PARTNER_COLUMNS: tuple[str, ...] = (
+    "partner_id",
+    "type",
+    "tier",
+    "territories",
+    "status",
+    "revenue",
+    "customer_revenue",
+    "resale_margin",
+    "distributor_margin",
+    "distributor_sales",
+    "services_revenue",
+    "mdf_received",
+    "rebates",
+    "commissions",
+    "costs",
+    "profit",
+    "win_rate",
+    "bids",
+    "wins",
+    "conflicts_lost_to_direct",
+    "commitment",
+    "trust",
+    "onboarded_period",
+    "exited_period",
+)
+"""Columns of ``partners.csv``, in order."""
+
+DEAL_COLUMNS: tuple[str, ...] = (
+    "opportunity_id",
+    "period",
+    "period_opened",
+    "account",
+    "segment",
+    "territory",
+    "seller",
+    "seller_type",
+    "parties",
+    "n_bidders",
+    "registered",
+    "conflict",
+    "distributor",
+    "source",
+    "referrer",
+    "list_amount",
+    "customer_discount",
+    "customer_price",
+    "reseller_margin",
+    "distributor_margin",
+    "vendor_net",
+    "services_revenue",
+    "hardware_units",
+    "outcome",
+    "cycle_months",
+)
+"""Columns of ``deals.parquet``, in order (a ``scenario`` column comes first when asked for)."""
+
+_OUTCOME_NAMES: dict[int, str] = {
+    int(Outcome.OPEN): "open",
+    int(Outcome.WON): "won",
+    int(Outcome.RIVAL): "rival",
+    int(Outcome.NO_DECISION): "no_decision",
+}
+_SOURCE_NAMES: dict[int, str] = {int(s): s.name.lower() for s in Source}
+_ID_PATTERN = re.compile(r"(.*?)-(\d+)")
+
+
+def _partner_sort_key(partner_id: str) -> tuple[int, str, int, str]:
+    """Sort key: ``direct`` first, then type and number (``var-2`` before ``var-10``)."""
+    if partner_id == DIRECT_ID:
+        return (0, "", 0, "")
+    match = _ID_PATTERN.fullmatch(partner_id)
+    if match:
+        return (1, match[1], int(match[2]), partner_id)
+    return (1, partner_id, -1, partner_id)
+
+
+def _joined_names(names: list[str], mask: NDArray[np.bool_]) -> str:
+    return ";".join(name for name, on in zip(names, mask, strict=True) if on)
+
+
+def partners_frame(model: ChannelModel) -> pd.DataFrame:
+    """One row per ``partner_id`` with its totals over the run (``partners.csv``).
+
+    The direct team and the self-serve store share the ``partner_id`` ``direct`` and are summed
+    into one row (territories are their union; status, tier, commitment and trust are the direct
+    team's). Money columns are totals over the run in the scenario's currency:
+
+    * ``revenue``: the vendor's net revenue from the seller's deals;
+    * ``customer_revenue``, ``resale_margin``, ``distributor_margin``, ``distributor_sales``
+      (a distributor's sales to resellers), ``services_revenue``, ``mdf_received``,
+      ``rebates`` (bonuses and rebates), ``commissions``: from the seller's ledger;
+    * ``costs`` and ``profit``: the partner's own costs and profit (income − costs).
+
+    Args:
+        model: A model that has run.
+
+    Returns:
+        The table, ``direct`` first, then partners sorted by type and number. ``onboarded_period``
+        and ``exited_period`` are nullable ints (empty when the partner has not exited).
+    """
+    names = list(model.population.territory_names)
+    groups: dict[str, list[Any]] = {}
+    for seller in model.sellers:
+        groups.setdefault(seller.partner_id, []).append(seller)
+    rows: list[dict[str, Any]] = []
+    for pid in sorted(groups, key=_partner_sort_key):
+        members = groups[pid]
+        lead = members[0]
+        total: dict[str, float] = dict.fromkeys(lead.ledger.total, 0.0)
+        costs = profit = 0.0
+        bids = wins = lost_to_direct = 0
+        territories = np.zeros(len(names), dtype=bool)
+        for s in members:
+            for key, value in s.ledger.total.items():
+                total[key] += float(value)
+            costs += float(s.ledger.costs(s.ledger.total))
+            profit += float(s.ledger.profit(s.ledger.total))
+            bids += int(s.bids)
+            wins += int(s.wins)
+            lost_to_direct += int(s.conflicts_lost_to_direct)
+            territories |= np.asarray(s.territories, dtype=bool)
+        is_direct = pid == DIRECT_ID
+        rows.append(
+            {
+                "partner_id": pid,
+                "type": str(lead.kind),
+                "tier": "" if is_direct else str(lead.tier),
+                "territories": _joined_names(names, territories),
+                "status": str(lead.status),
+                "revenue": total["vendor_revenue"],
+                "customer_revenue": total["customer_revenue"],
+                "resale_margin": total["resale_margin"],
+                "distributor_margin": total["distributor_margin"],
+                "distributor_sales": total["distributor_sales"],
+                "services_revenue": total["services_revenue"],
+                "mdf_received": total["mdf_received"],
+                "rebates": total["bonuses"],
+                "commissions": total["commissions"],
+                "costs": costs,
+                "profit": profit,
+                "win_rate": wins / bids if bids else 0.0,
+                "bids": bids,
+                "wins": wins,
+                "conflicts_lost_to_direct": lost_to_direct,
+                "commitment": float(lead.commitment),
+                "trust": float(lead.trust),
+                "onboarded_period": lead.onboarded_period,
+                "exited_period": None if is_direct else lead.exited_period,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=list(PARTNER_COLUMNS))
+    for col in ("bids", "wins", "conflicts_lost_to_direct"):
+        frame[col] = frame[col].astype(np.int64)
+    for col in ("onboarded_period", "exited_period"):
+        frame[col] = frame[col].astype("Int64")
+    return frame
+
+
+def _strings(names: list[str], codes: NDArray[np.integer[Any]]) -> pa.Array:
+    """Strings by code, ``""`` where the code is negative, as an arrow string array."""
+    table = pa.array([*names, ""], type=pa.string())
+    idx = np.where(codes >= 0, codes, len(names)).astype(np.int64)
+    return table.take(pa.array(idx))
+
+
+def _parties(
+    model: ChannelModel, rows: NDArray[np.int64], pid_code: NDArray[np.int64], pid_names: list[str]
+) -> pa.Array:
+    """``;``-joined partner ids of each selected opportunity's bidders, in seller order.
+
+    Bidders are sorted by seller index; the two sellers sharing ``direct`` appear once.
+    """
+    offsets, sellers = model.book.bidders()
+    n_opps = len(offsets) - 1
+    counts = np.diff(offsets)
+    owner = np.repeat(np.arange(n_opps, dtype=np.int64), counts)
+    order = np.lexsort((sellers.astype(np.int64), owner))
+    owner = owner[order]
+    codes = pid_code[sellers[order].astype(np.int64)]
+    keep = np.ones(len(codes), dtype=bool)
+    if len(codes) > 1:
+        keep[1:] = (owner[1:] != owner[:-1]) | (codes[1:] != codes[:-1])
+    owner, codes = owner[keep], codes[keep]
+    new_counts = np.bincount(owner, minlength=n_opps).astype(np.int64)
+    new_offsets = np.concatenate(([0], np.cumsum(new_counts))).astype(np.int32)
+    values = _strings(pid_names, codes)
+    lists = pa.ListArray.from_arrays(pa.array(new_offsets, type=pa.int32()), values)
+    chosen = lists.take(pa.array(rows))
+    return pc.binary_join(chosen, ";")
+
+
+def _labels(labels: dict[int, str]) -> list[str]:
+    """Labels of codes 0 … max as a list (codes without a label show as their number)."""
+    return [labels.get(i, str(i)) for i in range(max(labels) + 1)]
+
+
+def deals_frame(model: ChannelModel, scenario_name: str | None = None) -> pd.DataFrame:
+    """One row per closed or lost opportunity (``deals.parquet``).
+
+    Opportunities still open at the end of the run (won but in their sales cycle or awaiting
+    stock) are left out. Columns:
+
+    * ``opportunity_id``: the row of the model's opportunity book;
+    * ``period``: the period the deal closed (``floor(closed_time) + 1``) or was lost (the
+      period it was opened); ``period_opened``;
+    * ``account``, ``segment``, ``territory`` (names);
+    * ``seller`` (a ``partner_id``, ``""`` when nobody won), ``seller_type``; ``parties``
+      (``;``-joined partner ids of the bidders, in seller order), ``n_bidders``, ``registered``
+      (always false until deal registration lands), ``conflict`` (two or more bidders);
+    * ``distributor`` (``partner_id`` of the two-tier distributor or ``""``);
+    * ``source`` (``organic``, ``vendor_lead``, ``referral``) and ``referrer`` (the referring
+      affiliate's ``partner_id`` or ``""``);
+    * the price waterfall of the first-year value: ``list_amount``, ``customer_discount``
+      (list − customer price), ``customer_price``, ``reseller_margin``, ``distributor_margin``,
+      ``vendor_net``; ``services_revenue``, ``hardware_units``;
+    * ``outcome``: ``won``, ``rival`` or ``no_decision``;
+    * ``cycle_months``: (closed time − won time) × months per period for won deals, NaN
+      for lost ones.
+
+    Args:
+        model: A model that has run.
+        scenario_name: When given, a first column ``scenario`` holds it (to concatenate the
+            deals of several runs). Run directories leave it out, so that running a run's
+            ``scenario.resolved.toml`` reproduces the same bytes.
+
+    Returns:
+        The table, in opportunity order.
+    """
+    book = model.book
+    outcome = np.asarray(book["outcome"], dtype=np.int64)
+    rows = np.flatnonzero(outcome != int(Outcome.OPEN)).astype(np.int64)
+    out = outcome[rows]
+    won = out == int(Outcome.WON)
+
+    pid_names: list[str] = []
+    pid_index: dict[str, int] = {}
+    for s in model.sellers:
+        pid_index.setdefault(s.partner_id, len(pid_names))
+        if len(pid_names) < len(pid_index):
+            pid_names.append(s.partner_id)
+    pid_code = np.array([pid_index[s.partner_id] for s in model.sellers], dtype=np.int64)
+    kinds = [str(s.kind) for s in model.sellers]
+
+    def seller_codes(col: str) -> NDArray[np.int64]:
+        idx = np.asarray(book[col], dtype=np.int64)[rows]
+        safe = np.where(idx >= 0, idx, 0)
+        return np.where(idx >= 0, pid_code[safe], -1)
+
+    seller_idx = np.asarray(book["seller"], dtype=np.int64)[rows]
+    referrer_idx = np.asarray(book["referrer"], dtype=np.int64)[rows]
+    accounts = np.asarray(book["account"], dtype=np.int64)[rows]
+    pop = model.population
+    closed = np.asarray(book["closed_time"], dtype=np.float64)[rows]
+    won_time = np.asarray(book["won_time"], dtype=np.float64)[rows]
+    opened = np.asarray(book["period_opened"], dtype=np.int64)[rows]
+    period = np.where(won, np.floor(np.where(won, closed, 0.0)).astype(np.int64) + 1, opened)
+    list_amount = np.asarray(book["list_amount"], dtype=np.float64)[rows]
+    customer_price = np.asarray(book["customer_price"], dtype=np.float64)[rows]
+    cycle = np.where(won, (closed - won_time) * float(model.period_months), np.nan)
+    ref_safe = np.where(referrer_idx >= 0, referrer_idx, 0)
+    referrer_code = np.where(referrer_idx >= 0, pid_code[ref_safe], -1)
+
+    def floats(col: str) -> NDArray[np.float64]:
+        return np.asarray(book[col], dtype=np.float64)[rows]
+
+    columns: dict[str, Any] = {
+        "opportunity_id": rows,
+        "period": period.astype(np.int64),
+        "period_opened": opened,
+        "account": accounts,
+        "segment": _strings(list(SEGMENTS), pop.segment[accounts].astype(np.int64)),
+        "territory": _strings(pop.territory_names, pop.territory[accounts].astype(np.int64)),
+        "seller": _strings(pid_names, seller_codes("seller")),
+        "seller_type": _strings(kinds, seller_idx),
+        "parties": _parties(model, rows, pid_code, pid_names),
+        "n_bidders": np.asarray(book["n_bidders"], dtype=np.int64)[rows],
+        "registered": np.zeros(len(rows), dtype=bool),
+        "conflict": np.asarray(book["conflict"], dtype=bool)[rows],
+        "distributor": _strings(pid_names, seller_codes("distributor")),
+        "source": _strings(_labels(_SOURCE_NAMES), np.asarray(book["source"])[rows]),
+        "referrer": _strings(pid_names, referrer_code),
+        "list_amount": list_amount,
+        "customer_discount": list_amount - customer_price,
+        "customer_price": customer_price,
+        "reseller_margin": floats("reseller_margin"),
+        "distributor_margin": floats("distributor_margin"),
+        "vendor_net": floats("vendor_net"),
+        "services_revenue": floats("services_revenue"),
+        "hardware_units": floats("hardware_units"),
+        "outcome": _strings(_labels(_OUTCOME_NAMES), out),
+        "cycle_months": cycle,
+    }
+    # Through arrow: string columns stay arrow-backed, without one Python object per deal.
+    frame = pa.table(columns).to_pandas()
+    if scenario_name is not None:
+        frame.insert(0, "scenario", scenario_name)
+    return frame
+
+
+def account_mrr(model: ChannelModel) -> NDArray[np.float64]:
+    """Monthly recurring vendor net revenue of every account now (0 for non-customers).
+
+    The same definition as the timeseries' ``mrr`` column: (monthly list amount + annual
+    maintenance list / 12) × the vendor's share of list, for accounts in state ``customer``;
+    partner services (MSP fees) are not vendor revenue and are left out.
+
+    Args:
+        model: The model, between periods.
+
+    Returns:
+        One value per account.
+    """
+    from sim.market.population import State
+
+    con = model.contracts
+    active = np.asarray(model.population.state) == int(State.CUSTOMER)
+    mrr = (np.asarray(con.monthly_list) + np.asarray(con.maint_annual_list) / 12.0) * np.asarray(
+        con.r_vendor
+    )
+    return np.where(active, mrr, 0.0).astype(np.float64)
