@@ -595,7 +595,7 @@ class ChannelModel(mesa.Model):
                 "source": source,
                 "referrer": referrer,
                 "n_bidders": res.bid_counts,
-                "conflict": res.bid_counts >= 2,
+                "conflict": res.party_counts >= 2,
                 "distributor": np.where(won, dist_idx[si], -1),
                 "list_amount": list_fy,
                 "customer_price": list_fy * r.customer,
@@ -632,7 +632,7 @@ class ChannelModel(mesa.Model):
         self._period.lost_rival = int((chosen == RIVAL).sum())
         self._period.no_decision = int(nd.sum())
         self._period.won = int(won.sum())
-        self._period.conflicts = int((res.bid_counts >= 2).sum())
+        self._period.conflicts = int((res.party_counts >= 2).sum())
         # Queue won opportunities at their sellers, in opportunity order.
         won_ids = ids[won]
         won_sellers = seller_idx[won]
@@ -657,7 +657,7 @@ class ChannelModel(mesa.Model):
         opp_of_bid = np.repeat(np.arange(len(chosen)), res.bid_counts)
         bidder = res.bid_sellers.astype(np.int64)
         winner = chosen[opp_of_bid]
-        in_conflict = res.bid_counts[opp_of_bid] >= 2
+        in_conflict = res.party_counts[opp_of_bid] >= 2
         is_partner = ~table.is_direct[bidder]
         lost = in_conflict & is_partner & (winner >= 0) & (winner != bidder)
         safe_winner = np.maximum(winner, 0)

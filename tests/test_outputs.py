@@ -163,10 +163,13 @@ def test_deals_sellers_parties_and_waterfall(run: Run) -> None:
     assert (d.loc[won, "seller_type"] != "").all()
     for seller, parties in zip(d.loc[won, "seller"], d.loc[won, "parties"], strict=True):
         assert seller in parties.split(";")
+    n_parties = []
     for parties in d["parties"]:
         names = parties.split(";") if parties else []
         assert len(names) == len(set(names))
-    assert ((d["n_bidders"] >= 2) == d["conflict"]).all()
+        n_parties.append(len(names))
+    # A conflict is two or more distinct parties (direct team and online store are one).
+    assert ((np.array(n_parties) >= 2) == d["conflict"].to_numpy()).all()
     assert np.allclose(d["customer_discount"], d["list_amount"] - d["customer_price"])
     priced = d.loc[won]
     total = priced["vendor_net"] + priced["distributor_margin"] + priced["reseller_margin"]

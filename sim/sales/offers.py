@@ -102,12 +102,15 @@ class ChoiceResult:
     Attributes:
         chosen: Seller index, or ``RIVAL`` / ``NO_DECISION``.
         bid_counts: Number of sellers that bid.
+        party_counts: Number of distinct parties that bid: the vendor's direct team and its
+            online store count as one party (``direct``).
         bid_offsets: CSR offsets into ``bid_sellers`` (length n + 1).
         bid_sellers: Bidding seller indices, per opportunity in seller order.
     """
 
     chosen: IntArray
     bid_counts: IntArray
+    party_counts: IntArray
     bid_offsets: IntArray
     bid_sellers: NDArray[np.int32]
 
@@ -140,6 +143,7 @@ def choose(
     n = len(opps.account)
     chosen = np.full(n, NO_DECISION, dtype=np.int64)
     bid_counts = np.zeros(n, dtype=np.int64)
+    party_counts = np.zeros(n, dtype=np.int64)
     rows: list[IntArray] = []
     cols: list[NDArray[np.int32]] = []
     u_all = u_choice.random(n)
@@ -187,6 +191,8 @@ def choose(
             rows.append(idx[r])
             cols.append(cand[c].astype(np.int32))
             bid_counts[idx] = bids.sum(axis=1)
+            direct_cols = table.is_direct[cand]
+            party_counts[idx] = bids[:, ~direct_cols].sum(axis=1) + bids[:, direct_cols].any(axis=1)
         else:
             util = np.full((m, len(extra)), -np.inf)
         for j, value in enumerate(extra):
@@ -207,4 +213,4 @@ def choose(
     else:
         bid_sellers = np.zeros(0, dtype=np.int32)
     offsets = np.concatenate(([0], np.cumsum(bid_counts))).astype(np.int64)
-    return ChoiceResult(chosen, bid_counts, offsets, bid_sellers)
+    return ChoiceResult(chosen, bid_counts, party_counts, offsets, bid_sellers)

@@ -399,7 +399,7 @@ class PartnerType(Strict):
     pricing_policy: PricingPolicy = Field(PricingPolicy.PASS_THROUGH)
     reps: int = Field(3, ge=0, le=10_000, description="Sales reps per partner (median size).")
     concurrent_opportunities: int = Field(6, ge=1, le=1000, description="Per rep.")
-    max_queue: int = Field(12, ge=0, description="Bids while its queue is shorter than this.")
+    max_queue: int = Field(6, ge=0, description="Bids while its queue is shorter than this.")
     cost_per_rep: NonNegative = Field(
         3_000.0,
         description="Monthly cost of one rep's effort at full commitment to this vendor.",
@@ -491,6 +491,7 @@ class SiType(PartnerType):
     segments: list[str] = Field(default_factory=lambda: ["mid", "enterprise"])
     reps: int = Field(3, ge=0)
     concurrent_opportunities: int = Field(3, ge=1)
+    max_queue: int = Field(3, ge=0)
     cost_per_rep: NonNegative = Field(6_000.0)
     territories_each: int = Field(2, ge=1)
     services_attach: Probability = Field(0.9)

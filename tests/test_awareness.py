@@ -1,0 +1,149 @@
+"""Tests for sim.market.awareness: Bass awareness probabilities and word-of-mouth shares."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from sim.market.awareness import (
+    awareness_probability,
+    awareness_step,
+    group_share,
+    neighbour_share,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    p=st.floats(0.0, 1.0),
+    q=st.floats(0.0, 5.0),
+    share=st.floats(0.0, 1.0),
+)
+def test_probability_is_p_plus_q_share_clipped(p: float, q: float, share: float) -> None:
+    prob = float(awareness_probability(p, q, share))
+    assert 0.0 <= prob <= 1.0
+    assert prob == pytest.approx(min(1.0, p + q * share), rel=1e-12, abs=1e-15)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    p=hnp.arrays(np.float64, 8, elements=st.floats(-0.5, 2.0)),
+    q=st.floats(0.0, 10.0),
+    share=hnp.arrays(np.float64, 8, elements=st.floats(0.0, 1.0)),
+)
+def test_probability_is_clipped_to_unit_interval(
+    p: np.ndarray, q: float, share: np.ndarray
+) -> None:
+    prob = awareness_probability(p, q, share)
+    assert prob.shape == (8,)
+    assert np.all((prob >= 0.0) & (prob <= 1.0))
+    inside = (p + q * share >= 0.0) & (p + q * share <= 1.0)
+    np.testing.assert_allclose(prob[inside], (p + q * share)[inside], rtol=1e-12)
+
+
+def test_probability_hand_values() -> None:
+    np.testing.assert_allclose(
+        awareness_probability(np.array([0.01, 0.02, 0.9]), 0.4, np.array([0.0, 0.5, 0.5])),
+        [0.01, 0.22, 1.0],
+    )
+    assert float(awareness_probability(0.0, 0.0, 0.7)) == 0.0
+
+
+def test_group_share_hand_made() -> None:
+    # Groups: 0 = {0, 1, 2} with one customer, 1 = {3, 4} with two, 2 = {5} with none.
+    is_customer = np.array([True, False, False, True, True, False])
+    group = np.array([0, 0, 0, 1, 1, 2])
+    share = group_share(is_customer, group, 3)
+    np.testing.assert_allclose(share, [1 / 3, 1 / 3, 1 / 3, 1.0, 1.0, 0.0])
+
+
+def test_group_share_with_an_empty_group_and_whole_market() -> None:
+    is_customer = np.array([True, False, False, False])
+    # Group 1 is empty: no division by zero, nobody reads it.
+    np.testing.assert_allclose(
+        group_share(is_customer, np.array([0, 0, 2, 2]), 3), [0.5] * 2 + [0.0] * 2
+    )
+    # One group = the whole market: every account sees C / N.
+    np.testing.assert_allclose(group_share(is_customer, np.zeros(4, dtype=np.int64), 1), [0.25] * 4)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    data=st.integers(1, 40).flatmap(
+        lambda n: st.tuples(
+            hnp.arrays(np.bool_, n), hnp.arrays(np.int64, n, elements=st.integers(0, 4))
+        )
+    )
+)
+def test_group_share_matches_definition(data: tuple[np.ndarray, np.ndarray]) -> None:
+    is_customer, group = data
+    share = group_share(is_customer, group, 5)
+    for i in range(len(group)):
+        members = group == group[i]
+        assert share[i] == pytest.approx(is_customer[members].mean(), rel=1e-12)
+
+
+def test_neighbour_share_hand_made() -> None:
+    # 0 – 1, 0 – 2, 1 – 2, 3 isolated; customers: 1 and 2.
+    indptr = np.array([0, 2, 4, 6, 6])
+    indices = np.array([1, 2, 0, 2, 0, 1])
+    is_customer = np.array([False, True, True, False])
+    np.testing.assert_allclose(neighbour_share(is_customer, indptr, indices), [1.0, 0.5, 0.5, 0.0])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    data=st.integers(1, 15).flatmap(
+        lambda n: st.tuples(
+            hnp.arrays(np.bool_, n),
+            st.lists(st.lists(st.integers(0, n - 1), max_size=6), min_size=n, max_size=n),
+        )
+    )
+)
+def test_neighbour_share_matches_definition(data: tuple[np.ndarray, list[list[int]]]) -> None:
+    is_customer, adjacency = data
+    indptr = np.concatenate(([0], np.cumsum([len(a) for a in adjacency]))).astype(np.int64)
+    indices = np.array([j for a in adjacency for j in a], dtype=np.int64)
+    share = neighbour_share(is_customer, indptr, indices)
+    for i, nbrs in enumerate(adjacency):
+        expected = is_customer[nbrs].mean() if nbrs else 0.0
+        assert share[i] == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    assert np.all((share >= 0.0) & (share <= 1.0))
+
+
+def test_awareness_step_only_unaware_below_probability() -> None:
+    unaware = np.array([True, True, False, True, False])
+    prob = np.array([0.5, 0.5, 0.9, 0.0, 1.0])
+    uniforms = np.array([0.4, 0.6, 0.1, 0.0, 0.99])
+    np.testing.assert_array_equal(
+        awareness_step(unaware, prob, uniforms), [True, False, False, False, False]
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    data=st.integers(1, 50).flatmap(
+        lambda n: st.tuples(
+            hnp.arrays(np.bool_, n),
+            hnp.arrays(np.float64, n, elements=st.floats(0.0, 1.0)),
+            hnp.arrays(np.float64, n, elements=st.floats(0.0, 1.0, exclude_max=True)),
+        )
+    )
+)
+def test_awareness_step_properties(data: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+    unaware, prob, uniforms = data
+    new = awareness_step(unaware, prob, uniforms)
+    assert not np.any(new & ~unaware)
+    assert np.all(new[unaware & (prob == 1.0)])
+    assert not np.any(new[prob == 0.0])
+
+
+def test_awareness_step_frequency() -> None:
+    rng = np.random.default_rng(99)
+    n = 100_000
+    new = awareness_step(np.ones(n, dtype=bool), np.full(n, 0.13), rng.random(n))
+    # Binomial(100000, 0.13): sd ≈ 106; allow 5 sd.
+    assert abs(int(new.sum()) - 13_000) < 5 * np.sqrt(n * 0.13 * 0.87)

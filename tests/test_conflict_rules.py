@@ -1,0 +1,77 @@
+"""Tests for sim.program.conflict: named conflict rules as pure functions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from sim.program.conflict import (
+    ConflictContext,
+    conflict_mask,
+    free_for_all,
+    get_rule,
+    known_rules,
+)
+
+bid_masks = st.tuples(st.integers(0, 12), st.integers(1, 8)).flatmap(
+    lambda shape: hnp.arrays(np.bool_, shape)
+)
+
+
+def _ctx(n_sellers: int) -> ConflictContext:
+    is_direct = np.zeros(n_sellers, dtype=bool)
+    is_direct[0] = True
+    return ConflictContext(is_direct=is_direct, is_partner=~is_direct)
+
+
+def test_free_for_all_is_registered() -> None:
+    assert "free_for_all" in known_rules()
+    assert get_rule("free_for_all") is free_for_all
+    assert known_rules() == sorted(known_rules())
+
+
+def test_unknown_rule_lists_known_ones() -> None:
+    with pytest.raises(KeyError, match="free_for_all"):
+        get_rule("no_such_rule")
+
+
+@settings(max_examples=100, deadline=None)
+@given(can_reach=bid_masks)
+def test_free_for_all_returns_its_input(can_reach: np.ndarray) -> None:
+    out = free_for_all(can_reach.copy(), _ctx(can_reach.shape[1]))
+    np.testing.assert_array_equal(out, can_reach)
+    assert out.shape == can_reach.shape
+
+
+@pytest.mark.parametrize("name", known_rules())
+def test_every_rule_only_removes_bidders(name: str) -> None:
+    rng = np.random.default_rng(4)
+    can_reach = rng.random((30, 6)) < 0.5
+    out = np.asarray(get_rule(name)(can_reach.copy(), _ctx(6)))
+    assert out.shape == can_reach.shape
+    assert not np.any(out & ~can_reach)
+
+
+def test_conflict_mask_hand_made() -> None:
+    bids = np.array(
+        [
+            [False, False, False],
+            [True, False, False],
+            [True, True, False],
+            [True, True, True],
+            [False, True, True],
+        ]
+    )
+    np.testing.assert_array_equal(conflict_mask(bids), [False, False, True, True, True])
+
+
+@settings(max_examples=100, deadline=None)
+@given(bids=bid_masks)
+def test_conflict_mask_counts_two_or_more(bids: np.ndarray) -> None:
+    mask = conflict_mask(bids)
+    assert mask.shape == (bids.shape[0],)
+    for row, flag in zip(bids, mask, strict=True):
+        assert bool(flag) == (int(row.sum()) >= 2)

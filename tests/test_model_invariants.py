@@ -1,0 +1,216 @@
+"""Accounting identities and state invariants, checked at the end of every period (SPEC §6)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.agents import Distributor, ValueAddedReseller
+from sim.market.population import State
+from sim.metrics import CHANNELS, COLUMNS
+from sim.model import ChannelModel
+from sim.sales.book import Outcome
+
+REVENUE_COLUMNS = [f"revenue_{c}" for c in CHANNELS]
+COST_COLUMNS = [
+    "cogs",
+    "direct_sales_cost",
+    "mdf",
+    "commissions",
+    "rebates_bonuses",
+    "fees",
+    "program_overhead",
+]
+STATE_CODES = np.array([s.value for s in State])
+
+CASES = [
+    pytest.param("tiny", (), id="tiny"),
+    pytest.param("tiny", ("time.period=week", "time.periods=52"), id="tiny-weekly"),
+    pytest.param("baseline", ("market.customers=3000",), id="baseline-3000"),
+    pytest.param("two_tier_distribution", (), id="two_tier", marks=pytest.mark.slow),
+    pytest.param("saas_shift", (), id="saas_shift", marks=pytest.mark.slow),
+    pytest.param("msp_led", (), id="msp_led", marks=pytest.mark.slow),
+    pytest.param("affiliate_led", (), id="affiliate_led", marks=pytest.mark.slow),
+    pytest.param("direct_only", (), id="direct_only", marks=pytest.mark.slow),
+    pytest.param("channel_conflict", (), id="channel_conflict", marks=pytest.mark.slow),
+    pytest.param("exclusive_territories", (), id="exclusive_territories", marks=pytest.mark.slow),
+    pytest.param(
+        "baseline",
+        ("time.period=week", "time.periods=78"),
+        id="baseline-weekly",
+        marks=pytest.mark.slow,
+    ),
+]
+
+
+def close(a: float, b: float, scale: float = 0.0) -> bool:
+    """Equality up to floating-point summation error, relative to the money involved."""
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b), scale)
+
+
+def check_period(m: ChannelModel, row: pd.Series, prev: pd.Series | None) -> None:
+    t = int(row["period"])
+    where = f"period {t}"
+    pop = m.population
+
+    # Account states: one valid state each, counts sum to N and match the columns.
+    assert np.isin(pop.state, STATE_CODES).all(), where
+    counts = np.bincount(pop.state, minlength=len(STATE_CODES))
+    assert counts.sum() == pop.n, where
+    for s in State:
+        assert row[f"state_{s.name.lower()}"] == counts[s], (where, s)
+    assert row["customers_active"] == counts[State.CUSTOMER], where
+    # Customers and lapsed accounts have bought; adoption is the share that ever bought.
+    bought_states = (pop.state == State.CUSTOMER) | (pop.state == State.LAPSED)
+    assert pop.ever_bought[bought_states].all(), where
+    assert row["adoption"] == pytest.approx(pop.ever_bought.mean()), where
+
+    # Revenue columns and accounting identities (SPEC §2.3).
+    money = float(row["list_revenue"]) + float(row["customer_spend"])
+    assert close(row["revenue_total"], float(row[REVENUE_COLUMNS].sum()), money), where
+    assert close(row["net_revenue"], row["list_revenue"] - row["discounts"], money), where
+    assert close(row["net_revenue"], row["revenue_total"], money), where
+    assert close(row["vendor_costs"], float(row[COST_COLUMNS].sum()), money), where
+    assert close(
+        row["contribution_margin"],
+        row["revenue_total"] - float(row[COST_COLUMNS].sum()),
+        money + float(row["vendor_costs"]),
+    ), where
+    assert close(
+        row["revenue_total"],
+        row["revenue_direct"] + row["revenue_partner_fulfilled"],
+        money,
+    ), where
+    # Customers' spend on the product = vendor + distributor + reseller shares.
+    assert close(
+        row["customer_spend"],
+        row["margin_pool_vendor"] + row["margin_pool_distributor"] + row["margin_pool_resellers"],
+        money,
+    ), where
+    assert close(row["margin_pool_vendor"], row["revenue_total"], money), where
+    for col in (
+        "list_revenue",
+        "customer_spend",
+        "margin_pool_distributor",
+        "margin_pool_services",
+    ):
+        assert row[col] >= -1e-9, (where, col)
+    assert row["margin_pool_resellers"] >= -1e-9 * max(1.0, money), where
+    assert row["discounts"] >= -1e-9 * max(1.0, money), where
+    for col in COST_COLUMNS:
+        assert row[col] >= 0.0, (where, col)
+
+    # Shares and adoption.
+    assert 0.0 <= row["adoption"] <= 1.0, where
+    assert 0.0 <= row["aware_share"] <= 1.0, where
+    assert 0.0 <= row["win_rate"] <= 1.0, where
+    assert row["opportunities_won"] + row["opportunities_lost"] <= row["opportunities_opened"]
+    if prev is not None:
+        assert row["adoption"] >= prev["adoption"], where
+        # No account ever returns to "unaware".
+        assert row["aware_share"] >= prev["aware_share"], where
+        assert row["cumulative_cash"] == pytest.approx(
+            prev["cumulative_cash"] + row["billings"] - row["vendor_costs"] - row["marketing_cost"],
+            rel=1e-9,
+            abs=1e-6,
+        ), where
+
+    # Partners: stock, commitment and trust.
+    for s in m.sellers:
+        if isinstance(s, Distributor):
+            assert s.stock.level >= 0.0, (where, s.partner_id)
+        assert 0.0 <= s.commitment <= 1.0, (where, s.partner_id)
+        assert 0.0 <= s.trust <= 1.0, (where, s.partner_id)
+
+
+def check_payments(m: ChannelModel, frame: pd.DataFrame) -> None:
+    """Every vendor payment to partners appears once as partner income (cumulative)."""
+    where = f"through period {len(frame)}"
+    paid_commissions = float(frame["commissions"].sum())
+    got_commissions = sum(s.ledger.total["commissions"] for s in m.sellers)
+    assert got_commissions == pytest.approx(paid_commissions, rel=1e-9, abs=1e-6), where
+    paid_mdf = float(frame["mdf"].sum())
+    got_mdf = sum(s.ledger.total["mdf_received"] for s in m.sellers)
+    assert got_mdf == pytest.approx(paid_mdf, rel=1e-9, abs=1e-6), where
+    # Bonuses: rebates and bonuses, plus the certification subsidies the vendor books under
+    # program overhead (SPEC §2.3: each payment once as a vendor cost, once as partner income).
+    subsidies = sum(
+        (s.certified + int(s.certifying))
+        * s.params.certification_cost
+        * s.params.certification_subsidy
+        for s in m.sellers
+        if isinstance(s, ValueAddedReseller)
+    )
+    paid_bonuses = float(frame["rebates_bonuses"].sum()) + subsidies
+    got_bonuses = sum(s.ledger.total["bonuses"] for s in m.sellers)
+    assert got_bonuses == pytest.approx(paid_bonuses, rel=1e-9, abs=1e-6), where
+    # Vendor net revenue booked by sellers equals the vendor's revenue.
+    got_revenue = sum(s.ledger.total["vendor_revenue"] for s in m.sellers)
+    assert got_revenue == pytest.approx(float(frame["revenue_total"].sum()), rel=1e-9), where
+
+
+def check_book(m: ChannelModel) -> None:
+    book = m.book
+    outcome = book["outcome"]
+    assert np.isin(outcome, [o.value for o in Outcome]).all()
+    won = outcome == Outcome.WON
+    cp = book["customer_price"][won]
+    parts = book["vendor_net"][won] + book["distributor_margin"][won] + book["reseller_margin"][won]
+    np.testing.assert_allclose(parts, cp, rtol=1e-9, atol=1e-9)
+    for col in ("customer_price", "vendor_net", "distributor_margin", "list_amount"):
+        assert (book[col][won] >= 0.0).all(), col
+    assert (book["reseller_margin"][won] >= -1e-9 * np.maximum(1.0, cp)).all()
+    assert (book["customer_price"][won] <= book["list_amount"][won] * (1 + 1e-12)).all()
+    sellers = book["seller"][won]
+    assert ((sellers >= 0) & (sellers < len(m.sellers))).all()
+    # A won deal's seller closes deals; a conflict is two or more distinct parties bidding
+    # (the direct team and the online store are one party, ``direct``).
+    assert all(m.sellers[int(i)].closes_deals for i in np.unique(sellers))
+    offsets, bidders = book.bidders()
+    np.testing.assert_array_equal(np.diff(offsets), book["n_bidders"])
+    ids = np.array([s.partner_id for s in m.sellers])
+    parties = np.array(
+        [len(set(ids[bidders[offsets[i] : offsets[i + 1]]])) for i in range(len(offsets) - 1)]
+    )
+    np.testing.assert_array_equal(book["conflict"], parties >= 2)
+    # The winner is one of the bidders.
+    for i in np.flatnonzero(won)[:2000]:
+        assert book["seller"][i] in bidders[offsets[i] : offsets[i + 1]]
+
+
+def test_columns_are_declared_once() -> None:
+    revenue = [
+        c
+        for c in COLUMNS
+        if c.startswith("revenue_")
+        and c not in ("revenue_total", "revenue_partner_sourced", "revenue_partner_fulfilled")
+    ]
+    assert revenue == REVENUE_COLUMNS
+    assert len(REVENUE_COLUMNS) == 10
+
+
+@pytest.mark.parametrize(("name", "overrides"), CASES)
+def test_invariants_every_period(
+    name: str, overrides: tuple[str, ...], make_model: Callable[..., ChannelModel]
+) -> None:
+    m = make_model(name, *overrides)
+    periods = m.config.time.periods
+    prev: pd.Series | None = None
+    for _ in range(periods):
+        m.step()
+        frame = m.metrics.frame()
+        row = frame.iloc[-1]
+        assert int(row["period"]) == len(frame)
+        check_period(m, row, prev)
+        check_payments(m, frame)
+        prev = row
+    frame = m.metrics.frame()
+    assert list(frame["period"]) == list(range(1, periods + 1))
+    assert list(frame.columns) == list(COLUMNS)
+    assert np.isfinite(frame.to_numpy(dtype=float)).all()
+    check_book(m)
+    # The scenario exercised something: deals were won.
+    assert frame["opportunities_won"].sum() > 0
