@@ -168,25 +168,25 @@ class MetricsRecorder:
         row["win_rate"] = p.won / p.opened if p.opened else 0.0
         row["cycle_length_months"] = p.cycle_sum / p.new_customers if p.new_customers else 0.0
         row["conflicts"] = p.conflicts
-        for st in State:
-            row[f"state_{st.name.lower()}"] = float(counts[st])
-        active = [s for s in model.sellers if s.kind != "direct" and s.active]
+        for state in State:
+            row[f"state_{state.name.lower()}"] = float(counts[state])
+        sellers = model.seller_state
+        kinds = np.array([s.kind for s in model.sellers])
+        active = np.array([s.active for s in model.sellers]) & (kinds != "direct")
+        tiers = np.array([s.tier for s in model.sellers])
+        profit = sellers.last("profit_history")
         for ptype in PARTNER_TYPES:
-            row[f"partners_active_{ptype}"] = float(sum(1 for s in active if s.kind == ptype))
-            row[f"partner_profit_{ptype}"] = 0.0
+            of_type = kinds == ptype
+            row[f"partners_active_{ptype}"] = float((active & of_type).sum())
+            row[f"partner_profit_{ptype}"] = float(profit[of_type].sum())
         for tier in TIERS:
-            row[f"partners_tier_{tier}"] = float(sum(1 for s in active if s.tier == tier))
-        profitable = 0
-        for s in model.sellers:
-            if s.kind == "direct":
-                continue
-            profit = s.profit_history[-1] if s.profit_history else 0.0
-            row[f"partner_profit_{s.kind}"] += profit
-            if s.active and profit > 0:
-                profitable += 1
-        row["partners_profitable_share"] = profitable / len(active) if active else 0.0
-        row["trust_mean"] = float(np.mean([s.trust for s in active])) if active else 0.0
-        row["commitment_mean"] = float(np.mean([s.commitment for s in active])) if active else 0.0
+            row[f"partners_tier_{tier}"] = float((active & (tiers == tier)).sum())
+        n_active = int(active.sum())
+        row["partners_profitable_share"] = (
+            float((active & (profit > 0)).sum()) / n_active if n_active else 0.0
+        )
+        row["trust_mean"] = float(sellers.trust[active].mean()) if n_active else 0.0
+        row["commitment_mean"] = float(sellers.commitment[active].mean()) if n_active else 0.0
         row["margin_pool_vendor"] = revenue
         row["margin_pool_distributor"] = float(flows.distributor_margin.sum())
         row["margin_pool_resellers"] = float(flows.reseller_margin.sum())

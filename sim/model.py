@@ -22,6 +22,9 @@ from numpy.typing import NDArray
 
 from sim.agents import ROLE_CLASSES, DirectSales, Distributor, Partner, SelfServe, Seller, Status
 from sim.agents.affiliate import Affiliate
+from sim.agents.distributor import credit_blocked
+from sim.agents.state import COL, SellerState
+from sim.agents.updates import end_period
 from sim.billing import Contracts
 from sim.economics.waterfall import price_ratios
 from sim.market.awareness import awareness_probability, group_share, neighbour_share
@@ -80,12 +83,15 @@ class ChannelModel(mesa.Model):
         self.book = OpportunityBook(capacity=max(1024, self.population.n // 2))
         self.conflict_rule = get_rule(scenario.program.conflict.rule.value)
         self.sellers: list[Seller] = []
+        self.seller_state = SellerState(len(self.population.territory_names))
         self.vendor_costs_period: dict[str, float] = self._zero_costs()
         self._activated: list[IntArray] = []
         self._mdf_balance: dict[int, float] = {}
         self._mdf_territory = np.zeros(len(self.population.territory_names))
         self._partner_counter: dict[str, int] = dict.fromkeys(PARTNER_TYPES, 0)
         self._cells = self._index_cells()
+        self._static_key: tuple[int, bool] | None = None
+        self._static: dict[str, Any] = {}
         self._no_hardware = scenario.product.hardware.units_per_seat == 0
 
         self.direct = DirectSales(self)
@@ -130,8 +136,9 @@ class ChannelModel(mesa.Model):
         return cells
 
     def _register(self, seller: Seller) -> None:
-        seller.index = len(self.sellers)
+        assert seller.index == len(self.sellers), "sellers register in allocation order"
         self.sellers.append(seller)
+        self.seller_state.row("closes_deals")[seller.index] = seller.closes_deals
         if seller.closes_deals or isinstance(seller, Distributor):
             seller.desk = SalesDesk(
                 self.env,
@@ -411,73 +418,94 @@ class ChannelModel(mesa.Model):
     # 3. offers and choice -------------------------------------------------------
 
     def _seller_table(self) -> SellerTable:
-        """Every seller as arrays for this period, with its current offer."""
-        sc = self.config
-        pop = self.population
+        """Every seller as arrays for this period, with its current offer.
+
+        What does not change while the seller list and the product stay the same (coverage,
+        roles, prices) is cached; who can bid, how likely and with what service quality is
+        recomputed each period.
+        """
+        key = (len(self.sellers), self.subscription_now())
+        if self._static_key != key:
+            self._static = self._static_seller_arrays()
+            self._static_key = key
+        static = self._static
+        st = self.seller_state
         n_s = len(self.sellers)
-        n_t = len(pop.territory_names)
-        once, monthly, maint = self._list_per_seat(managed=False)
-        m_once, m_monthly, _ = self._list_per_seat(managed=True)
-        horizon = sc.market.choice.horizon_months
-        can_bid = np.zeros(n_s, dtype=bool)
-        bid_p = np.zeros(n_s)
-        terr = np.zeros((n_s, n_t), dtype=bool)
-        segs = np.zeros((n_s, len(SEGMENTS)), dtype=bool)
-        verts = np.zeros((n_s, len(pop.vertical_names)), dtype=bool)
-        spec = np.zeros_like(verts)
-        route = np.zeros(n_s, dtype=np.int8)
-        is_direct = np.zeros(n_s, dtype=bool)
-        services = np.zeros(n_s, dtype=bool)
-        managed = np.zeros(n_s, dtype=bool)
-        projects_only = np.zeros(n_s, dtype=bool)
-        quality = np.zeros(n_s)
-        price = np.zeros(n_s)
-        ratio = np.zeros(n_s)
-        route_code = {"self_serve": 0, "direct": 1, "partner": 2}
-        for s in self.sellers:
-            i = s.index
-            if isinstance(s, Partner) and s.distributor is not None:
-                s.credit_blocked = (
-                    s.distributor.reseller_outstanding(s) > s.distributor.params.credit_line
-                )
-            can_bid[i] = s.can_bid()
-            bid_p[i] = s.bid_probability()
-            terr[i] = s.territories
-            segs[i] = s.segments
-            verts[i] = s.verticals
-            if s.specialised:
-                spec[i] = s.verticals
-            route[i] = route_code[s.route.value]
-            is_direct[i] = s.kind == "direct"
-            services[i] = s.services_attach > 0
-            managed[i] = s.managed
-            projects_only[i] = s.projects_only
-            quality[i] = s.service_quality
-            r = 1.0 - s.discount * s.pass_through
-            ratio[i] = r
-            if s.managed:
-                cost = r * (m_once + m_monthly * horizon) + s.managed_fee() * horizon
-            else:
-                cost = r * (once + (monthly + maint) * horizon)
-            price[i] = cost / horizon
-        incumbent = self._incumbency(n_s, n_t)
+        active = np.array([s.active for s in self.sellers])
+        queue_ok = np.array(
+            [
+                s.desk is None or s.max_queue < 0 or s.desk.queue_length < s.max_queue
+                for s in self.sellers
+            ]
+        )
+        # Resellers buying through a distributor stop bidding beyond their credit line.
+        blocked = credit_blocked(
+            st, static["distributor"], self.config.partners.distributor, self.period_months
+        )
+        for i in np.flatnonzero(static["distributor"] >= 0).tolist():
+            seller = self.sellers[i]
+            if isinstance(seller, Partner):
+                seller.credit_blocked = bool(blocked[i])
+        can_bid = active & st.closes_deals & queue_ok & ~blocked
+        effort = static["reps"] * st.commitment
+        bid_p = np.where(static["is_partner"], 1.0 - (1.0 - static["reach_per_rep"]) ** effort, 1.0)
+        quality = np.array([s.service_quality for s in self.sellers])
+        incumbent = self._incumbency(n_s, len(self.population.territory_names))
         return SellerTable(
             can_bid=can_bid,
             bid_probability=bid_p,
-            territories=terr,
-            segments=segs,
-            verticals=verts,
-            specialised=spec,
-            route=route,
-            is_direct=is_direct,
-            services=services,
-            managed=managed,
-            projects_only=projects_only,
+            territories=static["territories"],
+            segments=static["segments"],
+            verticals=static["verticals"],
+            specialised=static["specialised"],
+            route=static["route"],
+            is_direct=static["is_direct"],
+            services=static["services"],
+            managed=static["managed"],
+            projects_only=static["projects_only"],
             service_quality=quality,
-            price_month=price,
-            customer_ratio=ratio,
+            price_month=static["price_month"],
+            customer_ratio=static["customer_ratio"],
             incumbent=incumbent,
         )
+
+    def _static_seller_arrays(self) -> dict[str, Any]:
+        """Seller attributes that change only when sellers join or the product changes."""
+        horizon = self.config.market.choice.horizon_months
+        once, monthly, maint = self._list_per_seat(managed=False)
+        m_once, m_monthly, _ = self._list_per_seat(managed=True)
+        sellers = self.sellers
+        route_code = {"self_serve": 0, "direct": 1, "partner": 2}
+        ratio = np.array([1.0 - s.discount * s.pass_through for s in sellers])
+        managed = np.array([s.managed for s in sellers])
+        fee = np.array([s.managed_fee() for s in sellers])
+        cost = np.where(
+            managed,
+            ratio * (m_once + m_monthly * horizon) + fee * horizon,
+            ratio * (once + (monthly + maint) * horizon),
+        )
+        verticals = np.array([s.verticals for s in sellers])
+        specialised = np.array([s.specialised for s in sellers])
+        partners = [isinstance(s, Partner) for s in sellers]
+        return {
+            "territories": np.array([s.territories for s in sellers]),
+            "segments": np.array([s.segments for s in sellers]),
+            "verticals": verticals,
+            "specialised": verticals & specialised[:, None],
+            "route": np.array([route_code[s.route.value] for s in sellers], dtype=np.int8),
+            "is_direct": np.array([s.kind == "direct" for s in sellers]),
+            "services": np.array([s.services_attach > 0 for s in sellers]),
+            "managed": managed,
+            "projects_only": np.array([s.projects_only for s in sellers]),
+            "price_month": cost / horizon,
+            "customer_ratio": ratio,
+            "is_partner": np.array(partners),
+            "reps": np.array([float(getattr(s, "reps", 0)) for s in sellers]),
+            "reach_per_rep": np.array(
+                [s.params.reach_per_rep if isinstance(s, Partner) else 0.0 for s in sellers]
+            ),
+            "distributor": self._distributor_index(),
+        }
 
     def _incumbency(self, n_s: int, n_t: int) -> NDArray[np.bool_]:
         pop = self.population
@@ -546,12 +574,7 @@ class ChannelModel(mesa.Model):
         is_managed = np.array([s.managed for s in self.sellers])
         disc = np.array([s.discount for s in self.sellers])
         pt = np.array([s.pass_through for s in self.sellers])
-        dist_idx = np.array(
-            [
-                s.distributor.index if isinstance(s, Partner) and s.distributor is not None else -1
-                for s in self.sellers
-            ]
-        )
+        dist_idx = self._distributor_index()
         dist_margin = np.array(
             [
                 s.distributor.discount
@@ -644,6 +667,16 @@ class ChannelModel(mesa.Model):
                 assert desk is not None
                 desk.add(won_ids[chunk])
 
+    def _distributor_index(self) -> IntArray:
+        """Per seller, the index of the distributor it buys through, or -1."""
+        return np.array(
+            [
+                s.distributor.index if isinstance(s, Partner) and s.distributor is not None else -1
+                for s in self.sellers
+            ],
+            dtype=np.int64,
+        )
+
     def _seller_stats(self, res: ChoiceResult, chosen: IntArray, table: SellerTable) -> None:
         """Count bids, wins and conflicts per seller.
 
@@ -651,8 +684,6 @@ class ChannelModel(mesa.Model):
         end of the period.
         """
         n_s = len(self.sellers)
-        bids_per = np.bincount(res.bid_sellers, minlength=n_s).tolist()
-        wins_per = np.bincount(chosen[chosen >= 0], minlength=n_s).tolist()
         # One row per bid: its opportunity's winner and whether the opportunity is a conflict.
         opp_of_bid = np.repeat(np.arange(len(chosen)), res.bid_counts)
         bidder = res.bid_sellers.astype(np.int64)
@@ -667,18 +698,14 @@ class ChannelModel(mesa.Model):
             & ~table.is_direct[safe_winner]
             & (table.customer_ratio[safe_winner] < table.customer_ratio[bidder])
         )
-        conflicts = np.bincount(bidder[in_conflict], minlength=n_s).tolist()
-        lost_direct = np.bincount(bidder[to_direct], minlength=n_s).tolist()
-        undercuts = np.bincount(bidder[undercut], minlength=n_s).tolist()
-        for s in self.sellers:
-            i = s.index
-            s.bids += bids_per[i]
-            s.wins += wins_per[i]
-            s.conflicts += conflicts[i]
-            if isinstance(s, Partner):
-                s.lost_to_direct_period += lost_direct[i]
-                s.conflicts_lost_to_direct += lost_direct[i]
-                s.undercut_period += undercuts[i]
+        st = self.seller_state
+        st.row("bids")[:n_s] += np.bincount(res.bid_sellers, minlength=n_s)
+        st.row("wins")[:n_s] += np.bincount(chosen[chosen >= 0], minlength=n_s)
+        st.row("conflicts")[:n_s] += np.bincount(bidder[in_conflict], minlength=n_s)
+        lost_direct = np.bincount(bidder[to_direct], minlength=n_s)
+        st.row("lost_to_direct_period")[:n_s] += lost_direct
+        st.row("conflicts_lost_to_direct")[:n_s] += lost_direct
+        st.row("undercut_period")[:n_s] += np.bincount(bidder[undercut], minlength=n_s)
 
     # 4. cycle completion (inside env.run) ---------------------------------------
 
@@ -844,64 +871,58 @@ class ChannelModel(mesa.Model):
     def _partner_updates(self) -> None:
         flows = self._flows
         sc = self.config
-        mdf_rate = sc.program.mdf.accrual_rate
-        self._mdf_territory = np.zeros(len(self.population.territory_names))
-        dist_sales = np.zeros(len(self.sellers))
-        dist_margin = np.zeros(len(self.sellers))
-        vendor_rev = flows.vendor_revenue.tolist()
-        customer_rev = flows.customer_revenue.tolist()
-        reseller_margin = flows.reseller_margin.tolist()
-        services_rev = flows.services.tolist()
-        distributor_margin = flows.distributor_margin.tolist()
-        commissions = flows.commissions.tolist()
-        bonuses = flows.bonuses.tolist()
-        for s in self.sellers:
-            i = s.index
-            led = s.ledger.period
-            led["vendor_revenue"] += vendor_rev[i]
-            led["customer_revenue"] += customer_rev[i]
-            led["resale_margin"] += reseller_margin[i]
-            led["services_revenue"] += services_rev[i]
-            led["services_cost"] += services_rev[i] * (1.0 - s.services_margin)
-            led["commissions"] += commissions[i]
-            led["bonuses"] += bonuses[i]
-            purchases = vendor_rev[i] + distributor_margin[i]
-            is_partner = isinstance(s, Partner)
-            if is_partner:
-                led["purchases"] += purchases
-                if s.distributor is not None:
-                    d = s.distributor.index
-                    dist_sales[d] += purchases
-                    dist_margin[d] += distributor_margin[i]
-            # MDF: spend last period's accrual on local marketing, reimbursed by the vendor.
-            spend = self._mdf_balance.pop(i, 0.0)
-            if spend > 0 and s.active:
-                led["mdf_received"] += spend
-                led["mdf_spent"] += spend
-                self.vendor_costs_period["mdf"] += spend
-                n_terr = max(int(s.territories.sum()), 1)
-                self._mdf_territory += (
-                    s.territories
-                    * sc.program.mdf.awareness_per_100k
-                    * spend
-                    / 100_000.0
-                    / n_terr
-                    / self.period_months
-                )
-            if is_partner and s.closes_deals and purchases > 0:
-                self._mdf_balance[i] = mdf_rate * purchases
-        for s in self.sellers:
-            if isinstance(s, Distributor):
-                s.ledger.add("distributor_sales", float(dist_sales[s.index]))
-                s.ledger.add("distributor_margin", float(dist_margin[s.index]))
+        st = self.seller_state
+        n = len(flows.vendor_revenue)  # sellers that existed when this period was billed
+        ledger = st.row("period")[:n]
+        ledger[:, COL["vendor_revenue"]] += flows.vendor_revenue
+        ledger[:, COL["customer_revenue"]] += flows.customer_revenue
+        ledger[:, COL["resale_margin"]] += flows.reseller_margin
+        ledger[:, COL["services_revenue"]] += flows.services
+        ledger[:, COL["services_cost"]] += flows.services * (1.0 - st.services_margin[:n])
+        ledger[:, COL["commissions"]] += flows.commissions
+        ledger[:, COL["bonuses"]] += flows.bonuses
+        partner = st.is_partner[:n]
+        purchases = np.where(partner, flows.vendor_revenue + flows.distributor_margin, 0.0)
+        ledger[:, COL["purchases"]] += purchases
+        # Two-tier: resellers' purchases are the distributor's sales; it keeps its margin.
+        dist = self._distributor_index()[:n]
+        two_tier = dist >= 0
+        np.add.at(
+            st.row("period")[:, COL["distributor_sales"]], dist[two_tier], purchases[two_tier]
+        )
+        np.add.at(
+            st.row("period")[:, COL["distributor_margin"]],
+            dist[two_tier],
+            flows.distributor_margin[two_tier],
+        )
+        # MDF: last period's accrual is spent on local marketing and reimbursed by the vendor
+        # (an inactive partner's accrual expires); this period's purchases accrue the next.
+        active = np.array([s.active for s in self.sellers])
+        balance = st.row("mdf_balance")[:n]
+        spend = np.where(active[:n], balance, 0.0)
+        ledger[:, COL["mdf_received"]] += spend
+        ledger[:, COL["mdf_spent"]] += spend
+        self.vendor_costs_period["mdf"] += float(spend.sum())
+        terr = st.territories[:n]
+        per_terr = spend / np.maximum(terr.sum(axis=1), 1)
+        self._mdf_territory = (
+            (per_terr @ terr) * sc.program.mdf.awareness_per_100k / 100_000.0 / self.period_months
+        )
+        closes = st.closes_deals[:n]
+        balance[:] = np.where(
+            partner & closes & (purchases > 0), sc.program.mdf.accrual_rate * purchases, 0.0
+        )
         self.vendor_costs_period["commissions"] += float(flows.commissions.sum())
         self.vendor_costs_period["rebates_bonuses"] += float(flows.bonuses.sum())
-        for s in self.sellers:
-            s.purchase_history.append(s.ledger.period["purchases"])
-            s.update()
-            if s.desk is not None:
+
+        for i in end_period(self, active).tolist():
+            seller = self.sellers[i]
+            seller.status = Status.EXITED
+            seller.exited_period = self.period
+        for seller in self.sellers:
+            if seller.desk is not None:
                 # Exited partners keep working the deals they won.
-                s.desk.set_slots(s.capacity_slots())
+                seller.desk.set_slots(seller.capacity_slots())
         self._recruit()
 
     def _recruit(self) -> None:

@@ -28,9 +28,9 @@ class Affiliate(Partner):
         """Monthly profit other affiliate programmes offer it."""
         return self.params.rival_profit_per_rep
 
-    def effort_cost(self) -> float:
-        """Fixed monthly cost of its site and campaigns, scaled by the effort it gives."""
-        return self.params.fixed_cost * self.commitment
+    def effort_base(self) -> float:
+        """Fixed monthly cost of its site and campaigns at full commitment."""
+        return self.params.fixed_cost
 
     def reach(self) -> float:
         """Awareness probability per month it adds in its territories."""

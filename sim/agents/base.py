@@ -7,14 +7,14 @@ differently: whether it closes deals, its offer, its capacity and its monthly de
 
 from __future__ import annotations
 
-from collections import deque
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.agents.state import COL, COSTS, INCOME, LEDGER_FIELDS, SellerState
 from sim.scenario.schema import SEGMENTS, PartnerType
 
 if TYPE_CHECKING:
@@ -40,59 +40,58 @@ class RouteKind(StrEnum):
 
 
 class Ledger:
-    """A seller's money flows of the current period and its running totals."""
+    """One seller's view of its money flows: this period and the running totals.
 
-    FIELDS = (
-        "vendor_revenue",
-        "customer_revenue",
-        "resale_margin",
-        "distributor_margin",
-        "distributor_sales",
-        "services_revenue",
-        "services_cost",
-        "purchases",
-        "mdf_received",
-        "mdf_spent",
-        "commissions",
-        "bonuses",
-        "effort_cost",
-        "other_cost",
-    )
+    Args:
+        state: The model's seller state.
+        index: The seller's row.
+    """
 
-    def __init__(self) -> None:
-        self.period: dict[str, float] = dict.fromkeys(self.FIELDS, 0.0)
-        self.total: dict[str, float] = dict.fromkeys(self.FIELDS, 0.0)
+    FIELDS = LEDGER_FIELDS
+
+    def __init__(self, state: SellerState, index: int) -> None:
+        self._state = state
+        self._index = index
 
     def add(self, field: str, amount: float) -> None:
         """Add an amount to this period's value of a field."""
-        self.period[field] += amount
+        self._state.row("period")[self._index, COL[field]] += amount
 
-    def close_period(self) -> None:
-        """Fold this period into the totals and start a new period."""
-        for k, v in self.period.items():
-            self.total[k] += v
-            self.period[k] = 0.0
+    @property
+    def period(self) -> dict[str, float]:
+        """This period's flows, by field."""
+        return dict(
+            zip(LEDGER_FIELDS, self._state.row("period")[self._index].tolist(), strict=True)
+        )
 
-    def income(self, which: dict[str, float]) -> float:
+    @property
+    def total(self) -> dict[str, float]:
+        """Flows summed over every closed period, by field."""
+        return dict(zip(LEDGER_FIELDS, self._state.row("total")[self._index].tolist(), strict=True))
+
+    @staticmethod
+    def income(which: dict[str, float]) -> float:
         """Income of the partner in a ledger view (period or total)."""
-        return (
-            which["resale_margin"]
-            + which["distributor_margin"]
-            + which["services_revenue"]
-            + which["mdf_received"]
-            + which["commissions"]
-            + which["bonuses"]
-        )
+        return float(sum(which[f] for f in INCOME))
 
-    def costs(self, which: dict[str, float]) -> float:
+    @staticmethod
+    def costs(which: dict[str, float]) -> float:
         """Costs of the partner in a ledger view (period or total)."""
-        return (
-            which["services_cost"] + which["mdf_spent"] + which["effort_cost"] + which["other_cost"]
-        )
+        return float(sum(which[f] for f in COSTS))
 
     def profit(self, which: dict[str, float]) -> float:
         """Profit = income − costs in a ledger view."""
         return self.income(which) - self.costs(which)
+
+
+def _state_property(name: str, doc: str) -> property:
+    def getter(self: Seller) -> Any:
+        return self._state.row(name)[self.index].item()
+
+    def setter(self: Seller, value: Any) -> None:
+        self._state.row(name)[self.index] = value
+
+    return property(getter, setter, doc=doc)
 
 
 class Seller(mesa.Agent):
@@ -113,6 +112,16 @@ class Seller(mesa.Agent):
     projects_only = False
     churn_factor = 1.0
 
+    commitment = _state_property("commitment", "Share of its sales effort it gives this vendor.")
+    trust = _state_property("trust", "Its trust in the vendor, in [0, 1].")
+    bids = _state_property("bids", "Opportunities it bid on so far.")
+    wins = _state_property("wins", "Opportunities it won so far.")
+    conflicts = _state_property("conflicts", "Conflicts it took part in so far.")
+    conflicts_lost_to_direct = _state_property(
+        "conflicts_lost_to_direct", "Conflicts it lost to the vendor's direct channels."
+    )
+    services_margin = _state_property("services_margin", "Its gross margin on services.")
+
     def __init__(
         self,
         model: ChannelModel,
@@ -123,6 +132,9 @@ class Seller(mesa.Agent):
         segments: list[str],
     ) -> None:
         super().__init__(model)
+        self._state: SellerState = model.seller_state
+        self.index = self._state.allocate()  # position in the model's seller list
+        self._state.row("territories")[self.index] = territories
         self.partner_id = partner_id
         self.kind = kind
         self.territories = territories
@@ -131,9 +143,8 @@ class Seller(mesa.Agent):
         self.segments = np.array([s in segments for s in SEGMENTS], dtype=bool)
         self.status = Status.ACTIVE
         self.tier = "registered"
-        self.index = -1  # position in the model's seller table
         self.desk: SalesDesk | None = None
-        self.ledger = Ledger()
+        self.ledger = Ledger(self._state, self.index)
         self.commitment = 1.0
         self.trust = 1.0
         self.discount = 0.0
@@ -147,13 +158,6 @@ class Seller(mesa.Agent):
         self.distributor: Seller | None = None
         self.onboarded_period = 0
         self.exited_period: int | None = None
-        self.bids = 0
-        self.wins = 0
-        self.conflicts = 0
-        self.conflicts_lost_to_direct = 0
-        self.revenue_history: deque[float] = deque(maxlen=12)
-        self.profit_history: deque[float] = deque(maxlen=12)
-        self.purchase_history: deque[float] = deque(maxlen=12)
 
     # -- what the model reads each period ---------------------------------------------------
 
@@ -182,8 +186,8 @@ class Seller(mesa.Agent):
 
     @property
     def trailing_revenue(self) -> float:
-        """Vendor net revenue of its deals over the last 12 months."""
-        return float(sum(self.revenue_history))
+        """Vendor net revenue of its deals over the last 12 periods."""
+        return self._state.recent("revenue_history", self.index, 12)
 
     @property
     def win_rate(self) -> float:
@@ -194,12 +198,6 @@ class Seller(mesa.Agent):
 
     def act(self) -> None:
         """Role-specific actions at the start of a period (referrals, certification, ...)."""
-
-    def update(self) -> None:
-        """End-of-period update: history, commitment and trust, exit decisions."""
-        self.revenue_history.append(self.ledger.period["vendor_revenue"])
-        self.profit_history.append(self.ledger.profit(self.ledger.period))
-        self.ledger.close_period()
 
 
 class Partner(Seller):
@@ -245,9 +243,11 @@ class Partner(Seller):
         c = min(max(self.commitment, 0.05), 0.95)
         # Start from the expectation that justifies the initial commitment.
         self.expected_profit_per_effort = rival * c / (1.0 - c)
-        self.loss_months = 0
-        self.lost_to_direct_period = 0
-        self.undercut_period = 0
+        st = self._state
+        st.row("rival_profit")[self.index] = rival
+        st.row("effort_base")[self.index] = self.effort_base()
+        st.row("is_partner")[self.index] = True
+        st.row("exclusive")[self.index] = exclusive
         self.credit_blocked = False
 
     def rival_profit(self) -> float:
@@ -267,59 +267,17 @@ class Partner(Seller):
         """Active, closes deals, room in the queue and within its credit line."""
         return super().can_bid() and not self.credit_blocked
 
-    def effort_cost(self) -> float:
-        """Monthly cost of the effort it gives this vendor."""
-        return self.reps * self.params.cost_per_rep * self.commitment
+    expected_profit_per_effort = _state_property(
+        "expected_profit_per_effort", "Expected monthly profit per unit of effort from this vendor."
+    )
+    loss_months = _state_property("loss_months", "Consecutive periods of trailing losses.")
+    lost_to_direct_period = _state_property(
+        "lost_to_direct_period", "Deals lost to direct sales this period."
+    )
+    undercut_period = _state_property(
+        "undercut_period", "Deals lost to cheaper partners this period."
+    )
 
-    def gross_profit_this_period(self) -> float:
-        """Profit before the cost of its sales effort, this period."""
-        p = self.ledger.period
-        return self.ledger.profit(p) + p["effort_cost"]
-
-    def update(self) -> None:
-        """Move commitment toward the vendor's share of expected profit; update trust; exit."""
-        model = self.model
-        months = model.period_months
-        if self.status == Status.ACTIVE:
-            self.ledger.add("effort_cost", self.effort_cost() * months)
-        gp = self.gross_profit_this_period() / months  # per month
-        per_effort = gp / max(self.commitment, 0.05)
-        alpha = min(1.0, months / model.config.partner.memory_months)
-        self.expected_profit_per_effort += alpha * (per_effort - self.expected_profit_per_effort)
-        vendor = max(self.expected_profit_per_effort, 0.0)
-        rival = self.rival_profit()
-        target = vendor / (vendor + rival) if vendor + rival > 0 else 0.0
-        target *= 0.4 + 0.6 * self.trust
-        if self.exclusive:
-            target += model.config.program.exclusivity_commitment_bonus
-        target = min(max(target, 0.0), 1.0)
-        speed = 1.0 - (1.0 - model.config.partner.commitment_speed) ** months
-        self.commitment += speed * (target - self.commitment)
-
-        conflict = model.config.program.conflict
-        # Trust recovers a share of its gap to 1 each month and falls multiplicatively with
-        # each deal this period lost to direct sales or to a cheaper partner.
-        recovery = 1.0 - (1.0 - conflict.trust_recovery) ** months
-        self.trust += recovery * (1.0 - self.trust)
-        self.trust *= (1.0 - conflict.trust_loss_to_direct) ** self.lost_to_direct_period
-        self.trust *= (1.0 - conflict.trust_loss_undercut) ** self.undercut_period
-        self.lost_to_direct_period = 0
-        self.undercut_period = 0
-
-        super().update()
-        if self.status == Status.ACTIVE:
-            self._maybe_exit()
-
-    def _maybe_exit(self) -> None:
-        model = self.model
-        rules = model.config.partner
-        if len(self.profit_history) == self.profit_history.maxlen and sum(self.profit_history) < 0:
-            self.loss_months += 1
-        else:
-            self.loss_months = 0
-        loss_periods = rules.exit_loss_months / model.period_months
-        if self.loss_months >= loss_periods or self.trust < rules.exit_trust:
-            self.status = Status.EXITED
-            self.exited_period = model.period
-            if self.desk is not None:
-                self.desk.set_slots(self.desk.slots)  # keeps working what it has won
+    def effort_base(self) -> float:
+        """Monthly cost of its sales effort at full commitment to this vendor."""
+        return self.reps * self.params.cost_per_rep

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
+import numpy as np
 import simpy
+from numpy.typing import NDArray
 
 from sim.agents.base import Partner
+from sim.agents.state import SellerState
 from sim.scenario.schema import DistributorType
 
 
@@ -26,6 +29,7 @@ class Distributor(Partner):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.closes_deals = bool(self.segments.any())
+        self._state.row("is_distributor")[self.index] = True
         p = self.params
         env = self.model.env
         self.stock = simpy.Container(env, capacity=p.stock_capacity, init=p.initial_stock)
@@ -45,13 +49,9 @@ class Distributor(Partner):
             1, round(max(self.reps, 1) * self.params.concurrent_opportunities * self.commitment)
         )
 
-    def effort_cost(self) -> float:
-        """Operating cost: a share of its sales to resellers."""
-        return (
-            self.params.opex_share
-            * self.ledger.period["distributor_sales"]
-            / self.model.period_months
-        )
+    def effort_base(self) -> float:
+        """Distributors' operating cost is a share of their sales, not of effort (see opex)."""
+        return 0.0
 
     def _replenish(self) -> Generator[simpy.Event, Any, None]:
         env = self.model.env
@@ -85,9 +85,29 @@ class Distributor(Partner):
         self.units_shipped += units
         return self.stock.get(units)
 
-    def reseller_outstanding(self, reseller: Partner) -> float:
-        """Unpaid purchases of a reseller: its purchases over the payment terms."""
-        months = self.params.payment_terms_months
-        periods = max(1, round(months / self.model.period_months))
-        hist = reseller.purchase_history
-        return float(sum(list(hist)[-periods:]))
+
+def credit_blocked(
+    state: SellerState,
+    distributor_of: NDArray[np.int64],
+    params: DistributorType,
+    period_months: float,
+) -> NDArray[np.bool_]:
+    """Which resellers have used up the credit line their distributor extends.
+
+    A reseller's outstanding amount is what it bought over the payment terms; above the credit
+    line it stops bidding until it has paid.
+
+    Args:
+        state: The seller state (purchase histories).
+        distributor_of: Per seller, the distributor it buys through, or -1.
+        params: Distributor parameters (credit line, payment terms).
+        period_months: Months per period.
+
+    Returns:
+        Per seller, whether its credit is exhausted.
+    """
+    k = max(1, round(params.payment_terms_months / period_months))
+    ring = state.purchase_history
+    cols = (state.history_pos - 1 - np.arange(min(k, ring.shape[1]))) % ring.shape[1]
+    outstanding = ring[:, cols].sum(axis=1)
+    return np.asarray((distributor_of >= 0) & (outstanding > params.credit_line))

@@ -33,7 +33,7 @@ class ValueAddedReseller(Partner):
             return
         p = self.params
         net_cost = p.certification_cost * (1.0 - p.certification_subsidy)
-        recent_gp = sum(self.revenue_history) * self.discount * (1.0 - self.pass_through)
+        recent_gp = self.trailing_revenue * self.discount * (1.0 - self.pass_through)
         if recent_gp * p.certification_quality > net_cost:
             self.certifying = True
             self.ledger.add("other_cost", net_cost)

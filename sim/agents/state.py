@@ -1,0 +1,155 @@
+"""The numerical state of every seller, one array per attribute (one row per seller).
+
+Sellers are Mesa agents; their hot numerical state (ledger, commitment, trust, histories,
+counters) lives here so that the end-of-period update of all partners is a handful of array
+operations rather than a Python call per partner. Agents read and write their own row through
+properties, so code that handles one seller stays readable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+LEDGER_FIELDS: tuple[str, ...] = (
+    "vendor_revenue",
+    "customer_revenue",
+    "resale_margin",
+    "distributor_margin",
+    "distributor_sales",
+    "services_revenue",
+    "services_cost",
+    "purchases",
+    "mdf_received",
+    "mdf_spent",
+    "commissions",
+    "bonuses",
+    "effort_cost",
+    "other_cost",
+)
+"""Money flows a seller records each period."""
+
+COL: dict[str, int] = {name: i for i, name in enumerate(LEDGER_FIELDS)}
+INCOME: tuple[str, ...] = (
+    "resale_margin",
+    "distributor_margin",
+    "services_revenue",
+    "mdf_received",
+    "commissions",
+    "bonuses",
+)
+COSTS: tuple[str, ...] = ("services_cost", "mdf_spent", "effort_cost", "other_cost")
+HISTORY = 12
+"""Periods kept in the trailing histories (revenue, profit, purchases)."""
+
+_FLOAT = (
+    "commitment",
+    "trust",
+    "expected_profit_per_effort",
+    "rival_profit",
+    "effort_base",
+    "services_margin",
+    "mdf_balance",
+)
+_INT = (
+    "loss_months",
+    "lost_to_direct_period",
+    "undercut_period",
+    "conflicts_lost_to_direct",
+    "bids",
+    "wins",
+    "conflicts",
+    "history_count",
+)
+_BOOL = ("is_partner", "is_distributor", "exclusive", "closes_deals")
+
+
+class SellerState:
+    """Struct of arrays over sellers, growing as sellers are recruited.
+
+    Args:
+        n_territories: Territories of the market (for coverage rows).
+        capacity: Initial number of rows.
+    """
+
+    def __init__(self, n_territories: int, capacity: int = 64) -> None:
+        self.n = 0
+        self._cap = capacity
+        self.arrays: dict[str, NDArray[Any]] = {}
+        for name in _FLOAT:
+            self.arrays[name] = np.zeros(capacity)
+        for name in _INT:
+            self.arrays[name] = np.zeros(capacity, dtype=np.int64)
+        for name in _BOOL:
+            self.arrays[name] = np.zeros(capacity, dtype=bool)
+        self.arrays["territories"] = np.zeros((capacity, n_territories), dtype=bool)
+        self.arrays["period"] = np.zeros((capacity, len(LEDGER_FIELDS)))
+        self.arrays["total"] = np.zeros((capacity, len(LEDGER_FIELDS)))
+        for name in ("revenue_history", "profit_history", "purchase_history"):
+            self.arrays[name] = np.zeros((capacity, HISTORY))
+        self.history_pos = 0  # ring position the next period writes
+
+    def __getattr__(self, name: str) -> NDArray[Any]:
+        arrays = self.__dict__.get("arrays")
+        if arrays is not None and name in arrays:
+            return arrays[name][: self.n]
+        raise AttributeError(name)
+
+    def allocate(self) -> int:
+        """Add a zeroed row and return its index."""
+        if self.n == self._cap:
+            cap = 2 * self._cap
+            for name, arr in self.arrays.items():
+                new = np.zeros((cap, *arr.shape[1:]), dtype=arr.dtype)
+                new[: self.n] = arr[: self.n]
+                self.arrays[name] = new
+            self._cap = cap
+        self.n += 1
+        return self.n - 1
+
+    def row(self, name: str) -> NDArray[Any]:
+        """The full (not truncated) array of an attribute, for writing one element."""
+        return self.arrays[name]
+
+    def recent(self, name: str, index: int, periods: int) -> float:
+        """Sum of the last ``periods`` entries of one seller's history.
+
+        Args:
+            name: ``revenue_history``, ``profit_history`` or ``purchase_history``.
+            index: The seller.
+            periods: How many of the most recent periods (at most ``HISTORY``).
+
+        Returns:
+            The sum over those periods (missing periods count as 0).
+        """
+        k = min(periods, HISTORY)
+        pos = (self.history_pos - 1 - np.arange(k)) % HISTORY
+        return float(self.arrays[name][index, pos].sum())
+
+    def last(self, name: str) -> NDArray[np.float64]:
+        """The most recent history entry of every seller."""
+        return np.asarray(self.arrays[name][: self.n, (self.history_pos - 1) % HISTORY])
+
+    def push_history(
+        self, revenue: NDArray[Any], profit: NDArray[Any], purchases: NDArray[Any]
+    ) -> None:
+        """Append one period to every seller's trailing histories."""
+        n = self.n
+        pos = self.history_pos
+        self.arrays["revenue_history"][:n, pos] = revenue
+        self.arrays["profit_history"][:n, pos] = profit
+        self.arrays["purchase_history"][:n, pos] = purchases
+        self.arrays["history_count"][:n] = np.minimum(self.arrays["history_count"][:n] + 1, HISTORY)
+        self.history_pos = (pos + 1) % HISTORY
+
+
+def income(ledger: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Income per row of a ledger array (period or total)."""
+    return np.asarray(sum(ledger[..., COL[f]] for f in INCOME))
+
+
+def costs(ledger: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Costs per row of a ledger array (period or total)."""
+    return np.asarray(sum(ledger[..., COL[f]] for f in COSTS))

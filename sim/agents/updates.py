@@ -1,0 +1,100 @@
+"""End-of-period update of every seller at once: effort cost, commitment, trust, histories, exit.
+
+The rules (SPEC §2.4), for each partner p, with m the months per period:
+
+- effort cost = effort_base · commitment · m while active (distributors: opex share × sales);
+- expected profit per unit of effort e moves toward this period's gross profit (before effort)
+  per month divided by max(commitment, 0.05), by α = min(1, m / memory_months);
+- target commitment = max(e, 0) / (max(e, 0) + rival profit) × (0.4 + 0.6 · trust)
+  (+ the exclusivity bonus for exclusive holders), clipped to [0, 1]; commitment closes
+  1 − (1 − commitment_speed)^m of its gap to the target;
+- trust recovers 1 − (1 − trust_recovery)^m of its gap to 1, then falls by a factor
+  (1 − trust_loss_to_direct) per deal lost to direct and (1 − trust_loss_undercut) per deal lost
+  to a cheaper partner this period;
+- an active partner exits after exit_loss_months of trailing-12-period losses, or when its trust
+  falls below exit_trust.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.agents.state import COL, costs, income
+
+if TYPE_CHECKING:
+    from sim.model import ChannelModel
+
+
+def end_period(model: ChannelModel, active: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """Close every seller's period and return the partners that decide to exit.
+
+    Args:
+        model: The model, after this period's flows were booked into the seller state.
+        active: Per seller, whether it is active this period.
+
+    Returns:
+        Indices of partners that exit now.
+    """
+    st = model.seller_state
+    cfg = model.config
+    m = model.period_months
+    n = st.n
+    ledger = st.row("period")[:n]
+    partner = st.is_partner
+    dist_opex = cfg.partners.distributor.opex_share
+    effort = np.where(
+        st.is_distributor,
+        dist_opex * ledger[:, COL["distributor_sales"]],
+        st.effort_base * st.commitment * m,
+    )
+    ledger[:, COL["effort_cost"]] += np.where(active & partner, effort, 0.0)
+    profit = income(ledger) - costs(ledger)
+
+    # Commitment toward the vendor's share of expected profit per unit of effort.
+    commitment = st.row("commitment")[:n]
+    trust = st.row("trust")[:n]
+    expected = st.row("expected_profit_per_effort")[:n]
+    gross = (profit + ledger[:, COL["effort_cost"]]) / m
+    per_effort = gross / np.maximum(commitment, 0.05)
+    alpha = min(1.0, m / cfg.partner.memory_months)
+    new_expected = expected + alpha * (per_effort - expected)
+    vendor = np.maximum(new_expected, 0.0)
+    rival = st.rival_profit
+    total = vendor + rival
+    target = np.divide(vendor, total, out=np.zeros(n), where=total > 0)
+    target *= 0.4 + 0.6 * trust
+    target += np.where(st.exclusive, cfg.program.exclusivity_commitment_bonus, 0.0)
+    target = np.clip(target, 0.0, 1.0)
+    speed = 1.0 - (1.0 - cfg.partner.commitment_speed) ** m
+    new_commitment = commitment + speed * (target - commitment)
+
+    # Trust: slow recovery, multiplicative losses from conflicts lost this period.
+    conflict = cfg.program.conflict
+    recovery = 1.0 - (1.0 - conflict.trust_recovery) ** m
+    new_trust = trust + recovery * (1.0 - trust)
+    new_trust *= (1.0 - conflict.trust_loss_to_direct) ** st.lost_to_direct_period
+    new_trust *= (1.0 - conflict.trust_loss_undercut) ** st.undercut_period
+
+    expected[partner] = new_expected[partner]
+    commitment[partner] = new_commitment[partner]
+    trust[partner] = new_trust[partner]
+    st.row("lost_to_direct_period")[:n] = 0
+    st.row("undercut_period")[:n] = 0
+
+    st.push_history(ledger[:, COL["vendor_revenue"]], profit, ledger[:, COL["purchases"]])
+    st.row("total")[:n] += ledger
+    ledger[:] = 0.0
+
+    # Exit after sustained trailing losses or collapsed trust.
+    rules = cfg.partner
+    judged = active & partner
+    trailing_loss = (st.history_count == st.row("profit_history").shape[1]) & (
+        st.profit_history.sum(axis=1) < 0
+    )
+    loss_months = st.row("loss_months")[:n]
+    loss_months[judged] = np.where(trailing_loss[judged], loss_months[judged] + 1, 0)
+    exits = judged & ((loss_months >= rules.exit_loss_months / m) | (trust < rules.exit_trust))
+    return np.flatnonzero(exits)
