@@ -92,6 +92,7 @@ class ChannelModel(mesa.Model):
         self._cells = self._index_cells()
         self._static_key: tuple[int, bool] | None = None
         self._static: dict[str, Any] = {}
+        self._pools: dict[int, IntArray] = {}
         self._no_hardware = scenario.product.hardware.units_per_seat == 0
 
         self.direct = DirectSales(self)
@@ -345,15 +346,9 @@ class ChannelModel(mesa.Model):
             k = int(rng_ref.poisson(s.referral_rate() * self.period_months))
             if k == 0:
                 continue
-            pool = [
-                self._cells[(int(ti), int(si))]
-                for ti in np.flatnonzero(s.territories)
-                for si in np.flatnonzero(s.segments)
-                if (int(ti), int(si)) in self._cells
-            ]
-            if not pool:
+            allc = self._referral_pool(s)
+            if len(allc) == 0:
                 continue
-            allc = np.concatenate(pool)
             cand = allc[rng_ref.integers(0, len(allc), size=4 * k + 8)]
             cand = self._lead_candidates(cand, taken)[:k]
             if len(cand) == 0:
@@ -383,6 +378,20 @@ class ChannelModel(mesa.Model):
         )
         return opps, np.concatenate(sources), np.concatenate(referrers)
 
+    def _referral_pool(self, affiliate: Affiliate) -> IntArray:
+        """Accounts an affiliate reaches: its territories × its segments (cached)."""
+        pool = self._pools.get(affiliate.index)
+        if pool is None:
+            cells = [
+                self._cells[(int(ti), int(si))]
+                for ti in np.flatnonzero(affiliate.territories)
+                for si in np.flatnonzero(affiliate.segments)
+                if (int(ti), int(si)) in self._cells
+            ]
+            pool = np.concatenate(cells) if cells else np.zeros(0, dtype=np.int64)
+            self._pools[affiliate.index] = pool
+        return pool
+
     def _lead_candidates(self, cand: IntArray, taken: NDArray[np.bool_]) -> IntArray:
         """Unique candidates, in draw order, that are unaware or aware and not yet evaluating."""
         pop = self.population
@@ -394,25 +403,30 @@ class ChannelModel(mesa.Model):
     def _route_leads(
         self, accounts: IntArray, table: SellerTable, rng: np.random.Generator
     ) -> IntArray:
-        """Geographic routing: direct keeps its share; the rest go to a covering partner."""
+        """Geographic routing: direct keeps its share; the rest go to a covering partner.
+
+        A lead goes to direct with probability ``marketing.direct_lead_share`` (or when no
+        partner covers it), otherwise to a partner drawn uniformly among those covering the
+        account's territory, segment and vertical that can bid; -1 when nobody covers it.
+        """
         pop = self.population
         share = self.config.marketing.direct_lead_share
         u = rng.random(len(accounts))
-        owners = np.full(len(accounts), -1, dtype=np.int64)
-        partner_cols = ~table.is_direct & table.can_bid
-        for i, a in enumerate(accounts):
-            terr, seg = int(pop.territory[a]), int(pop.segment[a])
-            covers = (
-                table.territories[:, terr]
-                & table.segments[:, seg]
-                & table.verticals[:, int(pop.vertical[a])]
-            )
-            direct_ok = covers[self.direct.index] and table.can_bid[self.direct.index]
-            partners = np.flatnonzero(covers & partner_cols)
-            if (u[i] < share and direct_ok) or (len(partners) == 0 and direct_ok):
-                owners[i] = self.direct.index
-            elif len(partners):
-                owners[i] = int(partners[int(rng.integers(len(partners)))])
+        pick = rng.random(len(accounts))
+        terr = pop.territory[accounts]
+        covers = (
+            table.territories[:, terr] & table.segments[:, pop.segment[accounts]]
+        ) & table.verticals[:, pop.vertical[accounts]]  # (sellers, leads)
+        d = self.direct.index
+        direct_ok = covers[d] & table.can_bid[d]
+        partners = covers & (~table.is_direct & table.can_bid)[:, None]
+        n_partners = partners.sum(axis=0)
+        # The k-th covering partner in seller order, k drawn uniformly.
+        k = np.minimum((pick * n_partners).astype(np.int64), np.maximum(n_partners - 1, 0))
+        rank = np.cumsum(partners, axis=0) - 1
+        chosen_partner = np.argmax(partners & (rank == k[None, :]), axis=0)
+        to_direct = direct_ok & ((u < share) | (n_partners == 0))
+        owners = np.where(to_direct, d, np.where(n_partners > 0, chosen_partner, -1))
         return owners
 
     # 3. offers and choice -------------------------------------------------------
