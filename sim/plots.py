@@ -91,6 +91,9 @@ def _new_figure() -> tuple[Figure, Axes]:
         The figure and its single axes.
     """
     fig, ax = plt.subplots(figsize=_FIGSIZE)
+    # Fixed margins (room for a twin axis on the right) instead of tight_layout, which
+    # measures every text element and costs most of a plot's time.
+    fig.subplots_adjust(left=0.11, right=0.89, top=0.9, bottom=0.12)
     return fig, ax
 
 
@@ -126,7 +129,6 @@ def _save(fig: Figure, path: Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        fig.tight_layout()
         fig.savefig(path, dpi=_DPI, format="png", metadata=_PNG_METADATA)
     finally:
         plt.close(fig)
