@@ -39,6 +39,7 @@ COLUMNS: dict[str, str] = {
     "rebates_bonuses": "rebates and bonuses paid to partners",
     "fees": "partner recruitment fees",
     "program_overhead": "program overhead (per active partner) and certification subsidies",
+    "training_subsidies": "certification subsidies paid to partners (part of program_overhead)",
     "marketing_cost": "brand and lead-generation spend (outside contribution margin)",
     "vendor_costs": "sum of the cost columns inside contribution margin",
     "contribution_margin": "net revenue − vendor_costs",
@@ -125,6 +126,7 @@ class MetricsRecorder:
         row["rebates_bonuses"] = costs["rebates_bonuses"]
         row["fees"] = costs["fees"]
         row["program_overhead"] = costs["program_overhead"]
+        row["training_subsidies"] = model.training_subsidies_period
         row["marketing_cost"] = costs["marketing"]
         inside = (
             "cogs",

@@ -103,6 +103,7 @@ class ChannelModel(mesa.Model):
         self._link_resellers_to_distributors()
         self.metrics = MetricsRecorder(scenario.time.periods)
         self.cumulative_cash = 0.0
+        self.training_subsidies_period = 0.0
 
     # ------------------------------------------------------------------ set-up
 
@@ -989,9 +990,8 @@ class ChannelModel(mesa.Model):
         self.vendor_costs_period["program_overhead"] += (
             n_partners * sc.program.overhead_per_partner * pm
         )
-        self.vendor_costs_period["program_overhead"] += self.vendor_costs_period.pop(
-            "certification_subsidy"
-        )
+        self.training_subsidies_period = self.vendor_costs_period.pop("certification_subsidy")
+        self.vendor_costs_period["program_overhead"] += self.training_subsidies_period
         self.vendor_costs_period["certification_subsidy"] = 0.0
 
     # 7. data collection ----------------------------------------------------------

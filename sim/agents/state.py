@@ -26,6 +26,7 @@ LEDGER_FIELDS: tuple[str, ...] = (
     "mdf_spent",
     "commissions",
     "bonuses",
+    "subsidies",
     "effort_cost",
     "other_cost",
 )
@@ -39,6 +40,7 @@ INCOME: tuple[str, ...] = (
     "mdf_received",
     "commissions",
     "bonuses",
+    "subsidies",
 )
 COSTS: tuple[str, ...] = ("services_cost", "mdf_spent", "effort_cost", "other_cost")
 HISTORY = 12

@@ -36,12 +36,11 @@ class ValueAddedReseller(Partner):
         recent_gp = self.trailing_revenue * self.discount * (1.0 - self.pass_through)
         if recent_gp * p.certification_quality > net_cost:
             self.certifying = True
-            self.ledger.add("other_cost", net_cost)
-            self.model.vendor_costs_period["certification_subsidy"] += (
-                p.certification_cost * p.certification_subsidy
-            )
-            self.ledger.add("bonuses", p.certification_cost * p.certification_subsidy)
-            self.ledger.add("other_cost", p.certification_cost * p.certification_subsidy)
+            # The partner pays the whole cost; the vendor reimburses its subsidy share.
+            subsidy = p.certification_cost * p.certification_subsidy
+            self.ledger.add("other_cost", p.certification_cost)
+            self.ledger.add("subsidies", subsidy)
+            self.model.vendor_costs_period["certification_subsidy"] += subsidy
             self.model.env.process(self._certify())
 
     def _certify(self) -> Generator[simpy.Event, Any, None]:
