@@ -152,21 +152,20 @@ def choose(
     order = np.argsort(cell, kind="stable")
     bounds = np.flatnonzero(np.diff(cell[order])) + 1
     extra = [u for u in (rival_utility, no_decision_utility) if u is not None]
-    for idx in np.split(order, bounds):
-        if len(idx) == 0:
-            continue
-        terr = int(opps.territory[idx[0]])
-        seg = int(opps.segment[idx[0]])
-        cand = np.flatnonzero(table.territories[:, terr] & table.segments[:, seg] & table.can_bid)
+    for idx in _blocks(np.split(order, bounds), int(table.can_bid.sum())):
+        terr = opps.territory[idx]
+        seg = opps.segment[idx]
+        covering = table.can_bid[:, None] & table.territories[:, terr] & table.segments[:, seg]
+        cand = np.flatnonzero(covering.any(axis=1))
         m = len(idx)
         k = len(cand)
         if k:
-            reach = table.verticals[cand][:, opps.vertical[idx]].T
+            reach = covering[cand].T & table.verticals[cand][:, opps.vertical[idx]].T
             reach &= table.price_month[cand][None, :] <= opps.wtp[idx][:, None]
             reach &= ~table.projects_only[cand][None, :] | opps.needs_implementation[idx][:, None]
             owner_col = opps.owner[idx][:, None] == cand[None, :]
             draws = u_bids.random((m, k))
-            reach &= (draws < table.bid_probability[cand][None, :]) | owner_col
+            reach &= (draws < table.bid_probability[cand][None, :]) | (owner_col & reach)
             ctx = ConflictContext(
                 is_direct=table.is_direct[cand], is_partner=~table.is_direct[cand]
             )
@@ -183,7 +182,7 @@ def choose(
                 - opps.price_sensitivity[idx][:, None]
                 * (table.price_month[cand][None, :] / opps.wtp[idx][:, None])
                 + params.service_quality_weight * table.service_quality[cand][None, :]
-                + params.incumbency * table.incumbent[cand, terr][None, :]
+                + params.incumbency * table.incumbent[cand][:, terr].T
                 + params.lead_owner * owner_col
             )
             util[:, :k] = np.where(bids, u, -np.inf)
@@ -214,3 +213,30 @@ def choose(
         bid_sellers = np.zeros(0, dtype=np.int32)
     offsets = np.concatenate(([0], np.cumsum(bid_counts))).astype(np.int64)
     return ChoiceResult(chosen, bid_counts, party_counts, offsets, bid_sellers)
+
+
+BLOCK_ELEMENTS = 250_000
+"""Largest opportunities × sellers matrix built at once; bigger batches go cell by cell."""
+
+
+def _blocks(cells: list[IntArray], n_sellers: int) -> list[IntArray]:
+    """Merge consecutive (territory, segment) cells into blocks of bounded matrix size.
+
+    Small markets then need one matrix per period; large ones keep one cell per block, so that
+    each matrix holds only the sellers covering that cell.
+    """
+    blocks: list[IntArray] = []
+    current: list[IntArray] = []
+    size = 0
+    width = max(n_sellers, 1)
+    for cell in cells:
+        if len(cell) == 0:
+            continue
+        if current and (size + len(cell)) * width > BLOCK_ELEMENTS:
+            blocks.append(np.concatenate(current))
+            current, size = [], 0
+        current.append(cell)
+        size += len(cell)
+    if current:
+        blocks.append(np.concatenate(current))
+    return blocks
