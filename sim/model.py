@@ -83,7 +83,9 @@ class ChannelModel(mesa.Model):
         self.book = OpportunityBook(capacity=max(1024, self.population.n // 2))
         self.conflict_rule = get_rule(scenario.program.conflict.rule.value)
         self.sellers: list[Seller] = []
-        self.seller_state = SellerState(len(self.population.territory_names))
+        self.seller_state = SellerState(
+            len(self.population.territory_names), history=self.periods_per_year
+        )
         self.vendor_costs_period: dict[str, float] = self._zero_costs()
         self._activated: list[IntArray] = []
         self._mdf_balance: dict[int, float] = {}

@@ -186,8 +186,8 @@ class Seller(mesa.Agent):
 
     @property
     def trailing_revenue(self) -> float:
-        """Vendor net revenue of its deals over the last 12 periods."""
-        return self._state.recent("revenue_history", self.index, 12)
+        """Vendor net revenue of its deals over the last 12 months."""
+        return self._state.recent("revenue_history", self.index, self._state.history)
 
     @property
     def win_rate(self) -> float:

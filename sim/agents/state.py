@@ -43,8 +43,6 @@ INCOME: tuple[str, ...] = (
     "subsidies",
 )
 COSTS: tuple[str, ...] = ("services_cost", "mdf_spent", "effort_cost", "other_cost")
-HISTORY = 12
-"""Periods kept in the trailing histories (revenue, profit, purchases)."""
 
 _FLOAT = (
     "commitment",
@@ -73,11 +71,13 @@ class SellerState:
 
     Args:
         n_territories: Territories of the market (for coverage rows).
+        history: Periods kept in the trailing histories (revenue, profit, purchases): one year.
         capacity: Initial number of rows.
     """
 
-    def __init__(self, n_territories: int, capacity: int = 64) -> None:
+    def __init__(self, n_territories: int, history: int = 12, capacity: int = 64) -> None:
         self.n = 0
+        self.history = history
         self._cap = capacity
         self.arrays: dict[str, NDArray[Any]] = {}
         for name in _FLOAT:
@@ -90,7 +90,7 @@ class SellerState:
         self.arrays["period"] = np.zeros((capacity, len(LEDGER_FIELDS)))
         self.arrays["total"] = np.zeros((capacity, len(LEDGER_FIELDS)))
         for name in ("revenue_history", "profit_history", "purchase_history"):
-            self.arrays[name] = np.zeros((capacity, HISTORY))
+            self.arrays[name] = np.zeros((capacity, history))
         self.history_pos = 0  # ring position the next period writes
 
     def __getattr__(self, name: str) -> NDArray[Any]:
@@ -121,18 +121,18 @@ class SellerState:
         Args:
             name: ``revenue_history``, ``profit_history`` or ``purchase_history``.
             index: The seller.
-            periods: How many of the most recent periods (at most ``HISTORY``).
+            periods: How many of the most recent periods (at most ``history``).
 
         Returns:
             The sum over those periods (missing periods count as 0).
         """
-        k = min(periods, HISTORY)
-        pos = (self.history_pos - 1 - np.arange(k)) % HISTORY
+        k = min(periods, self.history)
+        pos = (self.history_pos - 1 - np.arange(k)) % self.history
         return float(self.arrays[name][index, pos].sum())
 
     def last(self, name: str) -> NDArray[np.float64]:
         """The most recent history entry of every seller."""
-        return np.asarray(self.arrays[name][: self.n, (self.history_pos - 1) % HISTORY])
+        return np.asarray(self.arrays[name][: self.n, (self.history_pos - 1) % self.history])
 
     def push_history(
         self, revenue: NDArray[Any], profit: NDArray[Any], purchases: NDArray[Any]
@@ -143,8 +143,10 @@ class SellerState:
         self.arrays["revenue_history"][:n, pos] = revenue
         self.arrays["profit_history"][:n, pos] = profit
         self.arrays["purchase_history"][:n, pos] = purchases
-        self.arrays["history_count"][:n] = np.minimum(self.arrays["history_count"][:n] + 1, HISTORY)
-        self.history_pos = (pos + 1) % HISTORY
+        self.arrays["history_count"][:n] = np.minimum(
+            self.arrays["history_count"][:n] + 1, self.history
+        )
+        self.history_pos = (pos + 1) % self.history
 
 
 def income(ledger: NDArray[np.float64]) -> NDArray[np.float64]:
