@@ -103,6 +103,8 @@ class ChannelModel(mesa.Model):
         self._register(self.self_serve)
         self._create_partners()
         self._link_resellers_to_distributors()
+        for seller in self.sellers:
+            self._set_lazy(seller)
         self.metrics = MetricsRecorder(scenario.time.periods)
         self.cumulative_cash = 0.0
         self.training_subsidies_period = 0.0
@@ -150,6 +152,12 @@ class ChannelModel(mesa.Model):
                 self._on_cycle_complete,
                 seller.capacity_slots(),
             )
+
+    def _set_lazy(self, seller: Seller) -> None:
+        """A desk need not wake for each completion unless deals then wait for hardware stock."""
+        if seller.desk is not None:
+            two_tier = isinstance(seller, Partner) and seller.distributor is not None
+            seller.desk.lazy = self._no_hardware or not two_tier
 
     def _cycle_lengths(self, ids: IntArray) -> FloatArray:
         """Cycle lengths (periods) of opportunities, drawn when they were won."""
@@ -248,6 +256,9 @@ class ChannelModel(mesa.Model):
         opps, source, referrer = self._evaluation(table)
         self._offers_and_choice(opps, source, referrer, table)
         self.env.run(until=t)
+        for seller in self.sellers:
+            if seller.desk is not None:
+                seller.desk.flush(t)
         self._billing_and_churn()
         self._partner_updates()
         self._vendor_updates()
@@ -982,6 +993,7 @@ class ChannelModel(mesa.Model):
                 partner = self._add_partner(ptype, mask, exclusive, n_vert, rng, onboarding=True)
                 live.append(partner)
                 self._link_one(partner, distributors, rng)
+                self._set_lazy(partner)
                 self.vendor_costs_period["fees"] += rec.cost_per_partner
 
     def _vendor_updates(self) -> None:

@@ -58,6 +58,7 @@ class SalesDesk:
         self._batches: dict[float, list[int]] = {}
         self._timer_at: float | None = None  # completion time the process sleeps until
         self._interrupt_pending = False
+        self.lazy = False
         self.process = env.process(self._run())
 
     @property
@@ -97,10 +98,36 @@ class SalesDesk:
         while self._due and self._due[0] <= self.env.now:
             self._complete_due()
             self._start()
-        target = self._due[0] if self._due else None
+        target = self._wake_target()
         if target != self._timer_at and not self._interrupt_pending:
             self._interrupt_pending = True
             self.process.interrupt()
+
+    def _wake_target(self) -> float | None:
+        """When the process must wake next (None: only when new work arrives).
+
+        That is the next completion, unless nothing waits for a slot and the desk is lazy: its
+        completions are then booked by :meth:`flush`.
+        """
+        if not self._due or (self.lazy and not self.waiting):
+            return None
+        return self._due[0]
+
+    def flush(self, until: float) -> None:
+        """Complete, at their own times, the cycles that end before ``until``.
+
+        A lazy desk with nobody waiting does not wake for each completion; the model calls
+        this after ``env.run(until=t)`` so that every cycle ending in the period is booked in
+        it, with its exact completion time.
+
+        Args:
+            until: End of the period (exclusive).
+        """
+        while self._due and self._due[0] < until and not self.waiting:
+            key = heapq.heappop(self._due)
+            ids = self._batches.pop(key)
+            self.in_progress -= len(ids)
+            self.on_complete(np.array(ids, dtype=np.int64), key)
 
     def _free_slots(self) -> int:
         if self.slots is None:
@@ -147,11 +174,10 @@ class SalesDesk:
     def _run(self) -> Generator[simpy.Event, Any, None]:
         env = self.env
         while True:
-            if self._due:
-                self._timer_at = self._due[0]
+            self._timer_at = self._wake_target()
+            if self._timer_at is not None:
                 wake: simpy.Event = env.timeout(self._timer_at - env.now)
             else:
-                self._timer_at = None
                 wake = env.event()  # idle until new work interrupts
             try:
                 yield wake
