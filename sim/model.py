@@ -476,7 +476,11 @@ class ChannelModel(mesa.Model):
                 seller.credit_blocked = bool(blocked[i])
         can_bid = active & st.closes_deals & queue_ok & ~blocked
         effort = static["reps"] * st.commitment
-        bid_p = np.where(static["is_partner"], 1.0 - (1.0 - static["reach_per_rep"]) ** effort, 1.0)
+        bid_p = np.where(
+            static["is_partner"],
+            1.0 - (1.0 - static["reach_per_rep"]) ** effort,
+            static["direct_bid"],
+        )
         quality = np.array([s.service_quality for s in self.sellers])
         incumbent = self._incumbency(n_s, len(self.population.territory_names))
         return SellerTable(
@@ -533,6 +537,9 @@ class ChannelModel(mesa.Model):
                 [s.params.reach_per_rep if isinstance(s, Partner) else 0.0 for s in sellers]
             ),
             "distributor": self._distributor_index(),
+            "direct_bid": np.array(
+                [0.0 if isinstance(s, Partner) else s.bid_probability() for s in sellers]
+            ),
         }
 
     def _incumbency(self, n_s: int, n_t: int) -> NDArray[np.bool_]:

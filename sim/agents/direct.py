@@ -48,6 +48,13 @@ class DirectSales(Seller):
             return None
         return self.reps * self.model.config.direct.concurrent_opportunities
 
+    def bid_probability(self) -> float:
+        """Chance the team bids on an opportunity it covers: grows with its reps."""
+        if self.unlimited:
+            return 1.0
+        reach = self.model.config.direct.reach_per_rep
+        return float(1.0 - (1.0 - reach) ** self.reps)
+
     def monthly_cost(self) -> float:
         """Cost of the direct team per month (0 when unlimited: a modelling idealisation)."""
         return self.reps * self.model.config.direct.cost_per_rep

@@ -347,6 +347,11 @@ class Direct(Strict):
         40, ge=0, description="Direct bids while its waiting queue is shorter than this."
     )
     discount: Share = Field(0.05, description="Discount off list direct reps give.")
+    reach_per_rep: Probability = Field(
+        0.05,
+        description="Chance one rep reaches an opportunity direct covers; direct bids with "
+        "probability 1 − (1 − reach_per_rep)^reps (1 when reps are 'unlimited').",
+    )
     segments: list[str] = Field(
         default_factory=lambda: ["smb", "mid", "enterprise"], description="Segments covered."
     )
@@ -435,7 +440,7 @@ class PartnerType(Strict):
         "with probability 1 − (1 − reach_per_rep)^(reps × commitment).",
     )
     weight: NonNegative = Field(
-        1.6, description="Dispersion of partner size: lognormal sigma of reps (0 = all equal)."
+        1.8, description="Dispersion of partner size: lognormal sigma of reps (0 = all equal)."
     )
 
 
