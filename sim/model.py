@@ -27,7 +27,7 @@ from sim.agents.state import COL, SellerState
 from sim.agents.updates import end_period
 from sim.billing import Contracts
 from sim.economics.waterfall import price_ratios
-from sim.market.awareness import awareness_probability, group_share, neighbour_share
+from sim.market.awareness import awareness_probability, neighbour_share, shares_by_group
 from sim.market.population import AwareSource, Population, State
 from sim.metrics import MetricsRecorder
 from sim.program.conflict import get_rule
@@ -271,44 +271,43 @@ class ChannelModel(mesa.Model):
         pop = self.population
         aw = sc.market.awareness
         wom = aw.word_of_mouth.value
-        if wom == "market":
-            share: Any = is_customer.mean() if pop.n else 0.0
-        elif wom == "territory":
-            share = group_share(
-                is_customer, pop.territory.astype(np.int64), len(pop.territory_names)
-            )
-        else:
-            assert pop.indptr is not None and pop.indices is not None
-            share = neighbour_share(is_customer, pop.indptr, pop.indices)
+        terr = pop.territory
+        n_terr = len(pop.territory_names)
         vendor_p = sc.marketing.brand_effect_per_100k * sc.marketing.brand_spend / 100_000.0
         partner_terr = self._mdf_territory + self._affiliate_reach()
-        partner_p = partner_terr[pop.territory] if partner_terr.any() else 0.0
-        p_month = awareness_probability(aw.innovation + vendor_p + partner_p, aw.imitation, share)
-        prob = per_period(p_month, self.period_months)
+        base = aw.innovation + vendor_p + partner_terr  # innovation per territory
+        if wom == "network":
+            assert pop.indptr is not None and pop.indices is not None
+            share = neighbour_share(is_customer, pop.indptr, pop.indices)
+            p_month = awareness_probability(base[terr], aw.imitation, share)
+            prob = per_period(p_month, self.period_months)
+        else:
+            # Word of mouth from the market or the territory: one probability per territory.
+            if wom == "market":
+                share_t: Any = is_customer.mean() if pop.n else 0.0
+            else:
+                share_t = shares_by_group(is_customer, terr.astype(np.int64), n_terr)
+            p_month_t = awareness_probability(base, aw.imitation, share_t)
+            p_month = p_month_t[terr]
+            prob = np.asarray(per_period(p_month_t, self.period_months))[terr]
         u = self.streams.get("market.awareness").random(pop.n)
-        unaware = pop.state == State.UNAWARE
-        new = unaware & (u < prob)
+        new = np.flatnonzero((pop.state == State.UNAWARE) & (u < prob))
         # Attribute the cause by where the draw fell: partner part first, then vendor marketing.
-        frac = (
-            np.divide(
-                prob,
-                p_month,
-                out=np.zeros_like(np.asarray(p_month, dtype=float) + 0.0),
-                where=np.asarray(p_month) > 0,
-            )
-            if self.period_months != 1.0
-            else 1.0
-        )
-        partner_cut = np.asarray(partner_p) * frac
+        u_new = u[new]
+        if self.period_months != 1.0:
+            pm_new = p_month[new]
+            frac: Any = np.divide(prob[new], pm_new, out=np.zeros(len(new)), where=pm_new > 0)
+        else:
+            frac = 1.0
+        partner_cut = partner_terr[terr[new]] * frac
         vendor_cut = partner_cut + vendor_p * frac
-        src = np.where(
-            u < partner_cut,
-            AwareSource.PARTNER,
-            np.where(u < vendor_cut, AwareSource.VENDOR, AwareSource.ORGANIC),
-        )
         pop.state[new] = State.AWARE
-        pop.aware_source[new] = np.broadcast_to(src, new.shape)[new]
-        self._period.new_aware = int(new.sum())
+        pop.aware_source[new] = np.where(
+            u_new < partner_cut,
+            AwareSource.PARTNER,
+            np.where(u_new < vendor_cut, AwareSource.VENDOR, AwareSource.ORGANIC),
+        )
+        self._period.new_aware = len(new)
 
     def _affiliate_reach(self) -> FloatArray:
         reach = np.zeros(len(self.population.territory_names))
