@@ -858,7 +858,7 @@ class ChannelModel(mesa.Model):
         billings = np.where(
             lapse_maint, bill.billings_list - con.maint_annual_list[cust], bill.billings_list
         )
-        flows.add_recurring(sel, bill.revenue_list, billings, con, cust)
+        flows.add(sel, bill.revenue_list, billings, con, cust)
         managed_fee = con.managed_fee[cust] * pm
         np.add.at(flows.services, sel, managed_fee)
         # Recurring commissions of referred accounts.
@@ -1055,7 +1055,7 @@ class _Flows:
         self.bonuses = z(n_sellers)
         self.once_vendor_sourced = 0.0
 
-    def _add(
+    def add(
         self,
         sel: IntArray,
         revenue_list: FloatArray,
@@ -1063,6 +1063,7 @@ class _Flows:
         con: Contracts,
         acc: IntArray,
     ) -> None:
+        """Book list amounts recognised and invoiced, split by each account's waterfall."""
         np.add.at(self.list_revenue, sel, revenue_list)
         np.add.at(self.vendor_revenue, sel, revenue_list * con.r_vendor[acc])
         np.add.at(self.customer_revenue, sel, revenue_list * con.r_customer[acc])
@@ -1079,18 +1080,8 @@ class _Flows:
         acc: IntArray,
     ) -> None:
         """One-off amounts of new sales (recognised now; maintenance invoiced a year ahead)."""
-        self._add(sel, once_list, billed_list, con, acc)
+        self.add(sel, once_list, billed_list, con, acc)
         self.once_vendor_sourced += float(
             (once_list * con.r_vendor[acc] * con.partner_sourced[acc]).sum()
         )
 
-    def add_recurring(
-        self,
-        sel: IntArray,
-        revenue_list: FloatArray,
-        billings_list: FloatArray,
-        con: Contracts,
-        acc: IntArray,
-    ) -> None:
-        """Recurring amounts of active customers this period."""
-        self._add(sel, revenue_list, billings_list, con, acc)
