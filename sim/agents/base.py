@@ -171,18 +171,17 @@ class Seller(mesa.Agent):
         return None
 
     def bid_probability(self) -> float:
-        """Probability it bids on an opportunity it can reach."""
+        """Probability the vendor's own channel bids on an opportunity it can reach.
+
+        A partner's bid probability, 1 − (1 − reach_per_rep)^(reps × commitment), changes
+        every period with its commitment and is computed for all partners at once in the
+        model's seller table.
+        """
         return 1.0
 
     def managed_fee(self) -> float:
         """Management fee per seat per month the seller adds to its offer (MSPs only)."""
         return 0.0
-
-    def can_bid(self) -> bool:
-        """Whether it bids at all this period (active, closes deals, queue has room)."""
-        if not (self.active and self.closes_deals):
-            return False
-        return self.desk is None or self.desk.queue_length < self.max_queue or self.max_queue < 0
 
     @property
     def trailing_revenue(self) -> float:
@@ -257,15 +256,6 @@ class Partner(Seller):
     def capacity_slots(self) -> int | None:
         """Reps × concurrent opportunities, scaled by commitment (at least one slot)."""
         return max(1, round(self.reps * self.params.concurrent_opportunities * self.commitment))
-
-    def bid_probability(self) -> float:
-        """Chance it bids: grows with the reps it commits to this vendor."""
-        effort = self.reps * self.commitment
-        return float(1.0 - (1.0 - self.params.reach_per_rep) ** effort)
-
-    def can_bid(self) -> bool:
-        """Active, closes deals, room in the queue and within its credit line."""
-        return super().can_bid() and not self.credit_blocked
 
     expected_profit_per_effort = _state_property(
         "expected_profit_per_effort", "Expected monthly profit per unit of effort from this vendor."
