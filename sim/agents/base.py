@@ -247,7 +247,7 @@ class Partner(Seller):
         st.row("effort_base")[self.index] = self.effort_base()
         st.row("is_partner")[self.index] = True
         st.row("exclusive")[self.index] = exclusive
-        self.credit_blocked = False
+        self.credit_blocked = False  # its distributor's credit line is used up (set each period)
 
     def rival_profit(self) -> float:
         """Monthly profit per unit of effort that rival vendors offer this partner."""
