@@ -1084,4 +1084,3 @@ class _Flows:
         self.once_vendor_sourced += float(
             (once_list * con.r_vendor[acc] * con.partner_sourced[acc]).sum()
         )
-
