@@ -1,6 +1,7 @@
 """The ``channelsim`` command line (``python -m sim`` works too).
 
-Commands: ``run``, ``validate`` and ``scenarios`` (SPEC §4). Exit status: 0 success; 2 bad input
+Commands: ``run``, ``validate``, ``scenarios`` and ``compare`` (SPEC §4; ``compare`` exits 1
+when a run failed, after writing the runs that completed). Exit status: 0 success; 2 bad input
 of any kind (scenario, ``--set``, options, an output directory that exists or cannot be
 written), printed to stderr as plain lines, one per problem, without a traceback and without
 writing anything; 1 an internal error, printed as one ``internal error: ...`` line (the
@@ -25,6 +26,7 @@ from typer.core import TyperGroup
 from sim.errors import InputError
 
 if TYPE_CHECKING:
+    from sim.compare import CompareResult, Design
     from sim.scenario import LoadedScenario
 
 DEBUG_ENV = "CHANNELSIM_DEBUG"
@@ -293,6 +295,191 @@ def scenarios() -> None:
     for name, description in shipped:
         table.add_row(name, description)
     Console().print(table)
+
+
+@app.command()
+def compare(
+    scenarios: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="SCENARIO",
+            help="Two or more designs: scenario files (paths) or shipped scenario names. "
+            "The first is the reference the others are compared with.",
+            show_default=False,
+        ),
+    ],
+    replications: Annotated[
+        int,
+        typer.Option(
+            "--replications",
+            "-r",
+            min=2,
+            help="Paired replications per design (seeds base, base+1, …).",
+        ),
+    ] = 20,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Base seed: replication r uses base + r for every design "
+            "(default: the first scenario's `seed`).",
+            show_default=False,
+        ),
+    ] = None,
+    periods: Annotated[
+        int | None,
+        typer.Option(
+            help="Run length in periods for every design (overrides `time.periods`).",
+            show_default=False,
+        ),
+    ] = None,
+    set_: SetOpt = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Worker processes (default: 1 for 8 runs or fewer, else the number of cores).",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            help="Comparison directory; must not exist. Default: results/compare-<UTC time>.",
+            show_default=False,
+            file_okay=True,
+            dir_okay=True,
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar and no table; print the DIR.")
+    ] = False,
+) -> int:
+    """Compare designs on paired replications with common seeds (comparison.csv, plots)."""
+    from sim.compare import (
+        default_out_dir,
+        default_workers,
+        load_designs,
+        replication_seeds,
+        run_compare,
+    )
+    from sim.run import check_out_dir
+
+    problems: list[str] = []
+    designs: list[Design] = []
+    try:
+        designs = load_designs(scenarios, list(set_ or []), periods)
+    except InputError as exc:
+        problems += exc.problems
+    if out is not None:
+        try:
+            check_out_dir(out)
+        except InputError as exc:
+            problems += exc.problems
+    if problems or not designs:
+        raise InputError(problems)
+    base = designs[0].loaded.scenario.seed if seed is None else seed
+    seeds = replication_seeds(base, replications)
+    n_workers = workers if workers is not None else default_workers(len(seeds) * len(designs))
+    out_dir = out if out is not None else default_out_dir()
+    arguments = {
+        "scenarios": list(scenarios),
+        "replications": replications,
+        "seed": seed,
+        "periods": periods,
+        "set": list(set_ or []),
+        "workers": n_workers,
+        "out": str(out_dir),
+    }
+    result = run_compare(designs, seeds, out_dir, n_workers, not quiet, arguments)
+    for run_id in result.failed:
+        _err(f"run failed: {run_id} (see {result.out_dir / 'failed' / (run_id + '.txt')})")
+    if quiet:
+        sys.stdout.write(f"{result.out_dir}\n")
+    else:
+        _print_comparison(result, [d.name for d in designs])
+    return EXIT_INTERNAL if result.failed else EXIT_OK
+
+
+_SHARE_KPIS = frozenset({"adoption_final", "conflict_rate", "partner_churn"})
+
+
+def _fmt_kpi(kpi: str, value: Any, delta: bool = False) -> str:
+    """A headline KPI's value (or a difference, signed and without unit) for the table."""
+    import math
+
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    sign = "+" if delta else ""
+    if kpi in _SHARE_KPIS:
+        return f"{100.0 * value:{sign},.1f}" + ("" if delta else " %")
+    return f"{value:{sign},.0f}"
+
+
+def _print_comparison(result: CompareResult, names: list[str]) -> None:
+    import math
+
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from sim.compare import ALPHA, HEADLINE_KPIS
+
+    def cell(x: Any) -> Any:
+        if x is None or isinstance(x, bool | str):
+            return x
+        return None if isinstance(x, float) and not math.isfinite(x) else x
+
+    table = result.table
+    seeds = result.seeds
+    first = names[0]
+    view = Table(
+        title=f"{len(names)} designs × {len(seeds)} paired replications "
+        f"(seeds {seeds[0]}–{seeds[-1]}); money in {result.currency}"
+    )
+    view.add_column("KPI")
+    view.add_column(f"{first}\nmean", justify="right")
+    for name in names[1:]:
+        view.add_column(f"{name}\nmean", justify="right")
+        view.add_column(f"Δ vs {first} [95 % CI]", justify="right")
+    for kpi in HEADLINE_KPIS:
+        rows = {str(r["design"]): r for _, r in table[table["kpi"] == kpi].iterrows()}
+        if not rows:
+            continue
+        line: list[str | Text] = [kpi.replace("_", " ")]
+        for i, name in enumerate(names):
+            row = rows.get(name)
+            if row is None:
+                line += ["–"] if i == 0 else ["–", "–"]
+                continue
+            line.append(_fmt_kpi(kpi, cell(row["mean"])))
+            if i == 0:
+                continue
+            diff = cell(row["diff_mean"])
+            if diff is None:
+                line.append("–")
+                continue
+            low = _fmt_kpi(kpi, cell(row["diff_ci_low"]), delta=True)
+            high = _fmt_kpi(kpi, cell(row["diff_ci_high"]), delta=True)
+            unit = " pp" if kpi in _SHARE_KPIS else ""
+            text = f"{_fmt_kpi(kpi, diff, delta=True)} [{low}, {high}]{unit}"
+            verdict = cell(row["verdict"]) or ""
+            if cell(row["significant"]) is True:
+                style = {"better": "green", "worse": "red"}.get(verdict, "bold")
+                line.append(Text(f"{text} *", style=style))
+            else:
+                line.append(Text(text))
+        view.add_row(*line)
+    console = Console()
+    console.print(view)
+    console.print(
+        f"* significant: Holm-adjusted p < {ALPHA:g} over every KPI × design test; "
+        "green better, red worse. All KPIs: comparison.csv",
+        highlight=False,
+    )
+    console.print(f"wrote {result.out_dir}", highlight=False, soft_wrap=True)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

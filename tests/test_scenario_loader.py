@@ -641,3 +641,10 @@ def test_sha256_changes_with_the_scenario() -> None:
     one = load_scenario("tiny").scenario
     two = load_scenario("tiny", ["seed=2"]).scenario
     assert scenario_sha256(one) != scenario_sha256(two)
+
+
+def test_set_of_unknown_tables_names_the_override() -> None:
+    problem = only_problem("tiny", ("no.such.key=1",))
+    assert problem.startswith("--set: no.such.key=1: no: unknown key"), problem
+    problem = only_problem("tiny", ("market.nope.x=1",))
+    assert problem.startswith("--set: market.nope.x=1: market.nope: unknown key"), problem

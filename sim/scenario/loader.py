@@ -257,6 +257,16 @@ class _Raw:
         return self.top
 
 
+def _missing_prefixes(data: dict[str, Any], path: Key) -> list[Key]:
+    """The prefixes of ``path`` (shortest first) that do not exist in ``data`` yet."""
+    node: Any = data
+    for n, part in enumerate(path):
+        if not isinstance(node, dict) or part not in node:
+            return [path[: m + 1] for m in range(n, len(path))]
+        node = node[part]
+    return []
+
+
 def _load_layers(
     path: Path, shown: str, chain: list[tuple[Path, str]]
 ) -> list[tuple[dict[str, Any], _Origin]]:
@@ -388,11 +398,14 @@ def _apply_overrides(raw: _Raw, overrides: Sequence[str]) -> None:
                 "scenario (write extends in the scenario file)"
             )
             continue
+        created = _missing_prefixes(raw.data, path)
         problem = _set_value(raw.data, path, _parse_set_value(value_text))
         if problem is not None:
             problems.append(f"{SET_FILE}: {item}: {problem}")
             continue
         origin = _Origin(SET_FILE, set_item=item, set_path=path)
+        for prefix in created:  # tables the --set created belong to it too
+            raw.origins[prefix] = origin
         raw.origins[path] = origin
         for sub in _key_paths(_get(raw.data, path), path):
             raw.origins[sub] = origin

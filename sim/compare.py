@@ -1,0 +1,834 @@
+"""Compare program designs with paired replications on common seeds (``channelsim compare``).
+
+Each design is a validated scenario. Replication r runs every design with the root seed
+``base + r``, so the designs share their random streams (common random numbers, SPEC §2.6) and
+their differences can be tested pair by pair, which removes most of the run-to-run noise.
+
+A comparison directory (SPEC §5) holds:
+
+* ``comparison.csv``: one row per (KPI, design) with the columns of :data:`COMPARISON_COLUMNS`:
+  ``n`` (runs with a value), ``mean`` and its 95 % t-interval ``ci_low``/``ci_high``; for every
+  design but the first, the paired difference from the first design ``diff_mean`` with its
+  t-interval over the replication pairs, ``pct_change`` (``diff_mean`` / the first design's mean
+  × 100), ``p_value`` (paired t-test; with zero-variance differences p = 1 if all differences are
+  0, else 0), ``p_holm`` (Holm-adjusted over every (KPI, design ≠ first) test with a p-value),
+  ``significant`` (``p_holm`` < 0.05) and ``verdict`` (``better``, ``worse`` or ``no difference``;
+  ``higher``/``lower`` for a descriptive KPI); ``better`` says which direction is better for the
+  KPI (:func:`sim.analysis.stats.better_direction`; empty if none). A KPI that is undefined
+  (None) in any run of a design has empty statistics for that design, and then no difference.
+* ``runs/<design>-s<seed>/summary.json`` and ``timeseries.csv``: the same bytes as the files of
+  ``channelsim run`` with that seed, except that ``summary.json`` also holds
+  ``partner_profit_total`` and ``discount_cost_total``.
+* ``failed/<design>-s<seed>.txt``: the error of each run that raised.
+* ``manifest.json``: the designs (name, source, resolved scenario sha256), seeds, replications
+  and the command's arguments.
+* ``compare_revenue_by_channel.png`` and ``compare_kpis.png``.
+
+The KPIs are the scalar numeric KPIs of :func:`sim.analysis.kpis.summary_kpis` (dict-valued ones
+flattened as ``name.key``), plus ``discount_cost_total`` (the ``discounts`` column summed: list
+revenue given away) beside ``revenue_total`` and ``partner_profit_total`` (the
+``partner_profit_<type>`` columns summed) beside ``contribution_total``, so that "does deal
+registration pay?" reads as Δ net revenue against Δ discount cost, and vendor contribution
+stands beside partner profit.
+
+The directory is written into a temporary sibling and renamed into place at the end. Results do
+not depend on the number of worker processes: every run is deterministic in (design, seed) and
+all statistics are computed in the parent in a fixed order.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import shutil
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sim.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim.scenario import LoadedScenario
+
+COMPARISON_COLUMNS: tuple[str, ...] = (
+    "kpi",
+    "design",
+    "n",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "diff_mean",
+    "diff_ci_low",
+    "diff_ci_high",
+    "pct_change",
+    "p_value",
+    "p_holm",
+    "significant",
+    "better",
+    "verdict",
+)
+"""Columns of ``comparison.csv``, in order."""
+
+HEADLINE_KPIS: tuple[str, ...] = (
+    "revenue_total",
+    "contribution_total",
+    "partner_profit_total",
+    "adoption_final",
+    "conflict_rate",
+    "partner_churn",
+)
+"""KPIs of the terminal table and of ``compare_kpis.png``."""
+
+ALPHA = 0.05
+"""Significance threshold on Holm-adjusted p-values."""
+
+DEFAULT_REPLICATIONS = 20
+"""Replications per design unless ``--replications`` says otherwise."""
+
+SERIAL_MAX_RUNS = 8
+"""Up to this many runs in all, the default is to run them in this process (no pool)."""
+
+PLOT_FILES: tuple[str, ...] = ("compare_revenue_by_channel.png", "compare_kpis.png")
+"""Plots of a comparison directory."""
+
+
+@dataclass(frozen=True)
+class Design:
+    """One design of a comparison.
+
+    Attributes:
+        name: The design's name in file names and tables (unique in the comparison).
+        source: The scenario as given on the command line (path or shipped name).
+        loaded: The validated scenario.
+    """
+
+    name: str
+    source: str
+    loaded: LoadedScenario
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """One run of a comparison: a design with a seed.
+
+    Attributes:
+        design: Index of the design.
+        replication: Replication index r (the seed is ``base + r``).
+        seed: The root seed.
+        loaded: The design's scenario.
+    """
+
+    design: int
+    replication: int
+    seed: int
+    loaded: LoadedScenario
+
+
+@dataclass
+class RunOutcome:
+    """What one run gave: its KPIs and timeseries, or its error.
+
+    Attributes:
+        design: Index of the design.
+        replication: Replication index.
+        seed: The root seed.
+        kpis: The KPIs (:func:`run_kpis`), None if the run failed.
+        timeseries: The per-period timeseries, None if the run failed.
+        error: The error text of a failed run (type, message and traceback), else None.
+    """
+
+    design: int
+    replication: int
+    seed: int
+    kpis: dict[str, Any] | None = None
+    timeseries: pd.DataFrame | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class CompareResult:
+    """What a comparison wrote.
+
+    Attributes:
+        out_dir: The comparison directory.
+        table: The content of ``comparison.csv``.
+        failed: Names (``<design>-s<seed>``) of the runs that failed, in task order.
+        currency: The first design's currency (for display).
+        seeds: The seeds of the replications.
+    """
+
+    out_dir: Path
+    table: pd.DataFrame
+    failed: list[str] = field(default_factory=list)
+    currency: str = ""
+    seeds: list[int] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# designs and tasks
+# ---------------------------------------------------------------------------------------------
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _safe_name(name: str) -> str:
+    """A file-name-safe design name (no separators, never ``.`` or ``..``)."""
+    safe = _UNSAFE.sub("_", name).strip("_")
+    return "design" if not safe or set(safe) == {"."} else safe
+
+
+def design_names(names: Sequence[str]) -> list[str]:
+    """Unique, file-name-safe names for designs, in order.
+
+    A repeated name gets ``-2``, ``-3``… from its second occurrence on (``tiny``, ``tiny-2``).
+
+    Args:
+        names: The scenarios' names (:func:`sim.run.run_name`).
+
+    Returns:
+        One unique name per design.
+    """
+    taken: set[str] = set()
+    out: list[str] = []
+    for raw in names:
+        base = _safe_name(raw)
+        name, k = base, 1
+        while name in taken:
+            k += 1
+            name = f"{base}-{k}"
+        taken.add(name)
+        out.append(name)
+    return out
+
+
+def load_designs(
+    sources: Sequence[str], overrides: Sequence[str], periods: int | None = None
+) -> list[Design]:
+    """Validate every design before anything runs.
+
+    Args:
+        sources: Scenario paths or shipped names, at least two.
+        overrides: ``--set`` items applied to every design.
+        periods: ``--periods`` (overrides ``time.periods`` of every design).
+
+    Returns:
+        The designs, in the order given.
+
+    Raises:
+        InputError: Fewer than two designs, or any problem in any design (all problems, each
+            once, in order).
+    """
+    from sim.run import run_name
+    from sim.scenario import load_scenario
+
+    if len(sources) < 2:
+        shown = ", ".join(sources) if sources else "none"
+        raise InputError(
+            f"compare: expected at least 2 scenarios (designs) to compare; got {len(sources)}: "
+            f"{shown}"
+        )
+    items = list(overrides)
+    if periods is not None:
+        items.append(f"time.periods={periods}")
+    prefix = f"--set: time.periods={periods}:"
+    problems: list[str] = []
+    loaded: list[LoadedScenario] = []
+    for source in sources:
+        try:
+            loaded.append(load_scenario(source, items))
+        except InputError as exc:
+            for line in exc.problems:
+                if periods is not None and line.startswith(prefix):
+                    line = f"--periods: {periods}:{line[len(prefix) :]}"
+                if line not in problems:
+                    problems.append(line)
+    if problems:
+        raise InputError(problems)
+    names = design_names([run_name(item) for item in loaded])
+    return [
+        Design(name=name, source=str(source), loaded=item)
+        for name, source, item in zip(names, sources, loaded, strict=True)
+    ]
+
+
+def replication_seeds(base: int, replications: int) -> list[int]:
+    """The seeds of the replications: ``base + r`` for r = 0 … R − 1.
+
+    Args:
+        base: The base seed.
+        replications: R.
+
+    Returns:
+        The seeds.
+    """
+    return [base + r for r in range(replications)]
+
+
+def default_workers(runs: int) -> int:
+    """The default number of worker processes.
+
+    Args:
+        runs: Runs in all (replications × designs).
+
+    Returns:
+        1 for a small comparison (:data:`SERIAL_MAX_RUNS` runs or fewer: starting workers
+        would cost more than it saves), else the number of usable cores.
+    """
+    if runs <= SERIAL_MAX_RUNS:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, runs))
+
+
+def default_out_dir() -> Path:
+    """The default comparison directory: ``results/compare-<UTC timestamp>``.
+
+    Returns:
+        A path relative to the current working directory.
+    """
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return Path("results") / f"compare-{stamp}"
+
+
+# ---------------------------------------------------------------------------------------------
+# one run
+# ---------------------------------------------------------------------------------------------
+
+
+def run_kpis(
+    ts: pd.DataFrame,
+    partners: pd.DataFrame,
+    deals: pd.DataFrame,
+    loaded: LoadedScenario,
+    retention: Any,
+) -> dict[str, Any]:
+    """The KPIs of one run: :func:`~sim.analysis.kpis.summary_kpis` plus the partner-side totals.
+
+    ``discount_cost_total`` (the ``discounts`` column summed) follows ``revenue_total`` and
+    ``partner_profit_total`` (every ``partner_profit_<type>`` column summed over the run)
+    follows ``contribution_total``.
+
+    Args:
+        ts: The timeseries.
+        partners: The partners table.
+        deals: The deals table.
+        loaded: The scenario of the run.
+        retention: The retention cohort (:func:`sim.run.run_model`).
+
+    Returns:
+        The KPIs by name, in a fixed order; JSON-safe.
+    """
+    import numpy as np
+
+    from sim.analysis.bass import fit_bass
+    from sim.analysis.kpis import json_safe, summary_kpis
+
+    fit = fit_bass(ts["adoption"].to_numpy(dtype="float64"))
+    base = summary_kpis(ts, partners, deals, loaded.scenario, retention, fit)
+    profit_cols = [str(c) for c in ts.columns if str(c).startswith("partner_profit_")]
+    partner_profit = float(np.nan_to_num(ts[profit_cols].to_numpy(dtype=np.float64), nan=0.0).sum())
+    discounts = (
+        float(np.nan_to_num(ts["discounts"].to_numpy(dtype=np.float64), nan=0.0).sum())
+        if "discounts" in ts.columns
+        else None
+    )
+    out: dict[str, Any] = {}
+    for key, value in base.items():
+        out[key] = value
+        if key == "revenue_total":
+            out["discount_cost_total"] = discounts
+        elif key == "contribution_total":
+            out["partner_profit_total"] = partner_profit
+    return {key: json_safe(value) for key, value in out.items()}
+
+
+def run_task(task: RunTask) -> RunOutcome:
+    """Run one (design, seed); never raises for a failing run (the error is returned).
+
+    Runs in a worker process: module-level and picklable.
+
+    Args:
+        task: The run.
+
+    Returns:
+        The KPIs and timeseries, or the error.
+    """
+    try:
+        from sim.outputs import deals_frame, partners_frame
+        from sim.run import run_model
+
+        model, retention = run_model(task.loaded, task.seed)
+        ts = model.metrics.frame()
+        kpis = run_kpis(ts, partners_frame(model), deals_frame(model), task.loaded, retention)
+        return RunOutcome(task.design, task.replication, task.seed, kpis=kpis, timeseries=ts)
+    except Exception as exc:
+        text = "".join(traceback.format_exception(exc))
+        return RunOutcome(task.design, task.replication, task.seed, error=text)
+
+
+def execute(
+    tasks: Sequence[RunTask], workers: int, advance: Callable[[int], None] | None = None
+) -> list[RunOutcome]:
+    """Run every task, in this process (1 worker) or in a pool of ``spawn``-ed processes.
+
+    Workers are started with ``spawn``, not ``fork``: the parent may hold threads (BLAS,
+    Arrow) that a fork would copy in an undefined state.
+
+    Args:
+        tasks: The runs.
+        workers: Worker processes (1: run here, one after the other).
+        advance: Called with 1 after each finished run (a progress bar).
+
+    Returns:
+        One outcome per task, in the order of ``tasks`` whatever the order of completion.
+    """
+    step = advance or (lambda n: None)
+    if workers <= 1 or len(tasks) <= 1:
+        outcomes = []
+        for task in tasks:
+            outcomes.append(run_task(task))
+            step(1)
+        return outcomes
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    results: dict[int, RunOutcome] = {}
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
+        futures = {pool.submit(run_task, task): i for i, task in enumerate(tasks)}
+        for future in as_completed(futures):
+            i = futures[future]
+            try:
+                results[i] = future.result()
+            except Exception as exc:  # a worker died (BrokenProcessPool) or did not pickle
+                task = tasks[i]
+                text = "".join(traceback.format_exception(exc))
+                results[i] = RunOutcome(task.design, task.replication, task.seed, error=text)
+            step(1)
+    return [results[i] for i in range(len(tasks))]
+
+
+# ---------------------------------------------------------------------------------------------
+# statistics
+# ---------------------------------------------------------------------------------------------
+
+
+def flatten_kpis(kpis: dict[str, Any]) -> dict[str, float | None]:
+    """The scalar numeric KPIs, dict-valued ones flattened as ``name.key``.
+
+    Args:
+        kpis: KPIs as :func:`run_kpis` returns them.
+
+    Returns:
+        KPI name → float or None, in the order of ``kpis``; booleans and strings are left out.
+    """
+    out: dict[str, float | None] = {}
+
+    def put(name: str, value: Any) -> None:
+        if value is None:
+            out[name] = None
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            out[name] = float(value) if math.isfinite(float(value)) else None
+
+    for key, value in kpis.items():
+        if isinstance(value, dict):
+            for sub, inner in value.items():
+                put(f"{key}.{sub}", inner)
+        else:
+            put(key, value)
+    return out
+
+
+def _kpi_order(flat: Sequence[dict[str, float | None]]) -> list[str]:
+    names: dict[str, None] = {}
+    for item in flat:
+        for name in item:
+            names.setdefault(name, None)
+    return list(names)
+
+
+def comparison_table(
+    design_list: Sequence[str], outcomes: Sequence[RunOutcome], replications: int
+) -> pd.DataFrame:
+    """The content of ``comparison.csv`` (see the module docstring).
+
+    Args:
+        design_list: The design names, the reference first.
+        outcomes: Every run's outcome (failed runs are left out of the statistics).
+        replications: R.
+
+    Returns:
+        One row per (KPI, design), KPIs in the order of the KPI dict, designs in the order
+        given; columns :data:`COMPARISON_COLUMNS`.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from sim.analysis.stats import better_direction, holm, paired_test, t_interval, verdict
+
+    n_designs = len(design_list)
+    # values[d][r]: flattened KPIs of design d in replication r (None: the run failed)
+    values: list[list[dict[str, float | None] | None]] = [
+        [None] * replications for _ in range(n_designs)
+    ]
+    for outcome in outcomes:
+        if outcome.kpis is not None:
+            values[outcome.design][outcome.replication] = flatten_kpis(outcome.kpis)
+    kpis = _kpi_order([v for row in values for v in row if v is not None])
+
+    rows: list[dict[str, Any]] = []
+    tests: list[tuple[int, float]] = []  # (row index, p-value)
+    for kpi in kpis:
+        better = better_direction(kpi)
+        per_design: list[dict[int, float] | None] = []  # replication -> value; None: undefined
+        ref_mean: float | None = None
+        for d in range(n_designs):
+            runs = {r: v for r, v in enumerate(values[d]) if v is not None}
+            got = {r: v.get(kpi) for r, v in runs.items()}
+            defined = {r: x for r, x in got.items() if x is not None}
+            per_design.append(defined if runs and len(defined) == len(runs) else None)
+            row: dict[str, Any] = dict.fromkeys(COMPARISON_COLUMNS)
+            row.update(kpi=kpi, design=design_list[d], n=len(defined), better=better)
+            sample = per_design[d]
+            if sample is not None:
+                ci = t_interval(np.array([sample[r] for r in sorted(sample)]))
+                row.update(mean=ci.mean, ci_low=ci.low, ci_high=ci.high)
+                if d == 0:
+                    ref_mean = ci.mean
+            ref = per_design[0]
+            if d > 0 and sample is not None and ref is not None:
+                pairs = sorted(set(sample) & set(ref))
+                if pairs:
+                    test = paired_test(
+                        np.array([ref[r] for r in pairs]), np.array([sample[r] for r in pairs])
+                    )
+                    pct = (
+                        100.0 * test.interval.mean / ref_mean
+                        if test.interval.mean is not None and ref_mean
+                        else None
+                    )
+                    row.update(
+                        diff_mean=test.interval.mean,
+                        diff_ci_low=test.interval.low,
+                        diff_ci_high=test.interval.high,
+                        pct_change=pct,
+                        p_value=test.p_value,
+                    )
+                    if test.p_value is not None:
+                        tests.append((len(rows), test.p_value))
+            rows.append(row)
+    adjusted = holm([p for _, p in tests])
+    for (i, _), p_adj in zip(tests, adjusted, strict=True):
+        rows[i]["p_holm"] = p_adj
+        rows[i]["significant"] = p_adj < ALPHA
+    for row in rows:
+        if row["design"] != design_list[0] and row["diff_mean"] is not None:
+            row["verdict"] = verdict(row["diff_mean"], row["significant"], row["better"]) or None
+    frame = pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
+    frame["n"] = frame["n"].astype("int64")
+    return frame
+
+
+# ---------------------------------------------------------------------------------------------
+# plots
+# ---------------------------------------------------------------------------------------------
+
+
+def _mean_band(series: Sequence[pd.Series]) -> tuple[Any, Any, Any]:
+    """Per-period mean and ±1.96·se over replications (aligned on ``period``)."""
+    import numpy as np
+    import pandas as pd
+
+    frame = pd.concat(list(series), axis=1)
+    mean = frame.mean(axis=1)
+    n = frame.count(axis=1).to_numpy(dtype=np.float64)
+    sd = frame.std(axis=1, ddof=1).fillna(0.0).to_numpy(dtype=np.float64)
+    se = np.where(n > 1, sd / np.sqrt(np.maximum(n, 1.0)), 0.0)
+    return frame.index.to_numpy(dtype=np.float64), mean.to_numpy(dtype=np.float64), 1.96 * se
+
+
+def plot_revenue(
+    design_list: Sequence[str], outcomes: Sequence[RunOutcome], path: Path, currency: str
+) -> Path:
+    """Mean revenue per period of every design, overlaid, with a ±1.96·se band.
+
+    The top panel shows ``revenue_total``; the bottom one splits it by channel into direct
+    (solid) and partners (dashed, total − direct).
+
+    Args:
+        design_list: The design names, in order.
+        outcomes: The run outcomes (failed runs are skipped).
+        path: Output PNG path.
+        currency: Currency of the y-axis labels.
+
+    Returns:
+        The output path.
+    """
+    import matplotlib.pyplot as plt
+
+    from sim.plots import _note, _save
+
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8.0, 7.0), sharex=True)
+    fig.subplots_adjust(left=0.12, right=0.97, top=0.94, bottom=0.08, hspace=0.15)
+    drawn = False
+    for d, name in enumerate(design_list):
+        runs = [o.timeseries for o in outcomes if o.design == d and o.timeseries is not None]
+        if not runs:
+            continue
+        color = f"C{d % 10}"
+        indexed = [ts.set_index("period") for ts in runs]
+        x, mean, band = _mean_band([ts["revenue_total"] for ts in indexed])
+        top.plot(x, mean, color=color, lw=1.8, label=f"{name} (n={len(runs)})")
+        top.fill_between(x, mean - band, mean + band, color=color, alpha=0.2, lw=0)
+        x, direct, dband = _mean_band([ts["revenue_direct"] for ts in indexed])
+        x, partner, pband = _mean_band(
+            [ts["revenue_total"] - ts["revenue_direct"] for ts in indexed]
+        )
+        bottom.plot(x, direct, color=color, lw=1.5, label=f"{name}: direct")
+        bottom.fill_between(x, direct - dband, direct + dband, color=color, alpha=0.15, lw=0)
+        bottom.plot(x, partner, color=color, lw=1.5, ls="--", label=f"{name}: partners")
+        bottom.fill_between(x, partner - pband, partner + pband, color=color, alpha=0.15, lw=0)
+        drawn = True
+    if drawn:
+        top.legend(loc="upper left", fontsize=8)
+        bottom.legend(loc="upper left", fontsize=7, ncols=2)
+    else:
+        _note(top, "no completed runs")
+    top.set_title("Revenue per period: mean over replications, band ±1.96·se")
+    top.set_ylabel(f"Revenue ({currency} per period)")
+    bottom.set_ylabel(f"By channel ({currency} per period)")
+    bottom.set_xlabel("Period (index)")
+    for ax in (top, bottom):
+        ax.grid(True, alpha=0.3)
+    return _save(fig, path)
+
+
+def _value(x: Any) -> float | None:
+    """A table cell as a finite float, or None (empty, NaN, not a number)."""
+    if x is None or isinstance(x, bool | str):
+        return None
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def plot_kpis(table: pd.DataFrame, design_list: Sequence[str], path: Path) -> Path:
+    """Bars of the headline KPIs' means per design with 95 % CI, first design = 100.
+
+    KPIs whose first-design mean is 0 or undefined cannot be normalised and are left out
+    (named under the axis).
+
+    Args:
+        table: The comparison table (:func:`comparison_table`).
+        design_list: The design names, in order.
+        path: Output PNG path.
+
+    Returns:
+        The output path.
+    """
+    import numpy as np
+
+    from sim.plots import _new_figure, _note, _save
+
+    fig, ax = _new_figure()
+    shown: list[str] = []
+    skipped: list[str] = []
+    stats: dict[tuple[str, str], tuple[float, float, float]] = {}
+    for kpi in HEADLINE_KPIS:
+        rows = table[table["kpi"] == kpi]
+        if rows.empty:
+            continue
+        ref = _value(rows.iloc[0]["mean"])
+        if ref is None or ref == 0.0:
+            skipped.append(kpi)
+            continue
+        shown.append(kpi)
+        for _, row in rows.iterrows():
+            mean, low, high = (_value(row[c]) for c in ("mean", "ci_low", "ci_high"))
+            if mean is None or low is None or high is None:
+                continue
+            stats[(kpi, str(row["design"]))] = (
+                100.0 * mean / ref,
+                100.0 * low / ref,
+                100.0 * high / ref,
+            )
+    if shown:
+        width = 0.8 / max(1, len(design_list))
+        x = np.arange(len(shown), dtype=np.float64)
+        for d, name in enumerate(design_list):
+            heights = np.array([stats.get((k, name), (np.nan,) * 3)[0] for k in shown])
+            lows = np.array([stats.get((k, name), (np.nan,) * 3)[1] for k in shown])
+            highs = np.array([stats.get((k, name), (np.nan,) * 3)[2] for k in shown])
+            # A negative reference mean flips the bounds; error bars need them ordered.
+            err = np.vstack([heights - np.minimum(lows, highs), np.maximum(lows, highs) - heights])
+            ax.bar(
+                x + (d - (len(design_list) - 1) / 2) * width,
+                heights,
+                width=width * 0.95,
+                yerr=err,
+                capsize=3,
+                color=f"C{d % 10}",
+                alpha=0.85,
+                label=name,
+            )
+        ax.axhline(100.0, color="0.3", lw=0.8, ls=":")
+        ax.set_xticks(
+            x, [k.replace("_", " ").replace(" total", "\ntotal") for k in shown], fontsize=8
+        )
+        ax.legend(loc="best", fontsize=8)
+    else:
+        _note(ax, "no KPI to normalise")
+    note = f" (not shown, first design's mean is 0: {', '.join(skipped)})" if skipped else ""
+    ax.set_xlabel(f"KPI{note}", fontsize=8)
+    ax.set_ylabel(f"Mean, {design_list[0]} = 100 (95 % CI)")
+    ax.set_title("Headline KPIs by design")
+    ax.grid(True, axis="y", alpha=0.3)
+    return _save(fig, path)
+
+
+# ---------------------------------------------------------------------------------------------
+# the comparison directory
+# ---------------------------------------------------------------------------------------------
+
+
+def _write_text(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+
+
+def run_compare(
+    designs: Sequence[Design],
+    seeds: Sequence[int],
+    out_dir: Path,
+    workers: int,
+    progress: bool = False,
+    arguments: dict[str, Any] | None = None,
+) -> CompareResult:
+    """Run every design with every seed and write the comparison directory atomically.
+
+    Args:
+        designs: The designs (:func:`load_designs`), the reference first.
+        seeds: The replications' seeds (:func:`replication_seeds`).
+        out_dir: The comparison directory; it must not exist.
+        workers: Worker processes (1: run in this process).
+        progress: Draw a progress bar on stderr when it is a terminal.
+        arguments: The command's arguments, recorded in ``manifest.json``.
+
+    Returns:
+        What was written; ``failed`` lists the runs that raised (their errors are in
+        ``failed/``).
+
+    Raises:
+        InputError: ``out_dir`` exists or cannot be created.
+    """
+    import sim
+    from sim.progress import progress_bar, wants_progress
+    from sim.run import _publish, check_out_dir, summary_document
+    from sim.scenario import scenario_sha256
+
+    out_dir = Path(out_dir)
+    check_out_dir(out_dir)
+    tasks = [
+        RunTask(d, r, seed, design.loaded)
+        for d, design in enumerate(designs)
+        for r, seed in enumerate(seeds)
+    ]
+    with progress_bar(len(tasks), "compare", wants_progress(progress)) as advance:
+        outcomes = execute(tasks, workers, advance)
+
+    names = [design.name for design in designs]
+    table = comparison_table(names, outcomes, len(seeds))
+
+    parent = out_dir.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"{out_dir}: cannot create the output directory: {exc.strerror or exc}"
+        ) from None
+    tmp = parent / f".{out_dir.name}.tmp-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    try:
+        tmp.mkdir()
+    except OSError as exc:
+        raise InputError(
+            f"{out_dir}: cannot create the output directory: {exc.strerror or exc}"
+        ) from None
+    failed: list[str] = []
+    try:
+        (tmp / "runs").mkdir()
+        runs: list[dict[str, Any]] = []
+        for outcome in outcomes:
+            design = designs[outcome.design]
+            run_id = f"{design.name}-s{outcome.seed}"
+            entry: dict[str, Any] = {
+                "run": run_id,
+                "design": design.name,
+                "replication": outcome.replication,
+                "seed": outcome.seed,
+            }
+            if outcome.error is not None or outcome.kpis is None or outcome.timeseries is None:
+                failed.append(run_id)
+                (tmp / "failed").mkdir(exist_ok=True)
+                _write_text(tmp / "failed" / f"{run_id}.txt", outcome.error or "unknown error\n")
+                entry["status"] = "failed"
+            else:
+                folder = tmp / "runs" / run_id
+                folder.mkdir()
+                outcome.timeseries.to_csv(
+                    folder / "timeseries.csv", index=False, lineterminator="\n"
+                )
+                summary = summary_document(design.loaded, outcome.seed, outcome.kpis)
+                _write_text(folder / "summary.json", _json(summary))
+                entry["status"] = "ok"
+            runs.append(entry)
+        table.to_csv(tmp / "comparison.csv", index=False, lineterminator="\n")
+        manifest = {
+            "command": "compare",
+            "version": sim.__version__,
+            "arguments": arguments or {},
+            "designs": [
+                {
+                    "name": design.name,
+                    "source": design.source,
+                    "scenario": design.loaded.name,
+                    "path": str(design.loaded.path),
+                    "scenario_sha256": scenario_sha256(design.loaded.scenario),
+                }
+                for design in designs
+            ],
+            "reference": designs[0].name,
+            "replications": len(seeds),
+            "seeds": list(seeds),
+            "runs": runs,
+            "failed": failed,
+            "kpis": list(dict.fromkeys(str(k) for k in table["kpi"])),
+        }
+        _write_text(tmp / "manifest.json", _json(manifest))
+        currency = designs[0].loaded.scenario.finance.currency
+        plot_revenue(names, outcomes, tmp / PLOT_FILES[0], currency)
+        plot_kpis(table, names, tmp / PLOT_FILES[1])
+        _publish(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return CompareResult(
+        out_dir=out_dir, table=table, failed=failed, currency=currency, seeds=list(seeds)
+    )
