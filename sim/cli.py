@@ -1,8 +1,8 @@
 """The ``channelsim`` command line (``python -m sim`` works too).
 
-Commands: ``run``, ``validate``, ``scenarios`` and ``compare`` (SPEC §4; ``compare`` exits 1
-when a run failed, after writing the runs that completed). Exit status: 0 success; 2 bad input
-of any kind (scenario, ``--set``, options, an output directory that exists or cannot be
+Commands: ``run``, ``validate``, ``scenarios``, ``compare`` and ``sweep`` (SPEC §4; ``compare``
+and ``sweep`` exit 1 when a run failed, after the other runs finished). Exit status: 0 success;
+2 bad input of any kind (scenario, ``--set``, options, an output directory that exists or cannot be
 written), printed to stderr as plain lines, one per problem, without a traceback and without
 writing anything; 1 an internal error, printed as one ``internal error: ...`` line (the
 traceback too when ``CHANNELSIM_DEBUG=1``).
@@ -480,6 +480,80 @@ def _print_comparison(result: CompareResult, names: list[str]) -> None:
         highlight=False,
     )
     console.print(f"wrote {result.out_dir}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def sweep(
+    sweep_file: Annotated[
+        str,
+        typer.Argument(metavar="SWEEP", help="A sweep file (TOML).", show_default=False),
+    ],
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Worker processes (default: the number of cores; 1 runs in this process).",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            help="Sweep directory; must not exist unless --resume. "
+            "Default: results/sweep-<name>-<UTC time>.",
+            show_default=False,
+            file_okay=True,
+            dir_okay=True,
+        ),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Continue the sweep in --out DIR: skip finished runs, retry failed ones.",
+        ),
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar and no summary; print the DIR.")
+    ] = False,
+) -> int:
+    """Run every run of a sweep's design, one Parquet file per run, then compact them."""
+    from sim.sweep.design import design_runs
+    from sim.sweep.execute import default_out_dir, run_sweep
+    from sim.sweep.spec import load_sweep
+
+    if resume and out is None:
+        raise InputError("--resume: expected --out DIR, the directory of the sweep to continue")
+    loaded = load_sweep(sweep_file)
+    runs = design_runs(loaded)
+    try:
+        text = Path(loaded.path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{sweep_file}: cannot read the sweep file: {exc}") from None
+    out_dir = out if out is not None else default_out_dir(loaded.name)
+    summary = run_sweep(
+        str(loaded.base_source),
+        runs,
+        out_dir,
+        name=loaded.name,
+        sweep_text=text,
+        source=sweep_file,
+        workers=workers,
+        resume=resume,
+        progress=not quiet,
+    )
+    for run_id in summary.failed_ids:
+        _err(f"run failed: {run_id} (see {out_dir / 'failed' / (run_id + '.txt')})")
+    if quiet:
+        sys.stdout.write(f"{out_dir}\n")
+    else:
+        sys.stdout.write(
+            f"{summary.total} runs: {summary.done} done, {summary.skipped} finished before, "
+            f"{summary.failed} failed ({summary.seconds:.1f} s)\nwrote {out_dir}\n"
+        )
+    return EXIT_INTERNAL if summary.failed else EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> None:

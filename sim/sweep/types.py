@@ -15,7 +15,11 @@ class RunSpec:
         point: Index of the design point (0-based).
         replication: Replication number (0-based); replications use common seeds across points.
         seed: The run's root seed.
-        overrides: Scenario key → value of this point (levers and uncertainties).
+        overrides: Scenario key → value: the sweep's ``set`` values and this point's levers
+            and uncertainties; the base scenario with these overrides is exactly the scenario
+            whose resolved TOML the ``run_id`` hashes. Two points may resolve to the same
+            scenario (integer rounding, repeated draws): they then share a ``run_id`` and the
+            run is executed once.
     """
 
     run_id: str
