@@ -496,6 +496,17 @@ def sweep(
             show_default=False,
         ),
     ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="Run on the Dask scheduler at ADDRESS (e.g. tcp://host:8786) instead of local "
+            "processes; not with --workers. Its workers need channelsim installed and the "
+            "sweep directory on a shared filesystem at the same path.",
+            show_default=False,
+        ),
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -520,12 +531,20 @@ def sweep(
     ] = False,
 ) -> int:
     """Run every run of a sweep's design, one Parquet file per run, then compact them."""
+    from collections.abc import Callable
+    from concurrent.futures import Executor
+
     from sim.sweep.design import design_runs
     from sim.sweep.execute import default_out_dir, run_sweep
     from sim.sweep.spec import load_sweep
 
     if resume and out is None:
         raise InputError("--resume: expected --out DIR, the directory of the sweep to continue")
+    if scheduler is not None and workers is not None:
+        raise InputError(
+            "--workers: not accepted with --scheduler; expected one of them (the Dask "
+            "cluster's workers run the sweep)"
+        )
     loaded = load_sweep(sweep_file)
     runs = design_runs(loaded)
     try:
@@ -533,17 +552,29 @@ def sweep(
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{sweep_file}: cannot read the sweep file: {exc}") from None
     out_dir = out if out is not None else default_out_dir(loaded.name)
-    summary = run_sweep(
-        str(loaded.base_source),
-        runs,
-        out_dir,
-        name=loaded.name,
-        sweep_text=text,
-        source=sweep_file,
-        workers=workers,
-        resume=resume,
-        progress=not quiet,
-    )
+    executor: Executor | None = None
+    close: Callable[[], None] | None = None
+    if scheduler is not None:  # connect before anything is written: unreachable → exit 2
+        from sim.sweep.dask_backend import cluster_threads, dask_executor
+
+        executor, close = dask_executor(scheduler)
+        workers = max(1, cluster_threads(executor))  # sizes the chunks for the cluster
+    try:
+        summary = run_sweep(
+            str(loaded.base_source),
+            runs,
+            out_dir,
+            name=loaded.name,
+            sweep_text=text,
+            source=sweep_file,
+            workers=workers,
+            resume=resume,
+            progress=not quiet,
+            executor=executor,
+        )
+    finally:
+        if close is not None:
+            close()
     for run_id in summary.failed_ids:
         _err(f"run failed: {run_id} (see {out_dir / 'failed' / (run_id + '.txt')})")
     if quiet:
@@ -553,7 +584,146 @@ def sweep(
             f"{summary.total} runs: {summary.done} done, {summary.skipped} finished before, "
             f"{summary.failed} failed ({summary.seconds:.1f} s)\nwrote {out_dir}\n"
         )
+    _write_saturation(out_dir, loaded, quiet)
     return EXIT_INTERNAL if summary.failed else EXIT_OK
+
+
+def _write_saturation(out_dir: Path, loaded: Any, quiet: bool) -> None:
+    """Write a saturation sweep's curves into its directory (nothing for other sweeps)."""
+    import json
+
+    from sim.analysis.saturation import write_saturation_files
+
+    paths = write_saturation_files(out_dir, loaded)
+    if quiet or not paths:
+        return
+    for path in paths:
+        if path.suffix == ".json":
+            fit = json.loads(path.read_text(encoding="utf-8"))
+            if not fit.get("ok"):
+                sys.stdout.write(f"saturation: no curve for {fit['kpi']}: {fit['message']}\n")
+    sys.stdout.write(f"wrote {len(paths)} saturation files (saturation_*.csv, .json, .png)\n")
+
+
+@app.command()
+def sensitivity(
+    sweep_file: Annotated[
+        str,
+        typer.Argument(
+            metavar="SWEEP",
+            help="A sweep file (TOML) with method sobol or morris.",
+            show_default=False,
+        ),
+    ],
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Worker processes (default: the number of cores; 1 runs in this process).",
+            show_default=False,
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="Run on the Dask scheduler at ADDRESS instead of local processes (as `sweep`).",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            help="Sweep directory; must not exist unless --resume. "
+            "Default: results/sweep-<name>-<UTC time>.",
+            show_default=False,
+            file_okay=True,
+            dir_okay=True,
+        ),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Continue the sweep in --out DIR (skip finished runs, retry failed ones), "
+            "then compute the indices.",
+        ),
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar and no table; print the DIR.")
+    ] = False,
+) -> int:
+    """Run (or resume) a sobol or morris sweep, then compute its sensitivity indices.
+
+    Writes sensitivity.csv and a bar chart per KPI; failed runs: no indices, exit 1.
+    """
+    from sim.analysis.sensitivity import analyse, check_method
+    from sim.sweep.execute import default_out_dir
+    from sim.sweep.spec import load_sweep
+
+    if resume and out is None:
+        raise InputError("--resume: expected --out DIR, the directory of the sweep to continue")
+    loaded = load_sweep(sweep_file)
+    check_method(loaded)
+    out_dir = out if out is not None else default_out_dir(loaded.name)
+    code = sweep(
+        sweep_file, workers=workers, scheduler=scheduler, out=out_dir, resume=resume, quiet=quiet
+    )
+    if code != EXIT_OK:
+        _err(
+            f"sensitivity: no indices: some runs failed; once fixed, continue with "
+            f"'channelsim sensitivity {sweep_file} --resume --out {out_dir}'"
+        )
+        return code
+    table = analyse(out_dir, loaded)
+    if not quiet:
+        _print_sensitivity(table, out_dir)
+    return EXIT_OK
+
+
+def _print_sensitivity(table: Any, out_dir: Path) -> None:
+    import math
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from sim.analysis.sensitivity import CSV_FILE
+
+    def pm(value: Any, conf: Any = None) -> str:
+        if value is None or not math.isfinite(float(value)):
+            return "–"
+        text = f"{float(value):.3g}"
+        if conf is not None and math.isfinite(float(conf)):
+            text += f" ± {float(conf):.2g}"
+        return text
+
+    method = str(table["method"].iloc[0]) if len(table) else "sobol"
+    view = Table(title=f"{method} sensitivity (95 % CI)")
+    view.add_column("KPI")
+    view.add_column("factor")
+    if method == "sobol":
+        view.add_column("S1 first order", justify="right")
+        view.add_column("ST total order", justify="right")
+    else:
+        view.add_column("μ*", justify="right")
+        view.add_column("μ", justify="right")
+        view.add_column("σ", justify="right")
+    for _, row in table.iterrows():
+        if method == "sobol":
+            cells = [pm(row["S1"], row["S1_conf"]), pm(row["ST"], row["ST_conf"])]
+        else:
+            cells = [pm(row["mu_star"], row["mu_star_conf"]), pm(row["mu"]), pm(row["sigma"])]
+        if row["note"]:
+            cells = [str(row["note"])] + [""] * (len(cells) - 1)
+        view.add_row(str(row["kpi"]), str(row["factor"]), *cells)
+    console = Console()
+    console.print(view)
+    console.print(
+        f"wrote {out_dir / CSV_FILE} and sensitivity_*.png", highlight=False, soft_wrap=True
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
