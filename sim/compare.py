@@ -739,7 +739,7 @@ def run_compare(
     """
     import sim
     from sim.progress import progress_bar, wants_progress
-    from sim.run import _publish, check_out_dir, summary_document
+    from sim.run import _publish, check_out_dir, make_temp_dir, summary_document
     from sim.scenario import scenario_sha256
 
     out_dir = Path(out_dir)
@@ -755,22 +755,7 @@ def run_compare(
     names = [design.name for design in designs]
     table = comparison_table(names, outcomes, len(seeds))
 
-    parent = out_dir.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(
-            f"{out_dir}: cannot create the output directory: {exc.strerror or exc}"
-        ) from None
-    tmp = parent / f".{out_dir.name}.tmp-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    try:
-        tmp.mkdir()
-    except OSError as exc:
-        raise InputError(
-            f"{out_dir}: cannot create the output directory: {exc.strerror or exc}"
-        ) from None
+    tmp = make_temp_dir(out_dir)
     failed: list[str] = []
     try:
         (tmp / "runs").mkdir()

@@ -167,6 +167,40 @@ def check_out_dir(out_dir: Path) -> None:
         raise InputError(f"{shown}: cannot create the output directory: {ancestor} is not writable")
 
 
+def make_temp_dir(out_dir: Path) -> Path:
+    """Create the per-process temporary sibling a result directory is written into.
+
+    Everything is written there and renamed to ``out_dir`` at the end, so a failed or
+    interrupted command leaves no half-written result.
+
+    Args:
+        out_dir: The result directory to be (it must not exist).
+
+    Returns:
+        The new, empty temporary directory ``.<name>.tmp-<pid>`` beside ``out_dir``.
+
+    Raises:
+        InputError: When the directory cannot be created.
+    """
+    parent = out_dir.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"{out_dir}: cannot create the output directory: {exc.strerror or exc}"
+        ) from None
+    tmp = parent / f".{out_dir.name}.tmp-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    try:
+        tmp.mkdir()
+    except OSError as exc:
+        raise InputError(
+            f"{out_dir}: cannot create the output directory: {exc.strerror or exc}"
+        ) from None
+    return tmp
+
+
 def run_model(
     loaded: LoadedScenario, seed: int | None, progress: bool = False
 ) -> tuple[ChannelModel, Retention | None]:
@@ -356,22 +390,7 @@ def run_scenario(
     model, retention = run_model(loaded, seed, progress)
     model_seconds = time.perf_counter() - start
 
-    parent = out_dir.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(
-            f"{out_dir}: cannot create the output directory: {exc.strerror or exc}"
-        ) from None
-    tmp = parent / f".{out_dir.name}.tmp-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    try:
-        tmp.mkdir()
-    except OSError as exc:
-        raise InputError(
-            f"{out_dir}: cannot create the output directory: {exc.strerror or exc}"
-        ) from None
+    tmp = make_temp_dir(out_dir)
     try:
         summary = write_run_files(model, loaded, retention, tmp)
         files = sorted(p.name for p in tmp.iterdir())

@@ -527,9 +527,14 @@ def _is_table_type(tp: Any) -> bool:
     return _is_model(tp) or get_origin(tp) is dict
 
 
-def _schema_type(path: Key) -> tuple[Any, list[Any]] | None:
-    """The declared type and constraints at a key path, None where the schema has no such key."""
-    tp: Any = Scenario
+def _schema_type(path: Key, root: Any = Scenario) -> tuple[Any, list[Any]] | None:
+    """The declared type and constraints at a key path, None where the schema has no such key.
+
+    Args:
+        path: Key path from the root model.
+        root: The pydantic model the path starts from (the scenario by default).
+    """
+    tp: Any = root
     meta: list[Any] = []
     for key in path:
         tp, meta = _unwrap(tp, meta)

@@ -33,7 +33,7 @@ import difflib
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal
 
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -49,7 +49,6 @@ from sim.scenario.loader import (
     _fmt_value,
     _is_model,
     _is_table_type,
-    _is_union,
     _parse_set_key,
     _parse_set_value,
     _read_toml,
@@ -313,23 +312,7 @@ def _data_prefix(data: Any, loc: Key) -> Key:
 
 def _spec_type(path: Key) -> tuple[Any, list[Any]] | None:
     """The declared type and constraints at a key path of :class:`SweepSpec`."""
-    tp: Any = SweepSpec
-    meta: list[Any] = []
-    for key in path:
-        tp, meta = _unwrap(tp, meta)
-        if _is_union(tp):
-            args = [a for a in get_args(tp) if a is not type(None)]
-            if len(args) != 1:
-                return None
-            tp, meta = _unwrap(args[0], meta)  # X | None
-        if _is_model(tp) and isinstance(key, str) and key in tp.model_fields:
-            field = tp.model_fields[key]
-            tp, meta = field.annotation, list(field.metadata)
-        elif isinstance(key, int) and get_origin(tp) is list:
-            tp, meta = get_args(tp)[0], []
-        else:
-            return None
-    return tp, meta
+    return _schema_type(path, SweepSpec)
 
 
 def _sweep_unknown_key(path: Key) -> str:
