@@ -377,7 +377,7 @@ def run_task(task: RunTask) -> RunOutcome:
 
 
 def execute(
-    tasks: Sequence[RunTask], workers: int, advance: Callable[[int], None] | None = None
+    tasks: Sequence[RunTask], workers: int, advance: Callable[[int, int], None] | None = None
 ) -> list[RunOutcome]:
     """Run every task, in this process (1 worker) or in a pool of ``spawn``-ed processes.
 
@@ -387,17 +387,23 @@ def execute(
     Args:
         tasks: The runs.
         workers: Worker processes (1: run here, one after the other).
-        advance: Called with 1 after each finished run (a progress bar).
+        advance: Called with (1, 0) after each finished run and (0, 1) after each failed one
+            (a progress bar).
 
     Returns:
         One outcome per task, in the order of ``tasks`` whatever the order of completion.
     """
-    step = advance or (lambda n: None)
+
+    def step(outcome: RunOutcome) -> None:
+        if advance is not None:
+            failed = outcome.error is not None
+            advance(int(not failed), int(failed))
+
     if workers <= 1 or len(tasks) <= 1:
         outcomes = []
         for task in tasks:
             outcomes.append(run_task(task))
-            step(1)
+            step(outcomes[-1])
         return outcomes
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -414,7 +420,7 @@ def execute(
                 task = tasks[i]
                 text = "".join(traceback.format_exception(exc))
                 results[i] = RunOutcome(task.design, task.replication, task.seed, error=text)
-            step(1)
+            step(results[i])
     return [results[i] for i in range(len(tasks))]
 
 
@@ -738,7 +744,7 @@ def run_compare(
         InputError: ``out_dir`` exists or cannot be created.
     """
     import sim
-    from sim.progress import progress_bar, wants_progress
+    from sim.progress import runs_progress, wants_progress
     from sim.run import _publish, check_out_dir, make_temp_dir, summary_document
     from sim.scenario import scenario_sha256
 
@@ -749,7 +755,7 @@ def run_compare(
         for d, design in enumerate(designs)
         for r, seed in enumerate(seeds)
     ]
-    with progress_bar(len(tasks), "compare", wants_progress(progress)) as advance:
+    with runs_progress(len(tasks), "compare", wants_progress(progress)) as advance:
         outcomes = execute(tasks, workers, advance)
 
     names = [design.name for design in designs]

@@ -35,7 +35,7 @@ import shutil
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -315,52 +315,6 @@ def make_chunks(runs: Sequence[RunSpec], size: int) -> list[tuple[RunSpec, ...]]
 # ---------------------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _progress(total: int, already: int, enabled: bool) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar on stderr; yields ``advance(done, failed)`` (counts of one update)."""
-    if not enabled:
-
-        def skip(done: int, failed: int) -> None:
-            del done, failed
-
-        yield skip
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    start = time.perf_counter()
-    counts = [0, 0]
-    with Progress(
-        TextColumn("sweep"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[failed]} failed"),
-        TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(),
-        TextColumn("left"),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("sweep", total=total, completed=already, failed=0, rate="– runs/s")
-
-        def advance(done: int, failed: int) -> None:
-            counts[0] += done
-            counts[1] += failed
-            elapsed = max(time.perf_counter() - start, 1e-9)
-            rate = f"{(counts[0] + counts[1]) / elapsed:.2f} runs/s"
-            bar.update(task, advance=done + failed, failed=counts[1], rate=rate)
-
-        yield advance
-
-
 # ---------------------------------------------------------------------------------------------
 # execution
 # ---------------------------------------------------------------------------------------------
@@ -401,7 +355,7 @@ def execute_runs(
     Returns:
         What happened.
     """
-    from sim.progress import wants_progress
+    from sim.progress import runs_progress, wants_progress
 
     start = time.perf_counter()
     sweep_dir = Path(sweep_dir).absolute()
@@ -434,7 +388,7 @@ def execute_runs(
     if own:
         pool = local_executor(min(n_workers, len(tasks)))
     try:
-        with _progress(len(design), skipped, wants_progress(progress)) as advance:
+        with runs_progress(len(design), "sweep", wants_progress(progress), skipped) as advance:
             queue = iter(tasks)
             in_flight: dict[Future[list[RunStatus]], ChunkTask] = {}
             limit = max(1, IN_FLIGHT_PER_WORKER * n_workers)
