@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy import stats
 
-from sim.economics.choice import logit_choice, logit_probabilities
+from sim.economics.choice import logit_choice, logit_choice_ragged, logit_probabilities
 
 NEG_INF = -np.inf
 
@@ -174,3 +174,47 @@ def test_scale_sharpens_toward_best(values: list[float], scale: float) -> None:
     p_low = logit_probabilities(u, scale)[0, best]
     p_high = logit_probabilities(u, 2.0 * scale)[0, best]
     assert p_high >= p_low - 1e-12
+
+
+@st.composite
+def ragged_choices(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """A dense matrix (offers then shared options) and the uniforms of its choosers."""
+    n_rows = draw(st.integers(0, 6))
+    n_offer_cols = draw(st.integers(0, 5))
+    n_shared = draw(st.integers(0, 2))
+    offers = draw(hnp.arrays(np.float64, (n_rows, n_offer_cols), elements=utility_values))
+    shared = draw(hnp.arrays(np.float64, n_shared, elements=st.floats(-20.0, 20.0)))
+    uniforms = draw(hnp.arrays(np.float64, n_rows, elements=st.floats(0.0, 0.999999)))
+    dense = np.hstack([offers, np.broadcast_to(shared, (n_rows, n_shared))])
+    return dense, shared, uniforms, draw(scales)
+
+
+@given(ragged_choices())
+@settings(max_examples=300, deadline=None)
+def test_ragged_choice_is_the_dense_choice(
+    case: tuple[np.ndarray, np.ndarray, np.ndarray, float],
+) -> None:
+    """Storing only the offers that exist draws the same option as the dense matrix."""
+    dense, shared, uniforms, scale = case
+    n_offer_cols = dense.shape[1] - len(shared)
+    rows, cols = np.nonzero(np.isfinite(dense[:, :n_offer_cols]))
+    utilities = dense[rows, cols]
+    picked = logit_choice_ragged(utilities, rows, len(dense), shared, scale, uniforms)
+    expected = logit_choice(dense, scale, uniforms) if dense.shape[1] else np.full(len(dense), -1)
+    # Map the ragged answer back to dense columns.
+    as_column = np.where(
+        picked < 0,
+        -1,
+        np.where(
+            picked < len(utilities),
+            cols[np.minimum(picked, max(len(cols) - 1, 0))] if len(cols) else -1,
+            n_offer_cols + picked - len(utilities),
+        ),
+    )
+    # Away from a boundary between two options (where rounding decides) the draws agree.
+    if dense.shape[1]:
+        cum = np.cumsum(logit_probabilities(dense, scale), axis=1)
+        clear = np.abs(cum - uniforms[:, None] * cum[:, -1:]).min(axis=1) > 1e-9
+    else:
+        clear = np.ones(len(dense), dtype=bool)
+    np.testing.assert_array_equal(as_column[clear], expected[clear])

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.economics.choice import logit_choice
+from sim.economics.choice import logit_choice_ragged
 from sim.program.conflict import ConflictContext, ConflictRuleFn
 from sim.scenario.schema import Choice
 
@@ -151,58 +151,52 @@ def choose(
     cell = opps.territory.astype(np.int64) * n_seg + opps.segment
     order = np.argsort(cell, kind="stable")
     bounds = np.flatnonzero(np.diff(cell[order])) + 1
-    extra = [u for u in (rival_utility, no_decision_utility) if u is not None]
-    for idx in _blocks(np.split(order, bounds), int(table.can_bid.sum())):
-        terr = opps.territory[idx]
-        seg = opps.segment[idx]
-        covering = table.can_bid[:, None] & table.territories[:, terr] & table.segments[:, seg]
-        cand = np.flatnonzero(covering.any(axis=1))
+    shared = np.array([u for u in (rival_utility, no_decision_utility) if u is not None])
+    # Coverage of the sellers that can bid, as (territory, seller) etc. for row gathers.
+    bidders = np.flatnonzero(table.can_bid)
+    territory_cover = np.ascontiguousarray(table.territories[bidders].T)
+    segment_cover = np.ascontiguousarray(table.segments[bidders].T)
+    vertical_cover = np.ascontiguousarray(table.verticals[bidders].T)
+    for idx in _blocks(np.split(order, bounds), len(bidders)):
         m = len(idx)
+        terr = opps.territory[idx]
+        vert = opps.vertical[idx]
+        covering = territory_cover[terr] & segment_cover[opps.segment[idx]]
+        in_block = covering.any(axis=0)
+        cand = bidders[in_block]
         k = len(cand)
         if k:
-            reach = covering[cand].T & table.verticals[cand][:, opps.vertical[idx]].T
+            reach = covering[:, in_block] & vertical_cover[vert][:, in_block]
             reach &= table.price_month[cand][None, :] <= opps.wtp[idx][:, None]
             reach &= ~table.projects_only[cand][None, :] | opps.needs_implementation[idx][:, None]
             owner_col = opps.owner[idx][:, None] == cand[None, :]
             draws = u_bids.random((m, k))
-            reach &= (draws < table.bid_probability[cand][None, :]) | (owner_col & reach)
+            reach &= (draws < table.bid_probability[cand][None, :]) | owner_col
             ctx = ConflictContext(
                 is_direct=table.is_direct[cand], is_partner=~table.is_direct[cand]
             )
             bids = rule(reach, ctx)
-            util = np.full((m, k + len(extra)), -np.inf)
-            u = (
-                params.value_fit
-                + params.vertical_fit * table.specialised[cand][:, opps.vertical[idx]].T
-                + params.implementation_fit
-                * (opps.needs_implementation[idx][:, None] & table.services[cand][None, :])
-                + params.managed_fit
-                * (opps.no_it_staff[idx][:, None] & table.managed[cand][None, :])
-                + params.preferred_route * (opps.route[idx][:, None] == table.route[cand][None, :])
-                - opps.price_sensitivity[idx][:, None]
-                * (table.price_month[cand][None, :] / opps.wtp[idx][:, None])
-                + params.service_quality_weight * table.service_quality[cand][None, :]
-                + params.incumbency * table.incumbent[cand][:, terr].T
-                + params.lead_owner * owner_col
-            )
-            util[:, :k] = np.where(bids, u, -np.inf)
-            r, c = np.nonzero(bids)
-            rows.append(idx[r])
-            cols.append(cand[c].astype(np.int32))
-            bid_counts[idx] = bids.sum(axis=1)
-            direct_cols = table.is_direct[cand]
-            party_counts[idx] = bids[:, ~direct_cols].sum(axis=1) + bids[:, direct_cols].any(axis=1)
+            row, col = np.nonzero(bids)
         else:
-            util = np.full((m, len(extra)), -np.inf)
-        for j, value in enumerate(extra):
-            util[:, k + j] = value
-        pick = logit_choice(util, params.scale, u_all[idx]) if util.shape[1] else np.full(m, -1)
+            row = col = np.zeros(0, dtype=np.int64)
+        # One entry per bid: the bidding seller and its opportunity's account attributes.
+        seller = cand[col]
+        opp = idx[row]
+        util = _utilities(opps, table, params, opp, seller, terr[row], vert[row])
+        pick = logit_choice_ragged(util, row, m, shared, params.scale, u_all[idx])
         result = np.full(m, NO_DECISION, dtype=np.int64)
-        is_offer = (pick >= 0) & (pick < k)
-        result[is_offer] = cand[pick[is_offer]]
+        is_offer = (pick >= 0) & (pick < len(seller))
+        result[is_offer] = seller[pick[is_offer]]
         if rival_utility is not None:
-            result[pick == k] = RIVAL
+            result[pick == len(seller)] = RIVAL
         chosen[idx] = result
+        rows.append(opp)
+        cols.append(seller.astype(np.int32))
+        bid_counts[idx] = np.bincount(row, minlength=m)
+        direct = table.is_direct[seller]
+        party_counts[idx] = np.bincount(row[~direct], minlength=m) + (
+            np.bincount(row[direct], minlength=m) > 0
+        )
     # Bidders in opportunity order, then seller order.
     if rows:
         r_all = np.concatenate(rows)
@@ -213,6 +207,43 @@ def choose(
         bid_sellers = np.zeros(0, dtype=np.int32)
     offsets = np.concatenate(([0], np.cumsum(bid_counts))).astype(np.int64)
     return ChoiceResult(chosen, bid_counts, party_counts, offsets, bid_sellers)
+
+
+def _utilities(
+    opps: Opportunities,
+    table: SellerTable,
+    params: Choice,
+    opp: IntArray,
+    seller: IntArray,
+    territory: IntArray,
+    vertical: IntArray,
+) -> FloatArray:
+    """Utility of each bid (SPEC §2.2 step 3) to its account, one entry per bid.
+
+    Args:
+        opps: The opportunities.
+        table: The sellers.
+        params: Choice weights.
+        opp: The opportunity of each bid (index into ``opps``).
+        seller: The bidding seller.
+        territory: The opportunity's territory.
+        vertical: The opportunity's vertical.
+
+    Returns:
+        The utilities.
+    """
+    needs = opps.needs_implementation[opp]
+    return (
+        params.value_fit
+        + params.vertical_fit * table.specialised[seller, vertical]
+        + params.implementation_fit * (needs & table.services[seller])
+        + params.managed_fit * (opps.no_it_staff[opp] & table.managed[seller])
+        + params.preferred_route * (opps.route[opp] == table.route[seller])
+        - opps.price_sensitivity[opp] * (table.price_month[seller] / opps.wtp[opp])
+        + params.service_quality_weight * table.service_quality[seller]
+        + params.incumbency * table.incumbent[seller, territory]
+        + params.lead_owner * (opps.owner[opp] == seller)
+    )
 
 
 BLOCK_ELEMENTS = 250_000
