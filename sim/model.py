@@ -87,7 +87,8 @@ class ChannelModel(mesa.Model):
             len(self.population.territory_names), history=self.periods_per_year
         )
         self.vendor_costs_period: dict[str, float] = self._zero_costs()
-        self._activated: list[IntArray] = []
+        self._activated: list[int] = []  # deals closed this period, and when
+        self._activated_times: list[float] = []
         self._mdf_balance: dict[int, float] = {}
         self._mdf_territory = np.zeros(len(self.population.territory_names))
         self._partner_counter: dict[str, int] = dict.fromkeys(PARTNER_TYPES, 0)
@@ -159,9 +160,10 @@ class ChannelModel(mesa.Model):
             two_tier = isinstance(seller, Partner) and seller.distributor is not None
             seller.desk.lazy = self._no_hardware or not two_tier
 
-    def _cycle_lengths(self, ids: IntArray) -> FloatArray:
+    def _cycle_lengths(self, ids: list[int]) -> list[float]:
         """Cycle lengths (periods) of opportunities, drawn when they were won."""
-        return self.book.cols["cycle"][ids]
+        cycle = self.book.cols["cycle"]
+        return [float(cycle[i]) for i in ids] if len(ids) <= 32 else cycle[ids].tolist()
 
     def _create_partners(self) -> None:
         sc = self.config
@@ -536,6 +538,19 @@ class ChannelModel(mesa.Model):
                 [s.params.reach_per_rep if isinstance(s, Partner) else 0.0 for s in sellers]
             ),
             "distributor": self._distributor_index(),
+            "discount": np.array([s.discount for s in sellers]),
+            "pass_through": np.array([s.pass_through for s in sellers]),
+            "dist_margin": np.array(
+                [
+                    s.distributor.discount
+                    if isinstance(s, Partner) and s.distributor is not None
+                    else 0.0
+                    for s in sellers
+                ]
+            ),
+            "services_attach": np.array([s.services_attach for s in sellers]),
+            "services_ratio": np.array([s.services_ratio for s in sellers]),
+            "cycle_multiplier": np.array([s.cycle_multiplier for s in sellers]),
             "direct_bid": np.array(
                 [0.0 if isinstance(s, Partner) else s.bid_probability() for s in sellers]
             ),
@@ -605,28 +620,21 @@ class ChannelModel(mesa.Model):
         # Deal terms of won opportunities.
         once, monthly, maint = self._list_per_seat(managed=False)
         m_once, m_monthly, _ = self._list_per_seat(managed=True)
-        is_managed = np.array([s.managed for s in self.sellers])
-        disc = np.array([s.discount for s in self.sellers])
-        pt = np.array([s.pass_through for s in self.sellers])
-        dist_idx = self._distributor_index()
-        dist_margin = np.array(
-            [
-                s.distributor.discount
-                if isinstance(s, Partner) and s.distributor is not None
-                else 0.0
-                for s in self.sellers
-            ]
-        )
+        static = self._static  # built by _seller_table this period
+        is_managed = static["managed"]
+        dist_idx = static["distributor"]
         si = np.maximum(seller_idx, 0)
         mg = won & is_managed[si]
         seats = pop.seats[acc]
         fy_seat = np.where(mg, m_once + 12 * m_monthly, once + 12 * (monthly + maint))
         list_fy = np.where(won, fy_seat * seats, 0.0)
-        r = price_ratios(disc[si], pt[si], dist_margin[si])
+        r = price_ratios(
+            static["discount"][si], static["pass_through"][si], static["dist_margin"][si]
+        )
         services_rng = self.streams.get("sales.services")
         attach_u = services_rng.random(n)
-        attach_p = np.array([s.services_attach for s in self.sellers])[si]
-        ratio_s = np.array([s.services_ratio for s in self.sellers])[si]
+        attach_p = static["services_attach"][si]
+        ratio_s = static["services_ratio"][si]
         services = np.where(won & (attach_u < attach_p), ratio_s * list_fy * r.customer, 0.0)
         hw_units = np.where(won, sc.product.hardware.units_per_seat * seats, 0.0)
         outcome = np.where(
@@ -635,7 +643,7 @@ class ChannelModel(mesa.Model):
         # Sales-cycle lengths: gamma with shape 2 (coefficient of variation ≈ 0.7) around the
         # segment's mean times the seller's multiplier; a zero mean gives zero-length cycles.
         seg_cycle = np.array([sc.market.segments[g].sales_cycle_months for g in SEGMENTS])
-        multiplier = np.array([s.cycle_multiplier for s in self.sellers])[si]
+        multiplier = static["cycle_multiplier"][si]
         draws = self.streams.get("sales.cycles").gamma(2.0, 0.5, size=n)
         cycle = np.where(
             won, seg_cycle[opps.segment] * multiplier * draws / self.period_months, 0.0
@@ -743,16 +751,17 @@ class ChannelModel(mesa.Model):
 
     # 4. cycle completion (inside env.run) ---------------------------------------
 
-    def _on_cycle_complete(self, ids: IntArray, time: float) -> None:
+    def _on_cycle_complete(self, id_list: list[int], time: float) -> None:
         if self._no_hardware:
-            self._activate(ids, time)
+            self._activate(id_list, time)
             return
         book = self.book
+        ids = np.array(id_list, dtype=np.int64)
         units = book["hardware_units"][ids]
         dist = book["distributor"][ids]
         ship = (units > 0) & (dist >= 0)
         if (~ship).any():
-            self._activate(ids[~ship], time)
+            self._activate(ids[~ship].tolist(), time)
         if ship.any():
             for d in np.unique(dist[ship]):
                 cohort = ids[ship & (dist == d)]
@@ -766,12 +775,12 @@ class ChannelModel(mesa.Model):
         """Ship a cohort's hardware from distributor stock, in order; stock-outs wait."""
         for opp in cohort:
             yield distributor.ship(float(self.book["hardware_units"][opp]))
-            self._activate(np.array([opp], dtype=np.int64), self.env.now)
+            self._activate([int(opp)], self.env.now)
 
-    def _activate(self, ids: IntArray, time: float) -> None:
-        self.book.cols["closed_time"][ids] = time
-        self.book.cols["outcome"][ids] = Outcome.WON
-        self._activated.append(ids)
+    def _activate(self, ids: list[int], time: float) -> None:
+        """Record deals whose cycle ended at ``time``; the book is updated at billing."""
+        self._activated.extend(ids)
+        self._activated_times.extend([time] * len(ids))
 
     # 5. billing and churn --------------------------------------------------------
 
@@ -787,8 +796,11 @@ class ChannelModel(mesa.Model):
 
         hardware_vendor_revenue = 0.0
         # New customers: contract terms, one-off billing, services, hardware.
-        new_ids = np.concatenate(self._activated) if self._activated else np.zeros(0, np.int64)
+        new_ids = np.array(self._activated, dtype=np.int64)
+        self.book.cols["closed_time"][new_ids] = self._activated_times
+        self.book.cols["outcome"][new_ids] = Outcome.WON
         self._activated = []
+        self._activated_times = []
         if len(new_ids):
             new_ids = np.sort(new_ids)
             book = self.book

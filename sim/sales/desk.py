@@ -21,10 +21,10 @@ from numpy.typing import NDArray
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
-CycleSampler = Callable[[IntArray], FloatArray]
+CycleSampler = Callable[[list[int]], list[float]]
 """Gives the cycle lengths (in periods) of a batch of opportunity ids."""
 
-CompletionHandler = Callable[[IntArray, float], None]
+CompletionHandler = Callable[[list[int], float], None]
 """Called with the ids of opportunities whose cycle ended and the SimPy time."""
 
 
@@ -127,7 +127,7 @@ class SalesDesk:
             key = heapq.heappop(self._due)
             ids = self._batches.pop(key)
             self.in_progress -= len(ids)
-            self.on_complete(np.array(ids, dtype=np.int64), key)
+            self.on_complete(ids, key)
 
     def _free_slots(self) -> int:
         if self.slots is None:
@@ -139,21 +139,23 @@ class SalesDesk:
         if n <= 0:
             return
         if n == len(self.waiting):
-            ids = np.array(self.waiting, dtype=np.int64)
+            ids = list(self.waiting)
             self.waiting.clear()
         else:
-            ids = np.fromiter((self.waiting.popleft() for _ in range(n)), np.int64, count=n)
+            pop = self.waiting.popleft
+            ids = [pop() for _ in range(n)]
         cycles = self.sample_cycles(ids)
         self.in_progress += n
         now = self.env.now
         res = self.resolution
         if n <= 32:
-            for i, c in zip(ids.tolist(), cycles.tolist(), strict=True):
+            for i, c in zip(ids, cycles, strict=True):
                 self._schedule(now + round(c * res) / res, [i])
             return
-        due = now + np.round(cycles * res) / res
+        id_array = np.array(ids, dtype=np.int64)
+        due = now + np.round(np.array(cycles) * res) / res
         for t in np.unique(due).tolist():
-            self._schedule(t, ids[due == t].tolist())
+            self._schedule(t, id_array[due == t].tolist())
 
     def _schedule(self, t: float, ids: list[int]) -> None:
         batch = self._batches.get(t)
@@ -169,7 +171,7 @@ class SalesDesk:
             key = heapq.heappop(self._due)
             ids = self._batches.pop(key)
             self.in_progress -= len(ids)
-            self.on_complete(np.array(ids, dtype=np.int64), now)
+            self.on_complete(ids, now)
 
     def _run(self) -> Generator[simpy.Event, Any, None]:
         env = self.env
