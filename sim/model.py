@@ -512,6 +512,7 @@ class ChannelModel(mesa.Model):
         ratio = np.array([1.0 - s.discount * s.pass_through for s in sellers])
         managed = np.array([s.managed for s in sellers])
         fee = np.array([s.managed_fee() for s in sellers])
+        churn_factor = np.array([s.churn_factor for s in sellers])
         cost = np.where(
             managed,
             ratio * (m_once + m_monthly * horizon) + fee * horizon,
@@ -551,6 +552,8 @@ class ChannelModel(mesa.Model):
             "services_attach": np.array([s.services_attach for s in sellers]),
             "services_ratio": np.array([s.services_ratio for s in sellers]),
             "cycle_multiplier": np.array([s.cycle_multiplier for s in sellers]),
+            "managed_fee": fee,
+            "churn_factor": churn_factor,
             "direct_bid": np.array(
                 [0.0 if isinstance(s, Partner) else s.bid_probability() for s in sellers]
             ),
@@ -817,9 +820,9 @@ class ChannelModel(mesa.Model):
             con.next_anniversary[acc] = t + self.periods_per_year
             for ratio in ("r_customer", "r_reseller", "r_distributor", "r_vendor"):
                 getattr(con, ratio)[acc] = book[ratio][new_ids]
-            fee = np.array([s.managed_fee() for s in self.sellers])[sel]
-            con.managed_fee[acc] = fee * pop.seats[acc]
-            churn_factor = np.array([s.churn_factor for s in self.sellers])[sel]
+            static = self._static
+            con.managed_fee[acc] = static["managed_fee"][sel] * pop.seats[acc]
+            churn_factor = static["churn_factor"][sel]
             quality = np.array([s.service_quality for s in self.sellers])[sel]
             hazard = pop.churn_monthly[acc] * churn_factor * np.exp(-0.5 * (quality - 0.5))
             con.churn_hazard[acc] = per_period(np.clip(hazard, 0.0, 1.0), pm)
@@ -835,7 +838,7 @@ class ChannelModel(mesa.Model):
             once_list = terms["once_list"]
             flows.add_sales(sel, once_list, once_list + terms["maint_list"], con, acc)
             services = book["services_revenue"][new_ids]
-            np.add.at(flows.services, sel, services)
+            flows.services += _sum_by(sel, services, n_s)
             hw_units = book["hardware_units"][new_ids]
             self.vendor_costs_period["cogs"] += float(
                 hw_units.sum() * sc.product.hardware.unit_cost
@@ -845,8 +848,8 @@ class ChannelModel(mesa.Model):
             )
             bonus = sc.program.incentives.new_logo_bonus
             if bonus > 0:
-                partner_new = np.array([isinstance(s, Partner) for s in self.sellers])[sel] & first
-                np.add.at(flows.bonuses, sel[partner_new], bonus)
+                partner_new = self._static["is_partner"][sel] & first
+                flows.bonuses += bonus * np.bincount(sel[partner_new], minlength=n_s)
             p.new_customers = len(new_ids)
             p.bookings = float(book["vendor_net"][new_ids].sum())
             cycles = (book["closed_time"][new_ids] - book["won_time"][new_ids]) * pm
@@ -855,7 +858,7 @@ class ChannelModel(mesa.Model):
             refd = ref >= 0
             if refd.any():
                 vendor_once = once_list[refd] * con.r_vendor[acc[refd]]
-                np.add.at(flows.commissions, ref[refd], vendor_once * aff.commission)
+                flows.commissions += _sum_by(ref[refd], vendor_once * aff.commission, n_s)
 
         # Recurring billing of every active customer (new ones included).
         cust = np.flatnonzero(pop.state == State.CUSTOMER)
@@ -872,13 +875,15 @@ class ChannelModel(mesa.Model):
         )
         flows.add(sel, bill.revenue_list, billings, con, cust)
         managed_fee = con.managed_fee[cust] * pm
-        np.add.at(flows.services, sel, managed_fee)
+        flows.services += _sum_by(sel, managed_fee, n_s)
         # Recurring commissions of referred accounts.
         ref = con.referrer[cust]
         refd = (ref >= 0) & (con.commission_until[cust] > t)
         if refd.any():
             vendor_amount = bill.revenue_list[refd] * con.r_vendor[cust[refd]]
-            np.add.at(flows.commissions, ref[refd], vendor_amount * con.commission_rate[cust[refd]])
+            flows.commissions += _sum_by(
+                ref[refd], vendor_amount * con.commission_rate[cust[refd]], n_s
+            )
         # Partner-sourced revenue.
         p.partner_sourced = float(
             (bill.revenue_list * con.r_vendor[cust] * con.partner_sourced[cust]).sum()
@@ -931,15 +936,11 @@ class ChannelModel(mesa.Model):
         purchases = np.where(partner, flows.vendor_revenue + flows.distributor_margin, 0.0)
         ledger[:, COL["purchases"]] += purchases
         # Two-tier: resellers' purchases are the distributor's sales; it keeps its margin.
-        dist = self._distributor_index()[:n]
+        dist = self._static["distributor"][:n]
         two_tier = dist >= 0
-        np.add.at(
-            st.row("period")[:, COL["distributor_sales"]], dist[two_tier], purchases[two_tier]
-        )
-        np.add.at(
-            st.row("period")[:, COL["distributor_margin"]],
-            dist[two_tier],
-            flows.distributor_margin[two_tier],
+        ledger[:, COL["distributor_sales"]] += _sum_by(dist[two_tier], purchases[two_tier], n)
+        ledger[:, COL["distributor_margin"]] += _sum_by(
+            dist[two_tier], flows.distributor_margin[two_tier], n
         )
         # MDF: last period's accrual is spent on local marketing and reimbursed by the vendor
         # (an inactive partner's accrual expires); this period's purchases accrue the next.
@@ -1051,6 +1052,11 @@ class _PeriodCounters:
         self.mrr = 0.0
 
 
+def _sum_by(index: NDArray[np.integer[Any]], amount: FloatArray, n: int) -> FloatArray:
+    """Sum of ``amount`` per value of ``index`` in ``[0, n)``."""
+    return np.bincount(index, weights=amount, minlength=n)
+
+
 class _Flows:
     """Money flows of one period by seller (vendor net, margins, services, payments)."""
 
@@ -1076,12 +1082,18 @@ class _Flows:
         acc: IntArray,
     ) -> None:
         """Book list amounts recognised and invoiced, split by each account's waterfall."""
-        np.add.at(self.list_revenue, sel, revenue_list)
-        np.add.at(self.vendor_revenue, sel, revenue_list * con.r_vendor[acc])
-        np.add.at(self.customer_revenue, sel, revenue_list * con.r_customer[acc])
-        np.add.at(self.reseller_margin, sel, revenue_list * con.r_reseller[acc])
-        np.add.at(self.distributor_margin, sel, revenue_list * con.r_distributor[acc])
-        np.add.at(self.billings_vendor, sel, billings_list * con.r_vendor[acc])
+        n = len(self.list_revenue)
+
+        def by_seller(amount: FloatArray) -> FloatArray:
+            return _sum_by(sel, amount, n)
+
+        r_vendor = con.r_vendor[acc]
+        self.list_revenue += by_seller(revenue_list)
+        self.vendor_revenue += by_seller(revenue_list * r_vendor)
+        self.customer_revenue += by_seller(revenue_list * con.r_customer[acc])
+        self.reseller_margin += by_seller(revenue_list * con.r_reseller[acc])
+        self.distributor_margin += by_seller(revenue_list * con.r_distributor[acc])
+        self.billings_vendor += by_seller(billings_list * r_vendor)
 
     def add_sales(
         self,
