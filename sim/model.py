@@ -83,6 +83,7 @@ class ChannelModel(mesa.Model):
         self.book = OpportunityBook(capacity=max(1024, self.population.n // 2))
         self.conflict_rule = get_rule(scenario.program.conflict.rule.value)
         self.sellers: list[Seller] = []
+        self._affiliates: list[Affiliate] = []
         self.seller_state = SellerState(
             len(self.population.territory_names), history=self.periods_per_year
         )
@@ -145,6 +146,8 @@ class ChannelModel(mesa.Model):
     def _register(self, seller: Seller) -> None:
         assert seller.index == len(self.sellers), "sellers register in allocation order"
         self.sellers.append(seller)
+        if isinstance(seller, Affiliate):
+            self._affiliates.append(seller)
         self.seller_state.row("closes_deals")[seller.index] = seller.closes_deals
         if seller.closes_deals or isinstance(seller, Distributor):
             seller.desk = SalesDesk(
@@ -313,8 +316,8 @@ class ChannelModel(mesa.Model):
 
     def _affiliate_reach(self) -> FloatArray:
         reach = np.zeros(len(self.population.territory_names))
-        for s in self.sellers:
-            if isinstance(s, Affiliate) and s.active:
+        for s in self._affiliates:
+            if s.active:
                 reach += s.territories * s.reach()
         return reach
 
@@ -355,8 +358,10 @@ class ChannelModel(mesa.Model):
 
         # Affiliate referrals from the affiliate's territories and segments.
         rng_ref = self.streams.get("referrals")
-        for s in self.sellers:
-            if not isinstance(s, Affiliate) or not s.active:
+        referred: list[IntArray] = []
+        referrer_ids: list[int] = []
+        for s in self._affiliates:
+            if not s.active:
                 continue
             k = int(rng_ref.poisson(s.referral_rate() * self.period_months))
             if k == 0:
@@ -370,12 +375,18 @@ class ChannelModel(mesa.Model):
                 continue
             s.referrals += len(cand)
             taken[cand] = True
+            referred.append(cand)
+            referrer_ids.append(s.index)
+        if referred:
+            cand = np.concatenate(referred)
             fresh = cand[pop.state[cand] == State.UNAWARE]
             pop.aware_source[fresh] = AwareSource.PARTNER
             accounts.append(cand)
             owners.append(np.full(len(cand), -1, dtype=np.int64))
             sources.append(np.full(len(cand), Source.REFERRAL, dtype=np.int8))
-            referrers.append(np.full(len(cand), s.index, dtype=np.int64))
+            referrers.append(
+                np.repeat(np.array(referrer_ids, dtype=np.int64), [len(c) for c in referred])
+            )
 
         acc = np.concatenate(accounts)
         pop.state[acc] = State.EVALUATING
@@ -410,9 +421,9 @@ class ChannelModel(mesa.Model):
     def _lead_candidates(self, cand: IntArray, taken: NDArray[np.bool_]) -> IntArray:
         """Unique candidates, in draw order, that are unaware or aware and not yet evaluating."""
         pop = self.population
-        _, first = np.unique(cand, return_index=True)
-        cand = cand[np.sort(first)]
-        ok = ((pop.state[cand] == State.UNAWARE) | (pop.state[cand] == State.AWARE)) & ~taken[cand]
+        cand = np.fromiter(dict.fromkeys(cand.tolist()), dtype=np.int64)  # first occurrences
+        state = pop.state[cand]
+        ok = ((state == State.UNAWARE) | (state == State.AWARE)) & ~taken[cand]
         return cand[ok]
 
     def _route_leads(
