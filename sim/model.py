@@ -564,6 +564,9 @@ class ChannelModel(mesa.Model):
             "services_ratio": np.array([s.services_ratio for s in sellers]),
             "cycle_multiplier": np.array([s.cycle_multiplier for s in sellers]),
             "managed_fee": fee,
+            "slot_base": np.array(
+                [s.slot_base() if isinstance(s, Partner) else np.nan for s in sellers]
+            ),
             "churn_factor": churn_factor,
             "direct_bid": np.array(
                 [0.0 if isinstance(s, Partner) else s.bid_probability() for s in sellers]
@@ -977,10 +980,14 @@ class ChannelModel(mesa.Model):
             seller = self.sellers[i]
             seller.status = Status.EXITED
             seller.exited_period = self.period
-        for seller in self.sellers:
+        # Desk capacity follows commitment (Partner.capacity_slots for all partners at once).
+        # Exited partners keep working the deals they won.
+        partner_slots = np.maximum(1.0, np.round(self._static["slot_base"] * st.commitment))
+        for seller, is_partner, slots in zip(
+            self.sellers, self._static["is_partner"].tolist(), partner_slots.tolist(), strict=True
+        ):
             if seller.desk is not None:
-                # Exited partners keep working the deals they won.
-                seller.desk.set_slots(seller.capacity_slots())
+                seller.desk.set_slots(int(slots) if is_partner else seller.capacity_slots())
         self._recruit()
 
     def _recruit(self) -> None:
@@ -992,16 +999,18 @@ class ChannelModel(mesa.Model):
         n_vert = len(self.population.vertical_names)
         weights = np.array(list(sc.market.territories.values()), dtype=np.float64)
         distributors = [s for s in self.sellers if isinstance(s, Distributor)]
+        live_by_type: dict[str, list[Seller]] = {}
+        for s in self.sellers:
+            if s.status in (Status.ACTIVE, Status.ONBOARDING):
+                live_by_type.setdefault(s.kind, []).append(s)
         for ptype in PARTNER_TYPES:
             params = sc.partners.of(ptype)
             if params.count == 0 or ptype not in ROLE_CLASSES:
                 continue
-            live = [
-                s
-                for s in self.sellers
-                if s.kind == ptype and s.status in (Status.ACTIVE, Status.ONBOARDING)
-            ]
+            live = live_by_type.get(ptype, [])
             gap = min(params.count - len(live), rec.max_per_month)
+            if gap <= 0:
+                continue
             exclusive = sc.program.exclusivity.get(ptype, "open") == "exclusive"
             holders = sc.program.exclusivity_holders.get(ptype, 1)
             for _ in range(max(gap, 0)):

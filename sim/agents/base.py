@@ -253,9 +253,13 @@ class Partner(Seller):
         """Monthly profit per unit of effort that rival vendors offer this partner."""
         return self.params.rival_profit_per_rep * max(self.reps, 1)
 
+    def slot_base(self) -> float:
+        """Concurrent opportunities at full commitment: reps × opportunities per rep."""
+        return float(self.reps * self.params.concurrent_opportunities)
+
     def capacity_slots(self) -> int | None:
-        """Reps × concurrent opportunities, scaled by commitment (at least one slot)."""
-        return max(1, round(self.reps * self.params.concurrent_opportunities * self.commitment))
+        """:meth:`slot_base` scaled by commitment (at least one slot)."""
+        return max(1, round(self.slot_base() * self.commitment))
 
     expected_profit_per_effort = _state_property(
         "expected_profit_per_effort", "Expected monthly profit per unit of effort from this vendor."

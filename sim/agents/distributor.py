@@ -43,11 +43,9 @@ class Distributor(Partner):
         """Distributors carry many vendors: rival profit scales with their sales capacity."""
         return self.params.rival_profit_per_rep * max(self.reps, 1)
 
-    def capacity_slots(self) -> int | None:
-        """End-customer capacity (only used when it serves segments)."""
-        return max(
-            1, round(max(self.reps, 1) * self.params.concurrent_opportunities * self.commitment)
-        )
+    def slot_base(self) -> float:
+        """End-customer capacity at full commitment (only used when it serves segments)."""
+        return float(max(self.reps, 1) * self.params.concurrent_opportunities)
 
     def effort_base(self) -> float:
         """Distributors' operating cost is a share of their sales, not of effort (see opex)."""
