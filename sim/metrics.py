@@ -174,7 +174,7 @@ class MetricsRecorder:
             row[f"state_{state.name.lower()}"] = float(counts[state])
         sellers = model.seller_state
         kinds = np.array([s.kind for s in model.sellers])
-        active = np.array([s.active for s in model.sellers]) & (kinds != "direct")
+        active = model.seller_state.active[: len(model.sellers)] & (kinds != "direct")
         tiers = np.array([s.tier for s in model.sellers])
         profit = sellers.last("profit_history")
         for ptype in PARTNER_TYPES:

@@ -471,7 +471,7 @@ class ChannelModel(mesa.Model):
         static = self._static
         st = self.seller_state
         n_s = len(self.sellers)
-        active = np.array([s.active for s in self.sellers])
+        active = st.active[:n_s]
         queue_ok = np.array(
             [
                 s.desk is None or s.max_queue < 0 or s.desk.queue_length < s.max_queue
@@ -958,7 +958,7 @@ class ChannelModel(mesa.Model):
         )
         # MDF: last period's accrual is spent on local marketing and reimbursed by the vendor
         # (an inactive partner's accrual expires); this period's purchases accrue the next.
-        active = np.array([s.active for s in self.sellers])
+        active = st.active[:n].copy()
         balance = st.row("mdf_balance")[:n]
         spend = np.where(active[:n], balance, 0.0)
         ledger[:, COL["mdf_received"]] += spend
@@ -1039,7 +1039,8 @@ class ChannelModel(mesa.Model):
         sc = self.config
         pm = self.period_months
         self.vendor_costs_period["direct_sales"] += self.direct.monthly_cost() * pm
-        n_partners = sum(1 for s in self.sellers if isinstance(s, Partner) and s.active)
+        st = self.seller_state
+        n_partners = int((st.active & st.is_partner).sum())
         self.vendor_costs_period["program_overhead"] += (
             n_partners * sc.program.overhead_per_partner * pm
         )

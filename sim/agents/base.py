@@ -162,9 +162,19 @@ class Seller(mesa.Agent):
     # -- what the model reads each period ---------------------------------------------------
 
     @property
+    def status(self) -> Status:
+        """Where the seller is in its life cycle (onboarding, active, exited)."""
+        return self._status
+
+    @status.setter
+    def status(self, value: Status) -> None:
+        self._status = value
+        self._state.row("active")[self.index] = value == Status.ACTIVE
+
+    @property
     def active(self) -> bool:
         """Whether the seller is selling now."""
-        return self.status == Status.ACTIVE
+        return self._status == Status.ACTIVE
 
     def capacity_slots(self) -> int | None:
         """Concurrent opportunities it works for this vendor (``None`` = unlimited)."""
