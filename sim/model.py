@@ -878,47 +878,43 @@ class ChannelModel(mesa.Model):
         cust = np.flatnonzero(pop.state == State.CUSTOMER)
         bill, anniversary = con.recurring(cust, t, pm)
         sel = pop.seller[cust].astype(np.int64)
+        # Contract terms of the customers, gathered once.
+        monthly = con.monthly_list[cust]
+        maint = con.maint_annual_list[cust]
+        managed = con.managed_fee[cust]
+        r_vendor = con.r_vendor[cust]
         # Maintenance renewal at anniversaries: renew and invoice, or lapse.
         renew_u = self.streams.get("billing.renewal").random(len(cust))
         renewal = per_period(sc.product.maintenance_renewal, 1.0)
         lapse_maint = anniversary & (renew_u >= renewal)
         renewing = anniversary & ~lapse_maint
         con.next_anniversary[cust[renewing]] += self.periods_per_year
-        billings = np.where(
-            lapse_maint, bill.billings_list - con.maint_annual_list[cust], bill.billings_list
-        )
-        flows.add(sel, bill.revenue_list, billings, con, cust)
-        managed_fee = con.managed_fee[cust] * pm
-        flows.services += _sum_by(sel, managed_fee, n_s)
+        billings = np.where(lapse_maint, bill.billings_list - maint, bill.billings_list)
+        vendor_revenue = bill.revenue_list * r_vendor
+        flows.add(sel, bill.revenue_list, billings, con, cust, vendor_revenue, r_vendor)
+        flows.services += _sum_by(sel, managed * pm, n_s)
         # Recurring commissions of referred accounts.
         ref = con.referrer[cust]
         refd = (ref >= 0) & (con.commission_until[cust] > t)
         if refd.any():
-            vendor_amount = bill.revenue_list[refd] * con.r_vendor[cust[refd]]
+            vendor_amount = bill.revenue_list[refd] * r_vendor[refd]
             flows.commissions += _sum_by(
                 ref[refd], vendor_amount * con.commission_rate[cust[refd]], n_s
             )
         # Partner-sourced revenue.
-        p.partner_sourced = float(
-            (bill.revenue_list * con.r_vendor[cust] * con.partner_sourced[cust]).sum()
-        )
+        p.partner_sourced = float((vendor_revenue * con.partner_sourced[cust]).sum())
         p.partner_sourced += flows.once_vendor_sourced
 
         # Churn: subscription and managed accounts by hazard; perpetual by maintenance lapse.
-        recurring = (con.monthly_list[cust] > 0) | (con.managed_fee[cust] > 0)
+        recurring = (monthly > 0) | (managed > 0)
         churn_u = self.streams.get("billing.churn").random(len(cust))
         churned = (recurring & (churn_u < con.churn_hazard[cust])) | lapse_maint
         churned_acc = cust[churned]
         pop.state[churned_acc] = State.LAPSED
         p.churned = len(churned_acc)
         p.churned_by_segment = np.bincount(pop.segment[churned_acc], minlength=len(SEGMENTS))
-        active_after = cust[~churned]
-        p.mrr = float(
-            (
-                (con.monthly_list[active_after] + con.maint_annual_list[active_after] / 12.0)
-                * con.r_vendor[active_after]
-            ).sum()
-        )
+        stays = ~churned
+        p.mrr = float(((monthly[stays] + maint[stays] / 12.0) * r_vendor[stays]).sum())
 
         # Lost accounts whose rival contract ended become aware again.
         back = (pop.state == State.LOST) & (pop.return_at <= t)
@@ -1101,16 +1097,25 @@ class _Flows:
         billings_list: FloatArray,
         con: Contracts,
         acc: IntArray,
+        vendor_revenue: FloatArray | None = None,
+        r_vendor: FloatArray | None = None,
     ) -> None:
-        """Book list amounts recognised and invoiced, split by each account's waterfall."""
+        """Book list amounts recognised and invoiced, split by each account's waterfall.
+
+        ``vendor_revenue`` (``revenue_list`` × the vendor's ratio) and ``r_vendor`` may be
+        passed when the caller has them already.
+        """
         n = len(self.list_revenue)
 
         def by_seller(amount: FloatArray) -> FloatArray:
             return _sum_by(sel, amount, n)
 
-        r_vendor = con.r_vendor[acc]
+        if r_vendor is None:
+            r_vendor = con.r_vendor[acc]
+        if vendor_revenue is None:
+            vendor_revenue = revenue_list * r_vendor
         self.list_revenue += by_seller(revenue_list)
-        self.vendor_revenue += by_seller(revenue_list * r_vendor)
+        self.vendor_revenue += by_seller(vendor_revenue)
         self.customer_revenue += by_seller(revenue_list * con.r_customer[acc])
         self.reseller_margin += by_seller(revenue_list * con.r_reseller[acc])
         self.distributor_margin += by_seller(revenue_list * con.r_distributor[acc])
