@@ -293,14 +293,14 @@ class ChannelModel(mesa.Model):
             else:
                 share_t = shares_by_group(is_customer, terr.astype(np.int64), n_terr)
             p_month_t = awareness_probability(base, aw.imitation, share_t)
-            p_month = p_month_t[terr]
+            p_month = p_month_t  # per territory: gathered for the new accounts only
             prob = np.asarray(per_period(p_month_t, self.period_months))[terr]
         u = self.streams.get("market.awareness").random(pop.n)
         new = np.flatnonzero((pop.state == State.UNAWARE) & (u < prob))
         # Attribute the cause by where the draw fell: partner part first, then vendor marketing.
         u_new = u[new]
         if self.period_months != 1.0:
-            pm_new = p_month[new]
+            pm_new = p_month[new] if wom == "network" else p_month[terr[new]]
             frac: Any = np.divide(prob[new], pm_new, out=np.zeros(len(new)), where=pm_new > 0)
         else:
             frac = 1.0
