@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from sim.market.population import State
 from sim.scenario.schema import PARTNER_TYPES, SEGMENTS
@@ -88,6 +89,17 @@ class MetricsRecorder:
         self._col = {n: i for i, n in enumerate(self.names)}
         self.data = np.zeros((periods, len(self.names)))
         self.rows = 0
+        self._kinds: NDArray[np.str_] = np.zeros(0, dtype=str)
+        self._channel_codes: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+
+    def _seller_kinds(self, model: ChannelModel) -> NDArray[np.str_]:
+        """Every seller's kind, and its channel's position in CHANNELS (cached)."""
+        if len(self._kinds) != len(model.sellers):
+            self._kinds = np.array([s.kind for s in model.sellers])
+            self._channel_codes = np.array(
+                [CHANNELS.index(s.kind) for s in model.sellers], dtype=np.int64
+            )
+        return self._kinds
 
     def record(self, model: ChannelModel) -> None:
         """Record the state of the model at the end of its current period.
@@ -101,15 +113,15 @@ class MetricsRecorder:
         costs = model.vendor_costs_period
         p = model._period
         t = model.period
-        n_types = dict.fromkeys(CHANNELS, 0.0)
+        kinds = self._seller_kinds(model)
         # Partners recruited at the end of this period have no flows yet.
-        billed = model.sellers[: len(flows.vendor_revenue)]
-        for s in billed:
-            n_types[s.kind] += float(flows.vendor_revenue[s.index])
+        n_billed = len(flows.vendor_revenue)
+        channel = self._channel_codes[:n_billed]
+        by_channel = np.bincount(channel, weights=flows.vendor_revenue, minlength=len(CHANNELS))
         row["period"] = t
-        for c in CHANNELS:
-            row[f"revenue_{c}"] = n_types[c]
-        revenue = float(sum(n_types.values()))
+        for c, value in zip(CHANNELS, by_channel.tolist(), strict=True):
+            row[f"revenue_{c}"] = value
+        revenue = float(sum(by_channel.tolist()))
         row["revenue_total"] = revenue
         row["list_revenue"] = float(flows.list_revenue.sum())
         row["discounts"] = row["list_revenue"] - revenue
@@ -141,8 +153,8 @@ class MetricsRecorder:
         row["contribution_margin"] = revenue - row["vendor_costs"]
         model.cumulative_cash += row["billings"] - row["vendor_costs"] - row["marketing_cost"]
         row["cumulative_cash"] = model.cumulative_cash
-        direct_idx = [s.index for s in billed if s.kind == "direct"]
-        partner_idx = [s.index for s in billed if s.kind != "direct"]
+        direct_idx = channel == 0
+        partner_idx = channel != 0
         partner_discount = float(
             flows.list_revenue[partner_idx].sum() - flows.vendor_revenue[partner_idx].sum()
         )
@@ -157,7 +169,7 @@ class MetricsRecorder:
         row["revenue_partner_fulfilled"] = float(flows.vendor_revenue[partner_idx].sum())
         counts = pop.state_counts()
         row["customers_active"] = float(counts[State.CUSTOMER])
-        row["adoption"] = float(pop.ever_bought.mean())
+        row["adoption"] = np.count_nonzero(pop.ever_bought) / pop.n
         row["aware_share"] = 1.0 - counts[State.UNAWARE] / pop.n
         row["new_customers"] = p.new_customers
         row["churned_customers"] = p.churned
@@ -173,7 +185,6 @@ class MetricsRecorder:
         for state in State:
             row[f"state_{state.name.lower()}"] = float(counts[state])
         sellers = model.seller_state
-        kinds = np.array([s.kind for s in model.sellers])
         active = model.seller_state.active[: len(model.sellers)] & (kinds != "direct")
         tiers = np.array([s.tier for s in model.sellers])
         profit = sellers.last("profit_history")
