@@ -5,6 +5,11 @@ opportunities, scaled by commitment) is free, then run for their sales cycle. Wa
 toward the realised cycle length. The desk is one process per seller, not one per opportunity:
 it starts a batch when slots free up and sleeps until the next completion or new arrival.
 Cycle lengths are rounded to a grid of ``1 / resolution`` periods so that completions batch.
+
+A *lazy* desk is one whose completions touch nothing else during the period (no hardware waits
+for distributor stock). Its process does not wake for each completion: :meth:`SalesDesk.flush`
+works through the period's completions and starts in time order after ``env.run``, with the
+same times and order as the process would have used, and without a SimPy event per batch.
 """
 
 from __future__ import annotations
@@ -93,11 +98,12 @@ class SalesDesk:
 
     def _advance(self) -> None:
         """Complete what is due now, start what fits, and make the process wake in time."""
-        self._complete_due()
-        self._start()
-        while self._due and self._due[0] <= self.env.now:
-            self._complete_due()
-            self._start()
+        now = self.env.now
+        self._complete_due(now)
+        self._start(now)
+        while self._due and self._due[0] <= now:
+            self._complete_due(now)
+            self._start(now)
         target = self._wake_target()
         if target != self._timer_at and not self._interrupt_pending:
             self._interrupt_pending = True
@@ -106,35 +112,36 @@ class SalesDesk:
     def _wake_target(self) -> float | None:
         """When the process must wake next (None: only when new work arrives).
 
-        That is the next completion, unless nothing waits for a slot and the desk is lazy: its
-        completions are then booked by :meth:`flush`.
+        That is the next completion, unless the desk is lazy: its completions, and the starts
+        they make room for, are then worked through by :meth:`flush`.
         """
-        if not self._due or (self.lazy and not self.waiting):
+        if not self._due or self.lazy:
             return None
         return self._due[0]
 
     def flush(self, until: float) -> None:
-        """Complete, at their own times, the cycles that end before ``until``.
+        """Work through, in time order, the completions and starts before ``until``.
 
-        A lazy desk with nobody waiting does not wake for each completion; the model calls
-        this after ``env.run(until=t)`` so that every cycle ending in the period is booked in
-        it, with its exact completion time.
+        A lazy desk's completions affect nothing outside the desk within the period (no
+        hardware waits for stock), so its process does not wake for each of them. The model
+        calls this after ``env.run(until=t)``: each cycle ending in the period completes at its
+        own time and the queue starts into the freed slots at that time, exactly as the SimPy
+        process would do it. For a desk that is not lazy, SimPy has done all this already.
 
         Args:
             until: End of the period (exclusive).
         """
-        while self._due and self._due[0] < until and not self.waiting:
-            key = heapq.heappop(self._due)
-            ids = self._batches.pop(key)
-            self.in_progress -= len(ids)
-            self.on_complete(ids, key)
+        while self._due and self._due[0] < until:
+            key = self._due[0]
+            self._complete_due(key)
+            self._start(key)
 
     def _free_slots(self) -> int:
         if self.slots is None:
             return len(self.waiting)
         return max(0, self.slots - self.in_progress)
 
-    def _start(self) -> None:
+    def _start(self, now: float) -> None:
         n = min(self._free_slots(), len(self.waiting))
         if n <= 0:
             return
@@ -146,7 +153,6 @@ class SalesDesk:
             ids = [pop() for _ in range(n)]
         cycles = self.sample_cycles(ids)
         self.in_progress += n
-        now = self.env.now
         res = self.resolution
         if n <= 32:
             for i, c in zip(ids, cycles, strict=True):
@@ -165,8 +171,7 @@ class SalesDesk:
         else:
             batch.extend(ids)
 
-    def _complete_due(self) -> None:
-        now = self.env.now
+    def _complete_due(self, now: float) -> None:
         while self._due and self._due[0] <= now:
             key = heapq.heappop(self._due)
             ids = self._batches.pop(key)
@@ -186,8 +191,9 @@ class SalesDesk:
             except simpy.Interrupt:
                 self._interrupt_pending = False
                 continue
-            self._complete_due()
-            self._start()
-            while self._due and self._due[0] <= env.now:
-                self._complete_due()
-                self._start()
+            now = env.now
+            self._complete_due(now)
+            self._start(now)
+            while self._due and self._due[0] <= now:
+                self._complete_due(now)
+                self._start(now)
