@@ -163,10 +163,9 @@ class ChannelModel(mesa.Model):
             two_tier = isinstance(seller, Partner) and seller.distributor is not None
             seller.desk.lazy = self._no_hardware or not two_tier
 
-    def _cycle_lengths(self, ids: list[int]) -> list[float]:
+    def _cycle_lengths(self, ids: IntArray) -> FloatArray:
         """Cycle lengths (periods) of opportunities, drawn when they were won."""
-        cycle = self.book.cols["cycle"]
-        return [float(cycle[i]) for i in ids] if len(ids) <= 32 else cycle[ids].tolist()
+        return self.book.cols["cycle"][ids]
 
     def _create_partners(self) -> None:
         sc = self.config

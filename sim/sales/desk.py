@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
-CycleSampler = Callable[[list[int]], list[float]]
+CycleSampler = Callable[[IntArray], FloatArray]
 """Gives the cycle lengths (in periods) of a batch of opportunity ids."""
 
 CompletionHandler = Callable[[list[int], float], None]
@@ -57,7 +57,7 @@ class SalesDesk:
         self.on_complete = on_complete
         self.slots = slots
         self.resolution = resolution
-        self.waiting: deque[int] = deque()
+        self.waiting: deque[tuple[int, float]] = deque()  # (opportunity, cycle length)
         self.in_progress = 0
         self._due: list[float] = []  # heap of distinct completion times
         self._batches: dict[float, list[int]] = {}
@@ -93,7 +93,8 @@ class SalesDesk:
         """
         if len(opportunity_ids) == 0:
             return
-        self.waiting.extend(opportunity_ids.tolist())
+        cycles = self.sample_cycles(opportunity_ids)
+        self.waiting.extend(zip(opportunity_ids.tolist(), cycles.tolist(), strict=True))
         self._advance()
 
     def _advance(self) -> None:
@@ -131,10 +132,15 @@ class SalesDesk:
         Args:
             until: End of the period (exclusive).
         """
-        while self._due and self._due[0] < until:
-            key = self._due[0]
-            self._complete_due(key)
-            self._start(key)
+        due = self._due
+        batches = self._batches
+        while due and due[0] < until:
+            key = heapq.heappop(due)
+            ids = batches.pop(key)
+            self.in_progress -= len(ids)
+            self.on_complete(ids, key)
+            if self.waiting:
+                self._start(key)
 
     def _free_slots(self) -> int:
         if self.slots is None:
@@ -142,24 +148,27 @@ class SalesDesk:
         return max(0, self.slots - self.in_progress)
 
     def _start(self, now: float) -> None:
-        n = min(self._free_slots(), len(self.waiting))
+        """Start, at ``now``, as many waiting opportunities as there are free slots (FIFO)."""
+        waiting = self.waiting
+        n = min(self._free_slots(), len(waiting))
         if n <= 0:
             return
-        if n == len(self.waiting):
-            ids = list(self.waiting)
-            self.waiting.clear()
-        else:
-            pop = self.waiting.popleft
-            ids = [pop() for _ in range(n)]
-        cycles = self.sample_cycles(ids)
         self.in_progress += n
         res = self.resolution
         if n <= 32:
-            for i, c in zip(ids, cycles, strict=True):
+            pop = waiting.popleft
+            for _ in range(n):
+                i, c = pop()
                 self._schedule(now + round(c * res) / res, [i])
             return
-        id_array = np.array(ids, dtype=np.int64)
-        due = now + np.round(np.array(cycles) * res) / res
+        if n == len(waiting):
+            started = list(waiting)
+            waiting.clear()
+        else:
+            pop = waiting.popleft
+            started = [pop() for _ in range(n)]
+        id_array = np.array([i for i, _ in started], dtype=np.int64)
+        due = now + np.round(np.array([c for _, c in started]) * res) / res
         for t in np.unique(due).tolist():
             self._schedule(t, id_array[due == t].tolist())
 
