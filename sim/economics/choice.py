@@ -94,8 +94,13 @@ def logit_choice_ragged(
     cum = np.concatenate(([0.0], np.cumsum(w)))
     base = cum[starts]
     offer_total = cum[ends] - base
-    w_shared = np.exp(s[None, :] - row_max[:, None])
-    total = offer_total + w_shared.sum(axis=1)
+    # The shared options (at most a few): one weight column each, with running sums.
+    shared_cum: list[NDArray[np.float64]] = []
+    running = np.zeros(n_rows)
+    for value in s.tolist():
+        running = running + np.exp(value - row_max)
+        shared_cum.append(running)
+    total = offer_total + running
     threshold = np.asarray(uniforms, dtype=np.float64) * total
     # First offer whose running sum exceeds the threshold (cum[1:] is the running sum).
     pos = np.searchsorted(cum[1:], base + threshold, side="right")
@@ -103,7 +108,9 @@ def logit_choice_ragged(
     rest = np.flatnonzero((picked < 0) & any_option)
     if len(rest) and len(s):
         residual = threshold[rest] - offer_total[rest]
-        j = (np.cumsum(w_shared[rest], axis=1) <= residual[:, None]).sum(axis=1)
+        j = np.zeros(len(rest), dtype=np.int64)
+        for column in shared_cum:
+            j += column[rest] <= residual
         picked[rest] = n_offers + np.minimum(j, len(s) - 1)
     elif len(rest):
         # Rounding put the draw past the last offer: it is the last offer of the row.

@@ -150,14 +150,18 @@ def choose(
     n_seg = table.segments.shape[1]
     cell = opps.territory.astype(np.int64) * n_seg + opps.segment
     order = np.argsort(cell, kind="stable")
-    bounds = np.flatnonzero(np.diff(cell[order])) + 1
     shared = np.array([u for u in (rival_utility, no_decision_utility) if u is not None])
     # Coverage of the sellers that can bid, as (territory, seller) etc. for row gathers.
     bidders = np.flatnonzero(table.can_bid)
     territory_cover = np.ascontiguousarray(table.territories[bidders].T)
     segment_cover = np.ascontiguousarray(table.segments[bidders].T)
     vertical_cover = np.ascontiguousarray(table.verticals[bidders].T)
-    for idx in _blocks(np.split(order, bounds), len(bidders)):
+    if n * max(len(bidders), 1) <= BLOCK_ELEMENTS:
+        blocks = [order]  # every cell in one matrix: the cells in order, as _blocks would
+    else:
+        bounds = np.flatnonzero(np.diff(cell[order])) + 1
+        blocks = _blocks(np.split(order, bounds), len(bidders))
+    for idx in blocks:
         m = len(idx)
         terr = opps.territory[idx]
         vert = opps.vertical[idx]
