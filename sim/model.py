@@ -465,7 +465,13 @@ class ChannelModel(mesa.Model):
         """
         key = (len(self.sellers), self.subscription_now())
         if self._static_key != key:
-            self._static = self._static_seller_arrays()
+            old = self._static_key
+            if old is not None and old[1] == key[1] and old[0] < key[0]:
+                # New sellers joined: their rows are appended to the cached ones.
+                rows = self._static_seller_arrays(first=old[0])
+                self._static = {k: np.concatenate([v, rows[k]]) for k, v in self._static.items()}
+            else:
+                self._static = self._static_seller_arrays()
             self._static_key = key
         static = self._static
         st = self.seller_state
@@ -512,12 +518,17 @@ class ChannelModel(mesa.Model):
             incumbent=incumbent,
         )
 
-    def _static_seller_arrays(self) -> dict[str, Any]:
-        """Seller attributes that change only when sellers join or the product changes."""
+    def _static_seller_arrays(self, first: int = 0) -> dict[str, Any]:
+        """Seller attributes that change only when sellers join or the product changes.
+
+        Args:
+            first: The first seller to include (the rows of sellers ``first``, ``first + 1``,
+                ...).
+        """
         horizon = self.config.market.choice.horizon_months
         once, monthly, maint = self._list_per_seat(managed=False)
         m_once, m_monthly, _ = self._list_per_seat(managed=True)
-        sellers = self.sellers
+        sellers = self.sellers[first:]
         route_code = {"self_serve": 0, "direct": 1, "partner": 2}
         ratio = np.array([1.0 - s.discount * s.pass_through for s in sellers])
         managed = np.array([s.managed for s in sellers])
@@ -548,7 +559,7 @@ class ChannelModel(mesa.Model):
             "reach_per_rep": np.array(
                 [s.params.reach_per_rep if isinstance(s, Partner) else 0.0 for s in sellers]
             ),
-            "distributor": self._distributor_index(),
+            "distributor": self._distributor_index()[first:],
             "discount": np.array([s.discount for s in sellers]),
             "pass_through": np.array([s.pass_through for s in sellers]),
             "dist_margin": np.array(

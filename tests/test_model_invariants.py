@@ -129,6 +129,17 @@ def check_period(m: ChannelModel, row: pd.Series, prev: pd.Series | None) -> Non
         assert 0.0 <= s.trust <= 1.0, (where, s.partner_id)
 
 
+def check_caches(m: ChannelModel) -> None:
+    """What the model caches across periods equals what it would compute afresh."""
+    fresh = m._static_seller_arrays()
+    n_cached = len(m._static["is_partner"])
+    assert n_cached <= len(m.sellers)
+    for key, value in m._static.items():
+        np.testing.assert_array_equal(value, fresh[key][:n_cached], err_msg=key)
+    active = np.array([s.active for s in m.sellers])
+    np.testing.assert_array_equal(m.seller_state.active, active)
+
+
 def check_payments(m: ChannelModel, frame: pd.DataFrame) -> None:
     """Every vendor payment to partners appears once as partner income (cumulative)."""
     where = f"through period {len(frame)}"
@@ -205,6 +216,7 @@ def test_invariants_every_period(
         assert int(row["period"]) == len(frame)
         check_period(m, row, prev)
         check_payments(m, frame)
+        check_caches(m)
         prev = row
     frame = m.metrics.frame()
     assert list(frame["period"]) == list(range(1, periods + 1))
