@@ -84,6 +84,7 @@ class ChannelModel(mesa.Model):
         self.conflict_rule = get_rule(scenario.program.conflict.rule.value)
         self.sellers: list[Seller] = []
         self._affiliates: list[Affiliate] = []
+        self._returns: dict[int, list[IntArray]] = {}  # period -> accounts back from the rival
         self.seller_state = SellerState(
             len(self.population.territory_names), history=self.periods_per_year
         )
@@ -712,10 +713,12 @@ class ChannelModel(mesa.Model):
         self._seller_stats(res, chosen, table)
 
         # Account states.
-        pop.state[acc[chosen == RIVAL]] = State.LOST
-        pop.return_at[acc[chosen == RIVAL]] = t + int(
-            np.ceil(sc.market.rival.contract_months / self.period_months)
-        )
+        to_rival = acc[chosen == RIVAL]
+        pop.state[to_rival] = State.LOST
+        back_at = t + int(np.ceil(sc.market.rival.contract_months / self.period_months))
+        pop.return_at[to_rival] = back_at
+        if len(to_rival):
+            self._returns.setdefault(back_at, []).append(to_rival)
         nd = chosen == NO_DECISION
         pop.state[acc[nd]] = State.AWARE
         pop.evaluate_from[acc[nd]] = t + max(
@@ -927,7 +930,9 @@ class ChannelModel(mesa.Model):
         p.mrr = float(((monthly[stays] + maint[stays] / 12.0) * r_vendor[stays]).sum())
 
         # Lost accounts whose rival contract ended become aware again.
-        back = (pop.state == State.LOST) & (pop.return_at <= t)
+        due = self._returns.pop(t, [])
+        back = np.concatenate(due) if due else np.zeros(0, dtype=np.int64)
+        back = back[pop.state[back] == State.LOST]
         pop.state[back] = State.AWARE
         pop.evaluate_from[back] = t
 
