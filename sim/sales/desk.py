@@ -142,24 +142,27 @@ class SalesDesk:
             if self.waiting:
                 self._start(key)
 
-    def _free_slots(self) -> int:
-        if self.slots is None:
-            return len(self.waiting)
-        return max(0, self.slots - self.in_progress)
-
     def _start(self, now: float) -> None:
         """Start, at ``now``, as many waiting opportunities as there are free slots (FIFO)."""
         waiting = self.waiting
-        n = min(self._free_slots(), len(waiting))
+        n = len(waiting) if self.slots is None else min(self.slots - self.in_progress, len(waiting))
         if n <= 0:
             return
         self.in_progress += n
         res = self.resolution
         if n <= 32:
+            # The common case, a few at a time: _schedule inlined.
             pop = waiting.popleft
+            batches = self._batches
             for _ in range(n):
                 i, c = pop()
-                self._schedule(now + round(c * res) / res, [i])
+                t = now + round(c * res) / res
+                batch = batches.get(t)
+                if batch is None:
+                    batches[t] = [i]
+                    heapq.heappush(self._due, t)
+                else:
+                    batch.append(i)
             return
         if n == len(waiting):
             started = list(waiting)
