@@ -440,17 +440,26 @@ class ChannelModel(mesa.Model):
         u = rng.random(len(accounts))
         pick = rng.random(len(accounts))
         terr = pop.territory[accounts]
-        covers = (
-            table.territories[:, terr] & table.segments[:, pop.segment[accounts]]
-        ) & table.verticals[:, pop.vertical[accounts]]  # (sellers, leads)
+        seg = pop.segment[accounts]
+        vert = pop.vertical[accounts]
         d = self.direct.index
-        direct_ok = covers[d] & table.can_bid[d]
-        partners = covers & (~table.is_direct & table.can_bid)[:, None]
+        direct_ok = (
+            table.territories[d, terr] & table.segments[d, seg] & table.verticals[d, vert]
+        ) & table.can_bid[d]
+        # Partners that can bid, in seller order, and which leads each covers: (partners, leads).
+        bidders = np.flatnonzero(~table.is_direct & table.can_bid)
+        partners = (
+            table.territories[bidders][:, terr] & table.segments[bidders][:, seg]
+        ) & table.verticals[bidders][:, vert]
         n_partners = partners.sum(axis=0)
         # The k-th covering partner in seller order, k drawn uniformly.
         k = np.minimum((pick * n_partners).astype(np.int64), np.maximum(n_partners - 1, 0))
         rank = np.cumsum(partners, axis=0) - 1
-        chosen_partner = np.argmax(partners & (rank == k[None, :]), axis=0)
+        chosen_partner = (
+            bidders[np.argmax(partners & (rank == k[None, :]), axis=0)]
+            if len(bidders)
+            else np.zeros(len(accounts), dtype=np.int64)
+        )
         to_direct = direct_ok & ((u < share) | (n_partners == 0))
         owners = np.where(to_direct, d, np.where(n_partners > 0, chosen_partner, -1))
         return owners
