@@ -741,12 +741,16 @@ class ChannelModel(mesa.Model):
         won_ids = ids[won]
         won_sellers = seller_idx[won]
         order = np.argsort(won_sellers, kind="stable")
-        bounds = np.flatnonzero(np.diff(won_sellers[order])) + 1
-        for chunk in np.split(order, bounds):
-            if len(chunk):
-                desk = self.sellers[int(won_sellers[chunk[0]])].desk
-                assert desk is not None
-                desk.add(won_ids[chunk])
+        ids_by_seller = won_ids[order]
+        sellers_sorted = won_sellers[order]
+        starts = np.flatnonzero(np.diff(sellers_sorted, prepend=-2))  # first row of each seller
+        ends = np.append(starts[1:], len(order)) if len(starts) else starts
+        for a, b, seller_index in zip(
+            starts.tolist(), ends.tolist(), sellers_sorted[starts].tolist(), strict=True
+        ):
+            desk = self.sellers[seller_index].desk
+            assert desk is not None
+            desk.add(ids_by_seller[a:b])
 
     def _distributor_index(self) -> IntArray:
         """Per seller, the index of the distributor it buys through, or -1."""

@@ -92,6 +92,7 @@ class SellerState:
         for name in ("revenue_history", "profit_history", "purchase_history"):
             self.arrays[name] = np.zeros((capacity, history))
         self.history_pos = 0  # ring position the next period writes
+        self._recent: dict[tuple[str, int, int], NDArray[np.float64]] = {}
 
     def __getattr__(self, name: str) -> NDArray[Any]:
         arrays = self.__dict__.get("arrays")
@@ -126,9 +127,15 @@ class SellerState:
         Returns:
             The sum over those periods (missing periods count as 0).
         """
-        k = min(periods, self.history)
-        pos = (self.history_pos - 1 - np.arange(k)) % self.history
-        return float(self.arrays[name][index, pos].sum())
+        key = (name, periods, self.history_pos)
+        sums = self._recent.get(key)
+        if sums is None or index >= len(sums):
+            # The sums of every seller at once; they hold until the next push_history.
+            k = min(periods, self.history)
+            pos = (self.history_pos - 1 - np.arange(k)) % self.history
+            sums = self.arrays[name][: self.n, pos].sum(axis=1)
+            self._recent[key] = sums
+        return float(sums[index])
 
     def last(self, name: str) -> NDArray[np.float64]:
         """The most recent history entry of every seller."""
@@ -147,6 +154,7 @@ class SellerState:
             self.arrays["history_count"][:n] + 1, self.history
         )
         self.history_pos = (pos + 1) % self.history
+        self._recent.clear()
 
 
 def income(ledger: NDArray[np.float64]) -> NDArray[np.float64]:
