@@ -798,27 +798,33 @@ class ChannelModel(mesa.Model):
         if self._no_hardware:
             self._activate(id_list, time)
             return
-        book = self.book
-        ids = np.array(id_list, dtype=np.int64)
-        units = book["hardware_units"][ids]
-        dist = book["distributor"][ids]
-        ship = (units > 0) & (dist >= 0)
-        if (~ship).any():
-            self._activate(ids[~ship].tolist(), time)
-        if ship.any():
-            for d in np.unique(dist[ship]):
-                cohort = ids[ship & (dist == d)]
-                distributor = self.sellers[int(d)]
-                assert isinstance(distributor, Distributor)
-                self.env.process(self._ship(distributor, cohort))
+        # Deals with hardware and a distributor ship from its stock, in order; the others
+        # activate now.
+        units = self.book.cols["hardware_units"]
+        dist = self.book.cols["distributor"]
+        at_once: list[int] = []
+        cohorts: dict[int, list[int]] = {}
+        for i in id_list:
+            d = int(dist[i])
+            if d >= 0 and units[i] > 0:
+                cohorts.setdefault(d, []).append(i)
+            else:
+                at_once.append(i)
+        if at_once:
+            self._activate(at_once, time)
+        for d in sorted(cohorts):
+            distributor = self.sellers[d]
+            assert isinstance(distributor, Distributor)
+            self.env.process(self._ship(distributor, cohorts[d]))
 
     def _ship(
-        self, distributor: Distributor, cohort: IntArray
+        self, distributor: Distributor, cohort: list[int]
     ) -> Generator[simpy.Event, Any, None]:
         """Ship a cohort's hardware from distributor stock, in order; stock-outs wait."""
         for opp in cohort:
-            yield distributor.ship(float(self.book["hardware_units"][opp]))
-            self._activate([int(opp)], self.env.now)
+            # The book's arrays are replaced when it grows: look the column up each time.
+            yield distributor.ship(float(self.book.cols["hardware_units"][opp]))
+            self._activate([opp], self.env.now)
 
     def _activate(self, ids: list[int], time: float) -> None:
         """Record deals whose cycle ended at ``time``; the book is updated at billing."""
