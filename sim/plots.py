@@ -1,9 +1,10 @@
 """Standard per-run figures written as deterministic PNG files.
 
 Every function takes the per-period time-series DataFrame of a run (one row per period,
-with a ``period`` column) and writes one PNG. Figures are created and closed inside each
-call; no global matplotlib style is changed. PNG metadata that would embed the matplotlib
-version is suppressed so identical inputs give byte-identical files.
+with a ``period`` column) and writes one PNG. Figures are plain :class:`~matplotlib.figure.Figure`
+objects on an Agg canvas, created inside each call: pyplot is not imported and no figure is
+registered globally; no global matplotlib style is changed. PNG metadata that would embed the
+matplotlib version is suppressed so identical inputs give byte-identical files.
 """
 
 from __future__ import annotations
@@ -11,17 +12,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from sim.analysis.bass import BassFit, bass_cumulative
+
+# Our own figures do not need it (they draw on an Agg canvas directly), but other modules create
+# pyplot figures and hand them to :func:`_save`; keep pyplot headless for them. This only sets
+# the backend name: it neither imports pyplot nor changes any style.
+matplotlib.use("Agg")
 
 __all__ = [
     "CHANNEL_LABELS",
@@ -35,6 +38,9 @@ __all__ = [
 _FIGSIZE = (8.0, 4.5)
 _DPI = 110
 _PNG_METADATA: dict[str, str | None] = {"Software": None}
+# zlib level 3 instead of Pillow's default 6: about half the encoding time of these figures for
+# files about 12 % larger; the pixels are the same, and the bytes still depend only on them.
+_PNG_PIL_KWARGS: dict[str, int] = {"compress_level": 3}
 
 #: Revenue column suffix -> readable channel label, in stacking order.
 CHANNEL_LABELS: dict[str, str] = {
@@ -85,12 +91,14 @@ def _column(ts: pd.DataFrame, name: str) -> FloatArray:
 
 
 def _new_figure() -> tuple[Figure, Axes]:
-    """Create a figure with the standard size.
+    """Create a figure with the standard size on its own Agg canvas (not known to pyplot).
 
     Returns:
         The figure and its single axes.
     """
-    fig, ax = plt.subplots(figsize=_FIGSIZE)
+    fig = Figure(figsize=_FIGSIZE)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
     # Fixed margins (room for a twin axis on the right) instead of tight_layout, which
     # measures every text element and costs most of a plot's time.
     fig.subplots_adjust(left=0.11, right=0.89, top=0.9, bottom=0.12)
@@ -120,7 +128,8 @@ def _save(fig: Figure, path: Path) -> Path:
     """Save a figure as a deterministic PNG and close it.
 
     Args:
-        fig: Figure to save.
+        fig: Figure to save: one of :func:`_new_figure`, or a pyplot figure (closed in pyplot
+            after saving).
         path: Output path; parent directories are created.
 
     Returns:
@@ -129,9 +138,15 @@ def _save(fig: Figure, path: Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        fig.savefig(path, dpi=_DPI, format="png", metadata=_PNG_METADATA)
+        fig.savefig(
+            path, dpi=_DPI, format="png", metadata=_PNG_METADATA, pil_kwargs=_PNG_PIL_KWARGS
+        )
     finally:
-        plt.close(fig)
+        if getattr(fig.canvas, "manager", None) is not None:
+            # Only pyplot figures have a manager, so pyplot is imported already.
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
     return path
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +12,7 @@ import pytest
 
 from sim.analysis.bass import BassFit, bass_cumulative, fit_bass
 from sim.plots import (
+    _save,
     plot_adoption,
     plot_conflicts,
     plot_partners_by_tier,
@@ -114,3 +117,36 @@ def test_adoption_plot_differs_with_and_without_fit(tmp_path: Path) -> None:
     a = plot_adoption(ts, tmp_path / "fit.png", fit)
     b = plot_adoption(ts, tmp_path / "nofit.png", no_fit)
     assert a.read_bytes() != b.read_bytes()
+
+
+@pytest.mark.slow
+def test_run_plots_do_not_use_pyplot(tmp_path: Path) -> None:
+    # The run's figures draw on their own Agg canvas: pyplot (its import, its global figure
+    # registry) stays out of a run.
+    probe = (
+        "import sys\n"
+        "import numpy as np, pandas as pd\n"
+        "from sim.analysis.bass import fit_bass\n"
+        "from sim.plots import write_run_plots\n"
+        "ts = pd.DataFrame({'period': [1, 2, 3, 4], 'adoption': [0.1, 0.3, 0.5, 0.6],\n"
+        "                   'conflicts': [0, 1, 2, 1], 'opportunities_opened': [1, 2, 3, 4]})\n"
+        f"write_run_plots(ts, {str(tmp_path)!r}, fit_bass(ts['adoption'].to_numpy()), 'USD')\n"
+        "print('PYPLOT:', 'matplotlib.pyplot' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=300
+    )
+    assert done.stdout.strip().splitlines()[-1] == "PYPLOT: False"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(EXPECTED)
+
+
+def test_save_closes_a_pyplot_figure(tmp_path: Path) -> None:
+    # Other modules hand pyplot figures to _save; it must still close them.
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [3, 4])
+    number = fig.number
+    out = _save(fig, tmp_path / "f.png")
+    assert out.read_bytes()[:8] == PNG_SIGNATURE
+    assert number not in plt.get_fignums()
