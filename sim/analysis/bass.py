@@ -61,11 +61,13 @@ def _simulate(p: float, q: float, m: float, periods: int) -> tuple[FloatArray, F
         ``(A, J)`` where ``A[t-1]`` is cumulative adoption at ``t = 1..periods`` and
         ``J[t-1]`` is ``dA(t) / d(p, q, m)``.
     """
-    values = np.empty(periods, dtype=np.float64)
-    jac = np.empty((periods, 3), dtype=np.float64)
+    # Plain Python floats and lists, converted once at the end: writing numpy elements one by
+    # one costs more than the arithmetic (the fit calls this a few hundred times).
+    values: list[float] = []
+    rows: list[tuple[float, float, float]] = []
     a = 0.0
     dp = dq = dm = 0.0  # dA/dp, dA/dq, dA/dm, carried forward
-    for t in range(periods):
+    for _ in range(periods):
         gap = m - a
         g = p + q * a / m
         nxt = a + g * gap
@@ -78,11 +80,12 @@ def _simulate(p: float, q: float, m: float, periods: int) -> tuple[FloatArray, F
             dq = d_prev * dq + (a / m) * gap
             dm = d_prev * dm + g - (q * a / (m * m)) * gap
             a = nxt
-        values[t] = a
-        jac[t, 0] = dp
-        jac[t, 1] = dq
-        jac[t, 2] = dm
-    return values, jac
+        values.append(a)
+        rows.append((dp, dq, dm))
+    return (
+        np.array(values, dtype=np.float64),
+        np.array(rows, dtype=np.float64).reshape(periods, 3),
+    )
 
 
 def bass_cumulative(p: float, q: float, periods: int, m: float = 1.0) -> FloatArray:
@@ -167,14 +170,22 @@ def fit_bass(adoption: npt.ArrayLike) -> BassFit:
     if y.size < _MIN_POINTS or not np.all(np.isfinite(y)) or not np.any(y != 0.0):
         return _nan_fit()
     periods = int(y.size)
+    # The optimiser asks for the Jacobian at the point whose residuals it has just evaluated;
+    # one simulation gives both, so keep the last one.
+    last: list[tuple[bytes, FloatArray, FloatArray]] = []
+
+    def simulate(theta: FloatArray) -> tuple[FloatArray, FloatArray]:
+        key = np.asarray(theta, dtype=np.float64).tobytes()
+        if not last or last[0][0] != key:
+            values, jac = _simulate(float(theta[0]), float(theta[1]), float(theta[2]), periods)
+            last[:] = [(key, values, jac)]
+        return last[0][1], last[0][2]
 
     def residuals(theta: FloatArray) -> FloatArray:
-        values, _ = _simulate(float(theta[0]), float(theta[1]), float(theta[2]), periods)
-        return values - y
+        return simulate(theta)[0] - y
 
     def jacobian(theta: FloatArray) -> FloatArray:
-        _, jac = _simulate(float(theta[0]), float(theta[1]), float(theta[2]), periods)
-        return jac
+        return simulate(theta)[1].copy()
 
     best: tuple[float, FloatArray, bool] | None = None
     for x0 in _start_values(y):
