@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -554,8 +555,13 @@ def test_run_default_out_dir_and_summary_table(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    frozen = gc.get_freeze_count()
     code, out, err = invoke(["run", *SMALL, "--seed", "3", "--periods", "3"])
     assert code == 0, err
+    # In a process that goes on (here: the test run), the collector is left as it was: running
+    # again, and nothing frozen (only the `channelsim` process itself freezes its imports).
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen
     runs = list((tmp_path / "results").iterdir())
     assert len(runs) == 1
     assert re.fullmatch(rf"{SMALL[0]}-s3-\d{{8}}T\d{{6}}Z", runs[0].name)
