@@ -46,6 +46,9 @@ CHILD_FLAG = "--child-1m"
 CHILD_TIMEOUT_S = 900.0
 COMMAND_TIMEOUT_S = 300.0
 MESA_PERIODS = 12  # the plain-Mesa reference is measured on fewer periods (it is slow)
+# The third-party libraries every `channelsim run` imports (Mesa brings numpy, scipy.spatial and
+# networkx itself): the start-up cost no change to ChannelSim's own code can remove.
+IMPORT_FLOOR_MODULES = ("mesa", "scipy.optimize", "matplotlib.figure", "pyarrow.parquet", "pandas")
 
 TargetKind = Literal["le", "lt", "ge"]
 _TARGET_SYMBOL: dict[str, str] = {"le": "≤", "lt": "<", "ge": "≥"}
@@ -292,6 +295,25 @@ def measure_command_run(bench: Bench) -> None:
     fig.value = statistics.median(times)
 
 
+def measure_import_floor(bench: Bench) -> None:
+    repeats = 1 if bench.quick else 3
+    code = f"import {', '.join(IMPORT_FLOOR_MODULES)}"
+    fig = bench.add(
+        Figure(
+            "import_floor_s",
+            "import floor: third-party imports of a run",
+            "s",
+            note=f'`python -c "{code}"`, wall time of the subprocess, median of {repeats}',
+        )
+    )
+    times = [_time_command([sys.executable, "-c", code]) for _ in range(repeats)]
+    fig.value = statistics.median(times)
+    run = bench.figures.get("command_run_s")
+    if run is not None and run.value:
+        fig.note += f"; {fig.value / run.value:.0%} of the whole command above"
+    bench.shared["import_floor"] = {"modules": list(IMPORT_FLOOR_MODULES), "times_s": times}
+
+
 def measure_command_help(bench: Bench) -> None:
     fig = bench.add(
         Figure(
@@ -522,6 +544,7 @@ MEASUREMENTS: list[Measurement] = [
     measure_scenario_baseline,
     measure_scenario_tiny,
     measure_command_run,
+    measure_import_floor,
     measure_command_help,
     measure_channelsim_large,
     measure_million,
