@@ -85,6 +85,7 @@ class ChannelModel(mesa.Model):
         self.sellers: list[Seller] = []
         self._affiliates: list[Affiliate] = []
         self._returns: dict[int, list[IntArray]] = {}  # period -> accounts back from the rival
+        self._customers = np.zeros(0, dtype=np.int64)  # customer accounts after the last billing
         self.seller_state = SellerState(
             len(self.population.territory_names), history=self.periods_per_year
         )
@@ -296,7 +297,8 @@ class ChannelModel(mesa.Model):
             p_month = p_month_t  # per territory: gathered for the new accounts only
             prob = np.asarray(per_period(p_month_t, self.period_months))[terr]
         u = self.streams.get("market.awareness").random(pop.n)
-        new = np.flatnonzero((pop.state == State.UNAWARE) & (u < prob))
+        hit = np.flatnonzero(u < prob)  # a small share of accounts: check their state only
+        new = hit[pop.state[hit] == State.UNAWARE]
         # Attribute the cause by where the draw fell: partner part first, then vendor marketing.
         u_new = u[new]
         if self.period_months != 1.0:
@@ -328,13 +330,15 @@ class ChannelModel(mesa.Model):
         pop = self.population
         t = self.period
         u = self.streams.get("market.evaluation").random(pop.n)
-        ready = (pop.state == State.AWARE) & (pop.evaluate_from <= t)
-        opening = ready & (u < per_period(sc.market.evaluation_rate, self.period_months))
-        accounts = [np.flatnonzero(opening)]
+        # Aware accounts past their re-evaluation date whose draw falls under the rate.
+        hit = np.flatnonzero(u < per_period(sc.market.evaluation_rate, self.period_months))
+        opening = hit[(pop.state[hit] == State.AWARE) & (pop.evaluate_from[hit] <= t)]
+        accounts = [opening]
         owners = [np.full(len(accounts[0]), -1, dtype=np.int64)]
         sources = [np.full(len(accounts[0]), Source.ORGANIC, dtype=np.int8)]
         referrers = [np.full(len(accounts[0]), -1, dtype=np.int64)]
-        taken = opening.copy()
+        taken = np.zeros(pop.n, dtype=bool)  # accounts with an opportunity this period
+        taken[opening] = True
 
         # Vendor leads, routed to direct or to a partner covering the account.
         rng = self.streams.get("leads")
@@ -594,8 +598,13 @@ class ChannelModel(mesa.Model):
         }
 
     def _incumbency(self, n_s: int, n_t: int) -> NDArray[np.bool_]:
+        """Whether each seller serves customers in each territory now.
+
+        Billing leaves the customers at the end of the last period in ``self._customers``;
+        nothing changes account states between then and the start of this period.
+        """
         pop = self.population
-        cust = np.flatnonzero(pop.state == State.CUSTOMER)
+        cust = self._customers
         counts = np.zeros(n_s * n_t)
         if len(cust):
             key = pop.seller[cust].astype(np.int64) * n_t + pop.territory[cust]
@@ -946,6 +955,7 @@ class ChannelModel(mesa.Model):
         p.churned = len(churned_acc)
         p.churned_by_segment = np.bincount(pop.segment[churned_acc], minlength=len(SEGMENTS))
         stays = ~churned
+        self._customers = cust[stays]
         p.mrr = float(((monthly[stays] + maint[stays] / 12.0) * r_vendor[stays]).sum())
 
         # Lost accounts whose rival contract ended become aware again.

@@ -138,6 +138,8 @@ def check_caches(m: ChannelModel) -> None:
         np.testing.assert_array_equal(value, fresh[key][:n_cached], err_msg=key)
     active = np.array([s.active for s in m.sellers])
     np.testing.assert_array_equal(m.seller_state.active, active)
+    customers = np.flatnonzero(m.population.state == State.CUSTOMER)
+    np.testing.assert_array_equal(m._customers, customers)
 
 
 def check_payments(m: ChannelModel, frame: pd.DataFrame) -> None:
