@@ -154,7 +154,6 @@ class ChannelModel(mesa.Model):
         if seller.closes_deals or isinstance(seller, Distributor):
             seller.desk = SalesDesk(
                 self.env,
-                self._cycle_lengths,
                 self._on_cycle_complete,
                 seller.capacity_slots(),
             )
@@ -164,10 +163,6 @@ class ChannelModel(mesa.Model):
         if seller.desk is not None:
             two_tier = isinstance(seller, Partner) and seller.distributor is not None
             seller.desk.lazy = self._no_hardware or not two_tier
-
-    def _cycle_lengths(self, ids: IntArray) -> FloatArray:
-        """Cycle lengths (periods) of opportunities, drawn when they were won."""
-        return self.book.cols["cycle"][ids]
 
     def _create_partners(self) -> None:
         sc = self.config
@@ -750,7 +745,8 @@ class ChannelModel(mesa.Model):
         won_ids = ids[won]
         won_sellers = seller_idx[won]
         order = np.argsort(won_sellers, kind="stable")
-        ids_by_seller = won_ids[order]
+        ids_by_seller = won_ids[order].tolist()
+        cycles_by_seller = cycle[won][order].tolist()
         sellers_sorted = won_sellers[order]
         starts = np.flatnonzero(np.diff(sellers_sorted, prepend=-2))  # first row of each seller
         ends = np.append(starts[1:], len(order)) if len(starts) else starts
@@ -759,7 +755,7 @@ class ChannelModel(mesa.Model):
         ):
             desk = self.sellers[seller_index].desk
             assert desk is not None
-            desk.add(ids_by_seller[a:b])
+            desk.add(ids_by_seller[a:b], cycles_by_seller[a:b])
 
     def _distributor_index(self) -> IntArray:
         """Per seller, the index of the distributor it buys through, or -1."""

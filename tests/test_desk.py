@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,24 +16,20 @@ def _drive(
 ) -> tuple[list[tuple[float, int]], int]:
     """Run a desk the way the model does; return the (time, id) completions and peak load."""
     env = simpy.Environment()
-    cycles: list[float] = []
+    n_won = 0
     done: list[tuple[float, int]] = []
     peak = 0
-
-    def sample(ids: np.ndarray) -> np.ndarray:
-        return np.array([cycles[i] for i in ids.tolist()], dtype=np.float64)
 
     def on_complete(ids: list[int], time: float) -> None:
         nonlocal peak
         peak = max(peak, desk.in_progress + len(ids))
         done.extend((time, i) for i in ids)
 
-    desk = SalesDesk(env, sample, on_complete, slots)
+    desk = SalesDesk(env, on_complete, slots)
     desk.lazy = lazy
     for period, won in enumerate(arrivals, start=1):
-        ids = np.arange(len(cycles), len(cycles) + len(won), dtype=np.int64)
-        cycles.extend(won)
-        desk.add(ids)
+        desk.add(list(range(n_won, n_won + len(won))), won)
+        n_won += len(won)
         peak = max(peak, desk.in_progress)
         env.run(until=period)
         desk.flush(period)

@@ -26,9 +26,6 @@ from numpy.typing import NDArray
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
-CycleSampler = Callable[[IntArray], FloatArray]
-"""Gives the cycle lengths (in periods) of a batch of opportunity ids."""
-
 CompletionHandler = Callable[[list[int], float], None]
 """Called with the ids of opportunities whose cycle ended and the SimPy time."""
 
@@ -38,7 +35,6 @@ class SalesDesk:
 
     Args:
         env: The model's SimPy environment.
-        sample_cycles: Gives the cycle length of each started opportunity, in periods.
         on_complete: Receives the opportunities whose cycle ended.
         slots: Concurrent opportunities the seller can work, or ``None`` for unlimited.
         resolution: Cycle lengths are rounded to multiples of ``1 / resolution`` periods.
@@ -47,13 +43,11 @@ class SalesDesk:
     def __init__(
         self,
         env: simpy.Environment,
-        sample_cycles: CycleSampler,
         on_complete: CompletionHandler,
         slots: int | None,
         resolution: int = 8,
     ) -> None:
         self.env = env
-        self.sample_cycles = sample_cycles
         self.on_complete = on_complete
         self.slots = slots
         self.resolution = resolution
@@ -82,7 +76,7 @@ class SalesDesk:
         self.slots = slots
         self._advance()
 
-    def add(self, opportunity_ids: IntArray) -> None:
+    def add(self, opportunity_ids: list[int], cycles: list[float]) -> None:
         """Queue newly won opportunities, in order, and start those that find a free slot.
 
         Called between SimPy runs, at the current SimPy time; zero-length cycles complete at
@@ -90,11 +84,11 @@ class SalesDesk:
 
         Args:
             opportunity_ids: Ids of the opportunities, in the order they were won.
+            cycles: Their sales-cycle lengths in periods (drawn when they were won).
         """
-        if len(opportunity_ids) == 0:
+        if not opportunity_ids:
             return
-        cycles = self.sample_cycles(opportunity_ids)
-        self.waiting.extend(zip(opportunity_ids.tolist(), cycles.tolist(), strict=True))
+        self.waiting.extend(zip(opportunity_ids, cycles, strict=True))
         self._advance()
 
     def _advance(self) -> None:
