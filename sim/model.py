@@ -35,6 +35,7 @@ from sim.program.exclusivity import assign_territories, free_exclusive_territory
 from sim.rng import Streams
 from sim.sales.book import OpportunityBook, Outcome, Source
 from sim.sales.desk import SalesDesk
+from sim.sales.leads import pick_first_eligible
 from sim.sales.offers import (
     NO_DECISION,
     RIVAL,
@@ -356,26 +357,7 @@ class ChannelModel(mesa.Model):
             pop.aware_source[fresh] = AwareSource.VENDOR
 
         # Affiliate referrals from the affiliate's territories and segments.
-        rng_ref = self.streams.get("referrals")
-        referred: list[IntArray] = []
-        referrer_ids: list[int] = []
-        for s in self._affiliates:
-            if not s.active:
-                continue
-            k = int(rng_ref.poisson(s.referral_rate() * self.period_months))
-            if k == 0:
-                continue
-            allc = self._referral_pool(s)
-            if len(allc) == 0:
-                continue
-            cand = allc[rng_ref.integers(0, len(allc), size=4 * k + 8)]
-            cand = self._lead_candidates(cand, taken)[:k]
-            if len(cand) == 0:
-                continue
-            s.referrals += len(cand)
-            taken[cand] = True
-            referred.append(cand)
-            referrer_ids.append(s.index)
+        referred, referrer_ids = self._referrals(taken)
         if referred:
             cand = np.concatenate(referred)
             fresh = cand[pop.state[cand] == State.UNAWARE]
@@ -402,6 +384,61 @@ class ChannelModel(mesa.Model):
             owner=np.concatenate(owners),
         )
         return opps, np.concatenate(sources), np.concatenate(referrers)
+
+    def _referrals(self, taken: NDArray[np.bool_]) -> tuple[list[IntArray], list[int]]:
+        """This period's referral leads of every active affiliate, in affiliate order.
+
+        Each affiliate draws its number of referrals (Poisson with its rate), then candidates
+        uniformly from the accounts it reaches; it refers the first ones, in draw order, that
+        are unaware or aware, not already opening an opportunity this period and not referred
+        by an earlier affiliate (:func:`~sim.sales.leads.pick_first_eligible`). The draws are
+        made for all affiliates at once.
+
+        Args:
+            taken: Accounts with an opportunity this period; the referred ones are added.
+
+        Returns:
+            The referred accounts of each affiliate that referred any, and those affiliates'
+            seller indices.
+        """
+        rng = self.streams.get("referrals")
+        active = [s for s in self._affiliates if s.active]
+        if not active:
+            return [], []
+        rates = np.array([s.referral_rate() for s in active]) * self.period_months
+        wanted = rng.poisson(rates).tolist()
+        groups = [
+            (s, k, pool)
+            for s, k in zip(active, wanted, strict=True)
+            if k > 0 and len(pool := self._referral_pool(s))
+        ]
+        if not groups:
+            return [], []
+        sizes = [4 * k + 8 for _, k, _ in groups]  # enough draws to find k eligible accounts
+        u = rng.random(sum(sizes))
+        bounds = np.cumsum([0, *sizes]).tolist()
+        draws = [
+            pool[(u[a:b] * len(pool)).astype(np.int64)]
+            for (_, _, pool), a, b in zip(groups, bounds[:-1], bounds[1:], strict=True)
+        ]
+        state = self.population.state
+
+        def may_refer(accounts: IntArray) -> NDArray[np.bool_]:
+            s = state[accounts]
+            return ((s == State.UNAWARE) | (s == State.AWARE)) & ~taken[accounts]
+
+        chosen = pick_first_eligible(
+            draws, [k for _, k, _ in groups], [may_refer(d) for d in draws]
+        )
+        referred: list[IntArray] = []
+        referrer_ids: list[int] = []
+        for (s, _, _), c in zip(groups, chosen, strict=True):
+            if len(c):
+                s.referrals += len(c)
+                taken[c] = True
+                referred.append(c)
+                referrer_ids.append(s.index)
+        return referred, referrer_ids
 
     def _referral_pool(self, affiliate: Affiliate) -> IntArray:
         """Accounts an affiliate reaches: its territories × its segments (cached)."""

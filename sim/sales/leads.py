@@ -1,0 +1,64 @@
+"""Choosing which drawn accounts become leads: first eligible draws, in order, without repeats."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+
+def pick_first_eligible(
+    draws: list[IntArray], wanted: list[int], eligible: list[BoolArray]
+) -> list[IntArray]:
+    """For each source in turn, its first ``wanted`` eligible draws, in draw order.
+
+    Source ``j`` (an affiliate) goes through its draws ``draws[j]`` in order, skipping those
+    that are not eligible, accounts it drew before, and accounts an earlier source took; it
+    stops after ``wanted[j]`` accounts. The rule is sequential; it is computed for all sources
+    at once, and source by source only when two sources took the same account.
+
+    Args:
+        draws: Candidate accounts drawn by each source, in draw order.
+        wanted: How many accounts each source takes at most.
+        eligible: For each source, whether each of its draws may become a lead at all.
+
+    Returns:
+        The accounts each source took, in draw order.
+    """
+    if not draws:
+        return []
+    sizes = [len(d) for d in draws]
+    cand = np.concatenate(draws).astype(np.int64)
+    group = np.repeat(np.arange(len(draws)), sizes)
+    ok = np.concatenate(eligible).astype(bool)
+    # Only the first draw of an account by the same source counts.
+    key = group * (int(cand.max()) + 1 if len(cand) else 1) + cand
+    _, first = np.unique(key, return_index=True)
+    is_first = np.zeros(len(cand), dtype=bool)
+    is_first[first] = True
+    ok &= is_first
+    # The first ``wanted`` of them per source.
+    seen = np.cumsum(ok)
+    starts = np.cumsum(sizes) - np.asarray(sizes)
+    before = np.concatenate(([0], seen))[starts]  # eligible draws of the earlier sources
+    rank = seen - before[group]
+    keep = ok & (rank <= np.asarray(wanted, dtype=np.int64)[group])
+    picked = cand[keep]
+    if len(np.unique(picked)) == len(picked):
+        counts = np.bincount(group[keep], minlength=len(draws))
+        return np.split(picked, np.cumsum(counts)[:-1])
+    # Two sources took the same account: the earlier one keeps it; go source by source.
+    taken: set[int] = set()
+    chosen: list[IntArray] = []
+    for d, k, e in zip(draws, wanted, eligible, strict=True):
+        mine: list[int] = []
+        for account, may in zip(d.tolist(), e.tolist(), strict=True):
+            if len(mine) == k:
+                break
+            if may and account not in taken:
+                taken.add(account)
+                mine.append(account)
+        chosen.append(np.array(mine, dtype=np.int64))
+    return chosen
