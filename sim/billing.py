@@ -3,32 +3,22 @@
 One array per contract attribute, indexed by account. A contract records the waterfall ratios of
 the sale (customer, reseller, distributor and vendor shares of list), so every later bill splits
 the same way as the sale did.
+
+A contract's recurring amounts per month are fixed when it starts, so the model does not sum
+them over every customer each period: :class:`RecurringTotals` keeps their per-seller totals,
+adding a contract when it starts and removing it when it ends, and :class:`Schedule` holds the
+dated contract events (maintenance anniversaries, churn, the end of a referral commission).
+The cost of billing then follows the number of contracts that start, end or renew, not the
+number of customers.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-
-
-@dataclass
-class Bill:
-    """List amounts billed to a set of accounts in one period (element-wise over ``accounts``).
-
-    Attributes:
-        accounts: Account indices.
-        revenue_list: Revenue recognised this period, at list price.
-        billings_list: Amount invoiced this period, at list price.
-    """
-
-    accounts: IntArray
-    revenue_list: FloatArray
-    billings_list: FloatArray
 
 
 class Contracts:
@@ -54,26 +44,139 @@ class Contracts:
         self.distributor = np.full(n, -1, dtype=np.int32)
         self.partner_sourced = np.zeros(n, dtype=bool)
 
-    def recurring(
-        self, accounts: IntArray, period: int, period_months: float
-    ) -> tuple[Bill, NDArray[np.bool_]]:
-        """Recurring revenue and billings of active accounts for one period.
+    def list_per_month(self, accounts: IntArray) -> FloatArray:
+        """Revenue recognised per month at list price: subscription plus maintenance / 12."""
+        return np.asarray(self.monthly_list[accounts] + self.maint_annual_list[accounts] / 12.0)
 
-        Subscriptions bill and recognise ``monthly_list`` each month. Maintenance is recognised
-        monthly and invoiced a year ahead at each anniversary (the first year is invoiced with
-        the sale, see :meth:`ChannelModel`).
+
+class Schedule:
+    """Accounts due for an event, by period."""
+
+    def __init__(self) -> None:
+        self._due: dict[int, list[IntArray]] = {}
+
+    def add(self, period: int | IntArray, accounts: IntArray) -> None:
+        """Schedule accounts at one period, or each at its own period.
 
         Args:
-            accounts: Active customer accounts.
-            period: The current period.
-            period_months: Months per period.
-
-        Returns:
-            The bill, and a mask of the accounts whose maintenance anniversary is this period.
+            period: The period, or one period per account.
+            accounts: The accounts.
         """
-        monthly = self.monthly_list[accounts] * period_months
-        maint_year = self.maint_annual_list[accounts]
-        revenue = monthly + maint_year * period_months / 12.0
-        anniversary = (maint_year > 0) & (self.next_anniversary[accounts] == period)
-        billings = monthly + np.where(anniversary, maint_year, 0.0)
-        return Bill(accounts, revenue, billings), anniversary
+        if len(accounts) == 0:
+            return
+        if np.ndim(period) == 0:
+            self._due.setdefault(int(period), []).append(accounts)
+            return
+        periods = np.asarray(period, dtype=np.int64)
+        order = np.argsort(periods, kind="stable")
+        periods, accounts = periods[order], accounts[order]
+        starts = np.flatnonzero(np.diff(periods, prepend=periods[0] - 1))
+        for a, b in zip(starts.tolist(), [*starts[1:].tolist(), len(periods)], strict=True):
+            self._due.setdefault(int(periods[a]), []).append(accounts[a:b])
+
+    def pop(self, period: int) -> IntArray:
+        """The accounts scheduled at ``period`` (ascending, without repeats), removed."""
+        due = self._due.pop(period, [])
+        if not due:
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(np.concatenate(due))
+
+
+_TOTALS: tuple[str, ...] = (
+    "list",  # list revenue recognised per month
+    "vendor",  # vendor net revenue per month
+    "monthly_vendor",  # vendor share of the monthly (subscription) invoices
+    "customer",  # customer spend per month
+    "reseller",  # reseller margin per month
+    "distributor",  # distributor margin per month
+    "managed",  # MSP fees per month (services revenue of the seller)
+    "commission",  # recurring referral commissions per month, by referrer
+)
+
+
+class RecurringTotals:
+    """Per-seller totals of the recurring monthly amounts of the active contracts.
+
+    Each total is the sum over the seller's active contracts of a per-contract amount fixed at
+    the sale (``commission`` is kept by referrer, over the contracts still in their commission
+    window). A seller's totals are reset to exactly zero when its last contract ends, so that
+    adding and removing contracts leaves no rounding residue behind.
+
+    Args:
+        n_sellers: Initial number of sellers (the arrays grow with :meth:`grow`).
+    """
+
+    def __init__(self, n_sellers: int) -> None:
+        self.totals: dict[str, FloatArray] = {k: np.zeros(n_sellers) for k in _TOTALS}
+        self.contracts = np.zeros(n_sellers, dtype=np.int64)  # active contracts per seller
+        self.commissioned = np.zeros(n_sellers, dtype=np.int64)  # per referrer
+        self.sourced = 0.0  # vendor net revenue per month of partner-sourced contracts
+        self.n_sourced = 0
+
+    def grow(self, n_sellers: int) -> None:
+        """Make room for sellers recruited since."""
+        extra = n_sellers - len(self.contracts)
+        if extra <= 0:
+            return
+        for k, v in self.totals.items():
+            self.totals[k] = np.concatenate([v, np.zeros(extra)])
+        self.contracts = np.concatenate([self.contracts, np.zeros(extra, dtype=np.int64)])
+        self.commissioned = np.concatenate([self.commissioned, np.zeros(extra, dtype=np.int64)])
+
+    def _amounts(self, con: Contracts, acc: IntArray) -> dict[str, FloatArray]:
+        lm = con.list_per_month(acc)
+        return {
+            "list": lm,
+            "vendor": lm * con.r_vendor[acc],
+            "monthly_vendor": con.monthly_list[acc] * con.r_vendor[acc],
+            "customer": lm * con.r_customer[acc],
+            "reseller": lm * con.r_reseller[acc],
+            "distributor": lm * con.r_distributor[acc],
+            "managed": con.managed_fee[acc],
+        }
+
+    def _apply(self, con: Contracts, acc: IntArray, seller: IntArray, sign: float) -> None:
+        n = len(self.contracts)
+        for k, amount in self._amounts(con, acc).items():
+            self.totals[k] += sign * np.bincount(seller, weights=amount, minlength=n)
+        self.contracts += int(sign) * np.bincount(seller, minlength=n)
+        ps = con.partner_sourced[acc]
+        if ps.any():
+            self.sourced += sign * float(
+                (con.list_per_month(acc[ps]) * con.r_vendor[acc[ps]]).sum()
+            )
+            self.n_sourced += int(sign) * int(ps.sum())
+        self._zero_empty()
+
+    def _zero_empty(self) -> None:
+        empty = self.contracts == 0
+        if empty.any():
+            for k, v in self.totals.items():
+                if k != "commission":  # kept by referrer, with its own count
+                    v[empty] = 0.0
+        if self.n_sourced == 0:
+            self.sourced = 0.0
+
+    def start(self, con: Contracts, acc: IntArray, seller: IntArray) -> None:
+        """Add contracts that start now (their commission too, for referred accounts)."""
+        self._apply(con, acc, seller, 1.0)
+        self.commission(con, acc, 1.0)
+
+    def stop(self, con: Contracts, acc: IntArray, seller: IntArray, period: int) -> None:
+        """Remove contracts that end now (their commission too, if still in its window)."""
+        self._apply(con, acc, seller, -1.0)
+        self.commission(con, acc[con.commission_until[acc] > period], -1.0)
+
+    def commission(self, con: Contracts, acc: IntArray, sign: float) -> None:
+        """Add (``sign`` 1) or remove (-1) the recurring commissions of referred accounts."""
+        ref = con.referrer[acc].astype(np.int64)
+        referred = ref >= 0
+        if not referred.any():
+            return
+        acc, ref = acc[referred], ref[referred]
+        amount = con.list_per_month(acc) * con.r_vendor[acc] * con.commission_rate[acc]
+        n = len(self.commissioned)
+        self.totals["commission"] += sign * np.bincount(ref, weights=amount, minlength=n)
+        self.commissioned += int(sign) * np.bincount(ref, minlength=n)
+        done = self.commissioned == 0
+        self.totals["commission"][done] = 0.0

@@ -25,7 +25,7 @@ from sim.agents.affiliate import Affiliate
 from sim.agents.distributor import credit_blocked
 from sim.agents.state import COL, SellerState
 from sim.agents.updates import end_period
-from sim.billing import Contracts
+from sim.billing import Contracts, RecurringTotals, Schedule
 from sim.economics.waterfall import price_ratios
 from sim.market.awareness import awareness_probability, neighbour_share, shares_by_group
 from sim.market.population import AwareSource, Population, State
@@ -86,7 +86,12 @@ class ChannelModel(mesa.Model):
         self.sellers: list[Seller] = []
         self._affiliates: list[Affiliate] = []
         self._returns: dict[int, list[IntArray]] = {}  # period -> accounts back from the rival
-        self._customers = np.zeros(0, dtype=np.int64)  # customer accounts after the last billing
+        # Recurring billing: per-seller totals of active contracts and their dated events.
+        self._recurring = RecurringTotals(0)
+        self._anniversaries = Schedule()
+        self._churn = Schedule()
+        self._commission_end = Schedule()
+        self._customer_counts = np.zeros((0, len(self.population.territory_names)), dtype=int)
         self.seller_state = SellerState(
             len(self.population.territory_names), history=self.periods_per_year
         )
@@ -630,18 +635,11 @@ class ChannelModel(mesa.Model):
         }
 
     def _incumbency(self, n_s: int, n_t: int) -> NDArray[np.bool_]:
-        """Whether each seller serves customers in each territory now.
-
-        Billing leaves the customers at the end of the last period in ``self._customers``;
-        nothing changes account states between then and the start of this period.
-        """
-        pop = self.population
-        cust = self._customers
-        counts = np.zeros(n_s * n_t)
-        if len(cust):
-            key = pop.seller[cust].astype(np.int64) * n_t + pop.territory[cust]
-            counts = np.bincount(key, minlength=n_s * n_t).astype(float)
-        return counts.reshape(n_s, n_t) > 0
+        """Whether each seller serves customers in each territory now (counts kept by billing)."""
+        incumbent = np.zeros((n_s, n_t), dtype=bool)
+        counts = self._customer_counts[:n_s]
+        incumbent[: len(counts)] = counts > 0
+        return incumbent
 
     def subscription_now(self) -> bool:
         """Whether new sales are subscriptions this period (dated shift)."""
@@ -885,6 +883,7 @@ class ChannelModel(mesa.Model):
         p = self._period
         flows = _Flows(n_s)
 
+        self._recurring.grow(n_s)
         hardware_vendor_revenue = 0.0
         # New customers: contract terms, one-off billing, services, hardware.
         new_ids = np.array(self._activated, dtype=np.int64)
@@ -947,49 +946,51 @@ class ChannelModel(mesa.Model):
             if refd.any():
                 vendor_once = once_list[refd] * con.r_vendor[acc[refd]]
                 flows.commissions += _sum_by(ref[refd], vendor_once * aff.commission, n_s)
+            self._start_contracts(acc, sel, t)
 
-        # Recurring billing of every active customer (new ones included).
-        cust = np.flatnonzero(pop.state == State.CUSTOMER)
-        bill, anniversary = con.recurring(cust, t, pm)
-        sel = pop.seller[cust].astype(np.int64)
-        # Contract terms of the customers, gathered once.
-        monthly = con.monthly_list[cust]
-        maint = con.maint_annual_list[cust]
-        managed = con.managed_fee[cust]
-        r_vendor = con.r_vendor[cust]
-        # Maintenance renewal at anniversaries: renew and invoice, or lapse.
-        renew_u = self.streams.get("billing.renewal").random(len(cust))
+        # Recurring billing of every active contract (new ones included), from the per-seller
+        # totals of their monthly amounts; only the accounts with an event this period are
+        # looked at one by one.
+        rec = self._recurring
+        # Referral commissions whose window ends now stop before this period's payments.
+        ending = self._commission_end.pop(t)
+        rec.commission(con, ending[pop.state[ending] == State.CUSTOMER], -1.0)
+        # Maintenance anniversaries: renew and invoice a year ahead, or lapse.
+        anniv = self._anniversaries.pop(t)
+        anniv = anniv[(pop.state[anniv] == State.CUSTOMER) & (con.next_anniversary[anniv] == t)]
+        renew_u = self.streams.get("billing.renewal").random(len(anniv))
         renewal = per_period(sc.product.maintenance_renewal, 1.0)
-        lapse_maint = anniversary & (renew_u >= renewal)
-        renewing = anniversary & ~lapse_maint
-        con.next_anniversary[cust[renewing]] += self.periods_per_year
-        billings = np.where(lapse_maint, bill.billings_list - maint, bill.billings_list)
-        vendor_revenue = bill.revenue_list * r_vendor
-        flows.add(sel, bill.revenue_list, billings, con, cust, vendor_revenue, r_vendor)
-        flows.services += _sum_by(sel, managed * pm, n_s)
-        # Recurring commissions of referred accounts.
-        ref = con.referrer[cust]
-        refd = (ref >= 0) & (con.commission_until[cust] > t)
-        if refd.any():
-            vendor_amount = bill.revenue_list[refd] * r_vendor[refd]
-            flows.commissions += _sum_by(
-                ref[refd], vendor_amount * con.commission_rate[cust[refd]], n_s
-            )
-        # Partner-sourced revenue.
-        p.partner_sourced = float((vendor_revenue * con.partner_sourced[cust]).sum())
-        p.partner_sourced += flows.once_vendor_sourced
+        lapsed = anniv[renew_u >= renewal]
+        renewing = anniv[renew_u < renewal]
+        con.next_anniversary[renewing] += self.periods_per_year
+        self._anniversaries.add(t + self.periods_per_year, renewing)
+        renewed_vendor = con.maint_annual_list[renewing] * con.r_vendor[renewing]
 
-        # Churn: subscription and managed accounts by hazard; perpetual by maintenance lapse.
-        recurring = (monthly > 0) | (managed > 0)
-        churn_u = self.streams.get("billing.churn").random(len(cust))
-        churned = (recurring & (churn_u < con.churn_hazard[cust])) | lapse_maint
-        churned_acc = cust[churned]
-        pop.state[churned_acc] = State.LAPSED
-        p.churned = len(churned_acc)
-        p.churned_by_segment = np.bincount(pop.segment[churned_acc], minlength=len(SEGMENTS))
-        stays = ~churned
-        self._customers = cust[stays]
-        p.mrr = float(((monthly[stays] + maint[stays] / 12.0) * r_vendor[stays]).sum())
+        totals = rec.totals
+        flows.list_revenue += totals["list"] * pm
+        flows.vendor_revenue += totals["vendor"] * pm
+        flows.customer_revenue += totals["customer"] * pm
+        flows.reseller_margin += totals["reseller"] * pm
+        flows.distributor_margin += totals["distributor"] * pm
+        flows.billings_vendor += totals["monthly_vendor"] * pm + _sum_by(
+            pop.seller[renewing], renewed_vendor, n_s
+        )
+        flows.services += totals["managed"] * pm
+        flows.commissions += totals["commission"] * pm
+        p.partner_sourced = rec.sourced * pm + flows.once_vendor_sourced
+
+        # Contracts that end after this period's bill: churn (drawn when they started) and
+        # maintenance lapses.
+        churning = self._churn.pop(t)
+        churning = churning[pop.state[churning] == State.CUSTOMER]
+        ended = np.union1d(churning, lapsed).astype(np.int64)
+        ended_seller = pop.seller[ended].astype(np.int64)
+        rec.stop(con, ended, ended_seller, t)
+        self._count_customers(ended_seller, pop.territory[ended], -1)
+        pop.state[ended] = State.LAPSED
+        p.churned = len(ended)
+        p.churned_by_segment = np.bincount(pop.segment[ended], minlength=len(SEGMENTS))
+        p.mrr = float(totals["vendor"].sum())
 
         # Lost accounts whose rival contract ended become aware again.
         due = self._returns.pop(t, [])
@@ -1003,6 +1004,35 @@ class ChannelModel(mesa.Model):
             float(flows.vendor_revenue.sum()) - hardware_vendor_revenue
         )
         self._flows = flows
+
+    def _start_contracts(self, acc: IntArray, sel: IntArray, t: int) -> None:
+        """Add new contracts to the recurring totals and schedule their events.
+
+        A subscription or managed contract ends by churn after a geometric number of periods
+        (its per-period hazard, drawn now: the same law as a draw every period); a contract
+        with maintenance has its first anniversary a year after the sale; a referred account's
+        commission window ends at ``commission_until``.
+        """
+        con = self.contracts
+        self._recurring.start(con, acc, sel)
+        self._count_customers(sel, self.population.territory[acc], 1)
+        self._anniversaries.add(t + self.periods_per_year, acc[con.maint_annual_list[acc] > 0])
+        hazard = con.churn_hazard[acc]
+        at_risk = ((con.monthly_list[acc] > 0) | (con.managed_fee[acc] > 0)) & (hazard > 0)
+        if at_risk.any():
+            periods = self.streams.get("billing.churn").geometric(hazard[at_risk])
+            self._churn.add(t + periods - 1, acc[at_risk])
+        referred = acc[con.referrer[acc] >= 0]
+        self._commission_end.add(con.commission_until[referred].astype(np.int64), referred)
+
+    def _count_customers(self, seller: IntArray, territory: NDArray[Any], sign: int) -> None:
+        """Keep the count of customers per (seller, territory) (incumbency)."""
+        counts = self._customer_counts
+        n_s = len(self.sellers)
+        if counts.shape[0] < n_s:
+            counts = np.vstack([counts, np.zeros((n_s - counts.shape[0], counts.shape[1]), int)])
+            self._customer_counts = counts
+        np.add.at(counts, (seller, territory.astype(np.int64)), sign)
 
     # 6. partner and vendor updates --------------------------------------------
 

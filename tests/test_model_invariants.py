@@ -138,8 +138,38 @@ def check_caches(m: ChannelModel) -> None:
         np.testing.assert_array_equal(value, fresh[key][:n_cached], err_msg=key)
     active = np.array([s.active for s in m.sellers])
     np.testing.assert_array_equal(m.seller_state.active, active)
-    customers = np.flatnonzero(m.population.state == State.CUSTOMER)
-    np.testing.assert_array_equal(m._customers, customers)
+    # Customers per (seller, territory) and the recurring totals of their contracts.
+    pop, con = m.population, m.contracts
+    customers = np.flatnonzero(pop.state == State.CUSTOMER)
+    seller = pop.seller[customers].astype(np.int64)
+    n_s, n_t = len(m.sellers), len(pop.territory_names)
+    counts = np.zeros((n_s, n_t), dtype=int)
+    np.add.at(counts, (seller, pop.territory[customers].astype(np.int64)), 1)
+    kept = np.zeros((n_s, n_t), dtype=int)
+    kept[: len(m._customer_counts)] = m._customer_counts
+    np.testing.assert_array_equal(kept, counts)
+    rec = m._recurring
+    n_rec = len(rec.contracts)
+    np.testing.assert_array_equal(rec.contracts, np.bincount(seller, minlength=n_rec))
+    lm = con.monthly_list[customers] + con.maint_annual_list[customers] / 12.0
+    expected = {
+        "list": lm,
+        "vendor": lm * con.r_vendor[customers],
+        "monthly_vendor": con.monthly_list[customers] * con.r_vendor[customers],
+        "customer": lm * con.r_customer[customers],
+        "reseller": lm * con.r_reseller[customers],
+        "distributor": lm * con.r_distributor[customers],
+        "managed": con.managed_fee[customers],
+    }
+    for key, amount in expected.items():
+        direct = np.bincount(seller, weights=amount, minlength=n_rec)
+        np.testing.assert_allclose(rec.totals[key], direct, rtol=1e-9, atol=1e-6, err_msg=key)
+    # Commissions: referred customers still in their commission window, by referrer.
+    ref = con.referrer[customers].astype(np.int64)
+    window = (ref >= 0) & (con.commission_until[customers] > m.period)
+    amount = (lm * con.r_vendor[customers] * con.commission_rate[customers])[window]
+    direct = np.bincount(ref[window], weights=amount, minlength=n_rec)
+    np.testing.assert_allclose(rec.totals["commission"], direct, rtol=1e-9, atol=1e-6)
 
 
 def check_payments(m: ChannelModel, frame: pd.DataFrame) -> None:
