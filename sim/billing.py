@@ -6,10 +6,9 @@ the same way as the sale did.
 
 A contract's recurring amounts per month are fixed when it starts, so the model does not sum
 them over every customer each period: :class:`RecurringTotals` keeps their per-seller totals,
-adding a contract when it starts and removing it when it ends, and :class:`Schedule` holds the
-dated contract events (maintenance anniversaries, churn, the end of a referral commission).
-The cost of billing then follows the number of contracts that start, end or renew, not the
-number of customers.
+adding a contract when it starts and removing it when it ends. The dated contract events
+(maintenance anniversary, churn, end of a referral commission) are periods stored per account,
+found each period by one comparison over the accounts.
 """
 
 from __future__ import annotations
@@ -38,6 +37,7 @@ class Contracts:
         self.r_distributor = np.zeros(n)
         self.r_vendor = np.zeros(n)
         self.churn_hazard = np.zeros(n)  # per period
+        self.churn_at = np.full(n, np.iinfo(np.int32).max, dtype=np.int32)  # period it churns
         self.referrer = np.full(n, -1, dtype=np.int32)
         self.commission_rate = np.zeros(n)
         self.commission_until = np.zeros(n, dtype=np.int32)
@@ -47,39 +47,6 @@ class Contracts:
     def list_per_month(self, accounts: IntArray) -> FloatArray:
         """Revenue recognised per month at list price: subscription plus maintenance / 12."""
         return np.asarray(self.monthly_list[accounts] + self.maint_annual_list[accounts] / 12.0)
-
-
-class Schedule:
-    """Accounts due for an event, by period."""
-
-    def __init__(self) -> None:
-        self._due: dict[int, list[IntArray]] = {}
-
-    def add(self, period: int | IntArray, accounts: IntArray) -> None:
-        """Schedule accounts at one period, or each at its own period.
-
-        Args:
-            period: The period, or one period per account.
-            accounts: The accounts.
-        """
-        if len(accounts) == 0:
-            return
-        if np.ndim(period) == 0:
-            self._due.setdefault(int(period), []).append(accounts)
-            return
-        periods = np.asarray(period, dtype=np.int64)
-        order = np.argsort(periods, kind="stable")
-        periods, accounts = periods[order], accounts[order]
-        starts = np.flatnonzero(np.diff(periods, prepend=periods[0] - 1))
-        for a, b in zip(starts.tolist(), [*starts[1:].tolist(), len(periods)], strict=True):
-            self._due.setdefault(int(periods[a]), []).append(accounts[a:b])
-
-    def pop(self, period: int) -> IntArray:
-        """The accounts scheduled at ``period`` (ascending, without repeats), removed."""
-        due = self._due.pop(period, [])
-        if not due:
-            return np.zeros(0, dtype=np.int64)
-        return np.unique(np.concatenate(due))
 
 
 _TOTALS: tuple[str, ...] = (

@@ -25,7 +25,7 @@ from sim.agents.affiliate import Affiliate
 from sim.agents.distributor import credit_blocked
 from sim.agents.state import COL, SellerState
 from sim.agents.updates import end_period
-from sim.billing import Contracts, RecurringTotals, Schedule
+from sim.billing import Contracts, RecurringTotals
 from sim.economics.waterfall import price_ratios
 from sim.market.awareness import awareness_probability, neighbour_share, shares_by_group
 from sim.market.population import AwareSource, Population, State
@@ -88,9 +88,6 @@ class ChannelModel(mesa.Model):
         self._returns: dict[int, list[IntArray]] = {}  # period -> accounts back from the rival
         # Recurring billing: per-seller totals of active contracts and their dated events.
         self._recurring = RecurringTotals(0)
-        self._anniversaries = Schedule()
-        self._churn = Schedule()
-        self._commission_end = Schedule()
         self._customer_counts = np.zeros((0, len(self.population.territory_names)), dtype=int)
         self.seller_state = SellerState(
             len(self.population.territory_names), history=self.periods_per_year
@@ -953,17 +950,17 @@ class ChannelModel(mesa.Model):
         # looked at one by one.
         rec = self._recurring
         # Referral commissions whose window ends now stop before this period's payments.
-        ending = self._commission_end.pop(t)
-        rec.commission(con, ending[pop.state[ending] == State.CUSTOMER], -1.0)
+        ending = np.flatnonzero(con.commission_until == t)
+        ending = ending[(pop.state[ending] == State.CUSTOMER) & (con.referrer[ending] >= 0)]
+        rec.commission(con, ending, -1.0)
         # Maintenance anniversaries: renew and invoice a year ahead, or lapse.
-        anniv = self._anniversaries.pop(t)
-        anniv = anniv[(pop.state[anniv] == State.CUSTOMER) & (con.next_anniversary[anniv] == t)]
+        anniv = np.flatnonzero(con.next_anniversary == t)
+        anniv = anniv[(pop.state[anniv] == State.CUSTOMER) & (con.maint_annual_list[anniv] > 0)]
         renew_u = self.streams.get("billing.renewal").random(len(anniv))
         renewal = per_period(sc.product.maintenance_renewal, 1.0)
         lapsed = anniv[renew_u >= renewal]
         renewing = anniv[renew_u < renewal]
         con.next_anniversary[renewing] += self.periods_per_year
-        self._anniversaries.add(t + self.periods_per_year, renewing)
         renewed_vendor = con.maint_annual_list[renewing] * con.r_vendor[renewing]
 
         totals = rec.totals
@@ -981,7 +978,7 @@ class ChannelModel(mesa.Model):
 
         # Contracts that end after this period's bill: churn (drawn when they started) and
         # maintenance lapses.
-        churning = self._churn.pop(t)
+        churning = np.flatnonzero(con.churn_at == t)
         churning = churning[pop.state[churning] == State.CUSTOMER]
         ended = np.union1d(churning, lapsed).astype(np.int64)
         ended_seller = pop.seller[ended].astype(np.int64)
@@ -1006,24 +1003,22 @@ class ChannelModel(mesa.Model):
         self._flows = flows
 
     def _start_contracts(self, acc: IntArray, sel: IntArray, t: int) -> None:
-        """Add new contracts to the recurring totals and schedule their events.
+        """Add new contracts to the recurring totals and draw when they churn.
 
-        A subscription or managed contract ends by churn after a geometric number of periods
-        (its per-period hazard, drawn now: the same law as a draw every period); a contract
-        with maintenance has its first anniversary a year after the sale; a referred account's
-        commission window ends at ``commission_until``.
+        A subscription or managed contract churns after a geometric number of periods with
+        its per-period hazard, drawn now (the same law as a draw every period); it is billed in
+        the period it churns. Anniversaries (``next_anniversary``) and the end of a referral
+        commission (``commission_until``) were set with the contract's terms.
         """
         con = self.contracts
         self._recurring.start(con, acc, sel)
         self._count_customers(sel, self.population.territory[acc], 1)
-        self._anniversaries.add(t + self.periods_per_year, acc[con.maint_annual_list[acc] > 0])
         hazard = con.churn_hazard[acc]
         at_risk = ((con.monthly_list[acc] > 0) | (con.managed_fee[acc] > 0)) & (hazard > 0)
         if at_risk.any():
             periods = self.streams.get("billing.churn").geometric(hazard[at_risk])
-            self._churn.add(t + periods - 1, acc[at_risk])
-        referred = acc[con.referrer[acc] >= 0]
-        self._commission_end.add(con.commission_until[referred].astype(np.int64), referred)
+            last = np.iinfo(np.int32).max
+            con.churn_at[acc[at_risk]] = np.minimum(t + periods - 1, last)
 
     def _count_customers(self, seller: IntArray, territory: NDArray[Any], sign: int) -> None:
         """Keep the count of customers per (seller, territory) (incumbency)."""
