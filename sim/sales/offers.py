@@ -165,26 +165,28 @@ def choose(
         m = len(idx)
         terr = opps.territory[idx]
         vert = opps.vertical[idx]
+        # Sellers covering each opportunity's territory, segment and vertical, as pairs.
         covering = territory_cover[terr] & segment_cover[opps.segment[idx]]
-        in_block = covering.any(axis=0)
-        cand = bidders[in_block]
-        k = len(cand)
-        if k:
-            reach = covering[:, in_block] & vertical_cover[vert][:, in_block]
-            reach &= table.price_month[cand][None, :] <= opps.wtp[idx][:, None]
-            reach &= ~table.projects_only[cand][None, :] | opps.needs_implementation[idx][:, None]
-            owner_col = opps.owner[idx][:, None] == cand[None, :]
-            draws = u_bids.random((m, k))
-            reach &= (draws < table.bid_probability[cand][None, :]) | owner_col
-            ctx = ConflictContext(
-                is_direct=table.is_direct[cand], is_partner=~table.is_direct[cand]
-            )
-            bids = rule(reach, ctx)
-            row, col = np.nonzero(bids)
-        else:
-            row = col = np.zeros(0, dtype=np.int64)
+        covering &= vertical_cover[vert]
+        row, col = np.nonzero(covering)
+        seller = bidders[col]
+        # Within its budget, and an SI only where implementation is needed.
+        reach = table.price_month[seller] <= opps.wtp[idx][row]
+        reach &= ~table.projects_only[seller] | opps.needs_implementation[idx][row]
+        row, col, seller = row[reach], col[reach], seller[reach]
+        # It bids with its bid probability (one draw per reachable pair), always on its lead.
+        draws = u_bids.random(len(row))
+        bid = (draws < table.bid_probability[seller]) | (opps.owner[idx][row] == seller)
+        row, col = row[bid], col[bid]
+        # The conflict rule sees opportunities × sellers that can bid.
+        matrix = np.zeros((m, len(bidders)), dtype=bool)
+        matrix[row, col] = True
+        ctx = ConflictContext(
+            is_direct=table.is_direct[bidders], is_partner=~table.is_direct[bidders]
+        )
+        row, col = np.nonzero(rule(matrix, ctx))
         # One entry per bid: the bidding seller and its opportunity's account attributes.
-        seller = cand[col]
+        seller = bidders[col]
         opp = idx[row]
         util = _utilities(opps, table, params, opp, seller, terr[row], vert[row])
         pick = logit_choice_ragged(util, row, m, shared, params.scale, u_all[idx])
