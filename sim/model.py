@@ -27,7 +27,7 @@ from sim.agents.state import COL, SellerState
 from sim.agents.updates import end_period
 from sim.billing import Contracts, RecurringTotals
 from sim.economics.waterfall import price_ratios
-from sim.market.awareness import awareness_probability, neighbour_share, shares_by_group
+from sim.market.awareness import awareness_probability, neighbour_share, shares_from_counts
 from sim.market.population import AwareSource, Population, State
 from sim.metrics import MetricsRecorder
 from sim.program.conflict import get_rule
@@ -89,6 +89,10 @@ class ChannelModel(mesa.Model):
         # Recurring billing: per-seller totals of active contracts and their dated events.
         self._recurring = RecurringTotals(0)
         self._customer_counts = np.zeros((0, len(self.population.territory_names)), dtype=int)
+        self._territory_sizes = np.bincount(
+            self.population.territory.astype(np.int64),
+            minlength=len(self.population.territory_names),
+        )
         self.seller_state = SellerState(
             len(self.population.territory_names), history=self.periods_per_year
         )
@@ -252,11 +256,10 @@ class ChannelModel(mesa.Model):
         self.period = t
         self.vendor_costs_period = self._zero_costs()
         self._period = _PeriodCounters()
-        start_customers = self.population.state == State.CUSTOMER
         for seller in self.sellers:
             seller.act()
         table = self._seller_table()
-        self._awareness(start_customers)
+        self._awareness()
         opps, source, referrer = self._evaluation(table)
         self._offers_and_choice(opps, source, referrer, table)
         self.env.run(until=t)
@@ -270,27 +273,29 @@ class ChannelModel(mesa.Model):
 
     # 1. awareness -----------------------------------------------------------
 
-    def _awareness(self, is_customer: NDArray[np.bool_]) -> None:
+    def _awareness(self) -> None:
         sc = self.config
         pop = self.population
         aw = sc.market.awareness
         wom = aw.word_of_mouth.value
         terr = pop.territory
-        n_terr = len(pop.territory_names)
         vendor_p = sc.marketing.brand_effect_per_100k * sc.marketing.brand_spend / 100_000.0
         partner_terr = self._mdf_territory + self._affiliate_reach()
         base = aw.innovation + vendor_p + partner_terr  # innovation per territory
         if wom == "network":
             assert pop.indptr is not None and pop.indices is not None
+            is_customer = pop.state == State.CUSTOMER  # at the start of the period
             share = neighbour_share(is_customer, pop.indptr, pop.indices)
             p_month = awareness_probability(base[terr], aw.imitation, share)
             prob = per_period(p_month, self.period_months)
         else:
-            # Word of mouth from the market or the territory: one probability per territory.
+            # Word of mouth from the market or the territory: one probability per territory,
+            # from the customer counts billing keeps per (seller, territory).
+            customers_t = self._customer_counts.sum(axis=0)
             if wom == "market":
-                share_t: Any = is_customer.mean() if pop.n else 0.0
+                share_t: Any = int(customers_t.sum()) / pop.n if pop.n else 0.0
             else:
-                share_t = shares_by_group(is_customer, terr.astype(np.int64), n_terr)
+                share_t = shares_from_counts(customers_t, self._territory_sizes)
             p_month_t = awareness_probability(base, aw.imitation, share_t)
             p_month = p_month_t  # per territory: gathered for the new accounts only
             prob = np.asarray(per_period(p_month_t, self.period_months))[terr]

@@ -37,7 +37,22 @@ def shares_by_group(
     """
     counts = np.bincount(group, weights=is_customer, minlength=n_groups)
     sizes = np.bincount(group, minlength=n_groups)
-    return np.divide(counts, sizes, out=np.zeros(n_groups), where=sizes > 0)
+    return shares_from_counts(counts, sizes)
+
+
+def shares_from_counts(
+    customers: NDArray[np.integer] | NDArray[np.floating], sizes: NDArray[np.integer]
+) -> NDArray[np.float64]:
+    """Share of customers in each group from the counts (0 for an empty group).
+
+    Args:
+        customers: Customers in each group.
+        sizes: Accounts in each group.
+
+    Returns:
+        ``customers / sizes`` per group.
+    """
+    return np.divide(customers, sizes, out=np.zeros(len(sizes)), where=sizes > 0)
 
 
 def neighbour_share(
