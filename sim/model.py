@@ -627,6 +627,10 @@ class ChannelModel(mesa.Model):
             "services_ratio": np.array([s.services_ratio for s in sellers]),
             "cycle_multiplier": np.array([s.cycle_multiplier for s in sellers]),
             "managed_fee": fee,
+            "partner_type": np.array(
+                [PARTNER_TYPES.index(s.kind) if s.kind in PARTNER_TYPES else -1 for s in sellers],
+                dtype=np.int64,
+            ),
             "slot_base": np.array(
                 [s.slot_base() if isinstance(s, Partner) else np.nan for s in sellers]
             ),
@@ -1101,19 +1105,23 @@ class ChannelModel(mesa.Model):
         rng = self.streams.get("recruitment")
         n_vert = len(self.population.vertical_names)
         weights = np.array(list(sc.market.territories.values()), dtype=np.float64)
+        # Live (active or onboarding) partners per type, from the seller-state columns.
+        type_code = self._static["partner_type"]
+        live_mask = self.seller_state.live[: len(type_code)] & (type_code >= 0)
+        live_counts = np.bincount(type_code[live_mask], minlength=len(PARTNER_TYPES)).tolist()
         distributors = [s for s in self.sellers if isinstance(s, Distributor)]
-        live_by_type: dict[str, list[Seller]] = {}
-        for s in self.sellers:
-            if s.status in (Status.ACTIVE, Status.ONBOARDING):
-                live_by_type.setdefault(s.kind, []).append(s)
-        for ptype in PARTNER_TYPES:
+        for code, ptype in enumerate(PARTNER_TYPES):
             params = sc.partners.of(ptype)
             if params.count == 0 or ptype not in ROLE_CLASSES:
                 continue
-            live = live_by_type.get(ptype, [])
-            gap = min(params.count - len(live), rec.max_per_month)
+            gap = min(params.count - live_counts[code], rec.max_per_month)
             if gap <= 0:
                 continue
+            live = [
+                s
+                for s in self.sellers
+                if s.kind == ptype and s.status in (Status.ACTIVE, Status.ONBOARDING)
+            ]
             exclusive = sc.program.exclusivity.get(ptype, "open") == "exclusive"
             holders = sc.program.exclusivity_holders.get(ptype, 1)
             for _ in range(max(gap, 0)):

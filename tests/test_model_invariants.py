@@ -138,6 +138,8 @@ def check_caches(m: ChannelModel) -> None:
         np.testing.assert_array_equal(value, fresh[key][:n_cached], err_msg=key)
     active = np.array([s.active for s in m.sellers])
     np.testing.assert_array_equal(m.seller_state.active, active)
+    live = np.array([s.status in ("active", "onboarding") for s in m.sellers])
+    np.testing.assert_array_equal(m.seller_state.live, live)
     # Customers per (seller, territory) and the recurring totals of their contracts.
     pop, con = m.population, m.contracts
     customers = np.flatnonzero(pop.state == State.CUSTOMER)

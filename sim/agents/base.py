@@ -170,6 +170,7 @@ class Seller(mesa.Agent):
     def status(self, value: Status) -> None:
         self._status = value
         self._state.row("active")[self.index] = value == Status.ACTIVE
+        self._state.row("live")[self.index] = value in (Status.ACTIVE, Status.ONBOARDING)
 
     @property
     def active(self) -> bool:

@@ -63,7 +63,7 @@ _INT = (
     "conflicts",
     "history_count",
 )
-_BOOL = ("is_partner", "is_distributor", "exclusive", "closes_deals", "active")
+_BOOL = ("is_partner", "is_distributor", "exclusive", "closes_deals", "active", "live")
 
 
 class SellerState:
