@@ -138,7 +138,8 @@ class Population:
 
     def state_counts(self) -> NDArray[np.int64]:
         """Number of accounts in each :class:`State`, in enum order."""
-        return np.bincount(self.state, minlength=len(State)).astype(np.int64)
+        # One comparison per state: faster than bincount, which first widens the int8 codes.
+        return np.array([np.count_nonzero(self.state == s) for s in State], dtype=np.int64)
 
     def record(self, account: int) -> dict[str, Any]:
         """Return one account's attributes and state as a plain record.
