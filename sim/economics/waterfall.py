@@ -76,11 +76,16 @@ def price_ratios(
     vendor = reseller_buy * (1.0 - dm)
     distributor = reseller_buy - vendor
     reseller = customer - reseller_buy
+    shape = np.broadcast_shapes(d.shape, pt.shape, dm.shape)
+
+    def full(x: FloatArray) -> FloatArray:
+        return x if x.shape == shape else np.broadcast_to(x, shape).copy()
+
     return PriceRatios(
-        customer=np.broadcast_to(customer, np.broadcast(d, pt, dm).shape).copy(),
-        reseller=np.broadcast_to(reseller, np.broadcast(d, pt, dm).shape).copy(),
-        distributor=np.broadcast_to(distributor, np.broadcast(d, pt, dm).shape).copy(),
-        vendor=np.broadcast_to(vendor, np.broadcast(d, pt, dm).shape).copy(),
+        customer=full(customer),
+        reseller=full(reseller),
+        distributor=full(distributor),
+        vendor=full(vendor),
     )
 
 
