@@ -81,7 +81,9 @@ class ChannelModel(mesa.Model):
         self.env = simpy.Environment()
         self.population = Population(scenario.market, self.streams)
         self.contracts = Contracts(self.population.n)
-        self.book = OpportunityBook(capacity=max(1024, self.population.n // 2))
+        # Room for most runs' opportunities without growing (`baseline` opens about 2.5 % of N a
+        # period).
+        self.book = OpportunityBook(capacity=max(1024, 2 * self.population.n))
         self.conflict_rule = get_rule(scenario.program.conflict.rule.value)
         self.sellers: list[Seller] = []
         self._affiliates: list[Affiliate] = []

@@ -89,6 +89,13 @@ class SalesDesk:
         if not opportunity_ids:
             return
         self.waiting.extend(zip(opportunity_ids, cycles, strict=True))
+        if self.lazy:
+            # No process to wake: start what fits, then complete zero-length cycles.
+            now = self.env.now
+            if not (self._due and self._due[0] <= now):
+                self._start(now)
+                if not (self._due and self._due[0] <= now):
+                    return
         self._advance()
 
     def _advance(self) -> None:
