@@ -104,14 +104,13 @@ class RecurringTotals:
 
     def _apply(self, con: Contracts, acc: IntArray, seller: IntArray, sign: float) -> None:
         n = len(self.contracts)
-        for k, amount in self._amounts(con, acc).items():
+        amounts = self._amounts(con, acc)
+        for k, amount in amounts.items():
             self.totals[k] += sign * np.bincount(seller, weights=amount, minlength=n)
         self.contracts += int(sign) * np.bincount(seller, minlength=n)
         ps = con.partner_sourced[acc]
         if ps.any():
-            self.sourced += sign * float(
-                (con.list_per_month(acc[ps]) * con.r_vendor[acc[ps]]).sum()
-            )
+            self.sourced += sign * float(amounts["vendor"][ps].sum())
             self.n_sourced += int(sign) * int(ps.sum())
         self._zero_empty()
 

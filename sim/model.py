@@ -355,7 +355,7 @@ class ChannelModel(mesa.Model):
         ) * self.period_months
         if n_leads:
             cand = rng.integers(0, pop.n, size=4 * n_leads + 8)
-            cand = self._lead_candidates(cand, taken)[:n_leads]
+            cand = pick_first_eligible([cand], [n_leads], [self._may_open(cand, taken)])[0]
             owner = self._route_leads(cand, table, rng)
             taken[cand] = True
             accounts.append(cand)
@@ -430,14 +430,8 @@ class ChannelModel(mesa.Model):
             pool[(u[a:b] * len(pool)).astype(np.int64)]
             for (_, _, pool), a, b in zip(groups, bounds[:-1], bounds[1:], strict=True)
         ]
-        state = self.population.state
-
-        def may_refer(accounts: IntArray) -> NDArray[np.bool_]:
-            s = state[accounts]
-            return ((s == State.UNAWARE) | (s == State.AWARE)) & ~taken[accounts]
-
         chosen = pick_first_eligible(
-            draws, [k for _, k, _ in groups], [may_refer(d) for d in draws]
+            draws, [k for _, k, _ in groups], [self._may_open(d, taken) for d in draws]
         )
         referred: list[IntArray] = []
         referrer_ids: list[int] = []
@@ -463,13 +457,13 @@ class ChannelModel(mesa.Model):
             self._pools[affiliate.index] = pool
         return pool
 
-    def _lead_candidates(self, cand: IntArray, taken: NDArray[np.bool_]) -> IntArray:
-        """Unique candidates, in draw order, that are unaware or aware and not yet evaluating."""
-        pop = self.population
-        cand = np.fromiter(dict.fromkeys(cand.tolist()), dtype=np.int64)  # first occurrences
-        state = pop.state[cand]
-        ok = ((state == State.UNAWARE) | (state == State.AWARE)) & ~taken[cand]
-        return cand[ok]
+    def _may_open(self, accounts: IntArray, taken: NDArray[np.bool_]) -> NDArray[np.bool_]:
+        """Whether a lead or referral may open an opportunity for each account.
+
+        It may when the account is unaware or aware and has no opportunity this period yet.
+        """
+        state = self.population.state[accounts]
+        return ((state == State.UNAWARE) | (state == State.AWARE)) & ~taken[accounts]
 
     def _route_leads(
         self, accounts: IntArray, table: SellerTable, rng: np.random.Generator

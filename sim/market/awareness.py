@@ -19,25 +19,9 @@ def group_share(
     Returns:
         For each account, customers in its group divided by that group's size.
     """
-    return shares_by_group(is_customer, group, n_groups)[group]
-
-
-def shares_by_group(
-    is_customer: NDArray[np.bool_], group: NDArray[np.int_], n_groups: int
-) -> NDArray[np.float64]:
-    """Share of customers in each word-of-mouth group.
-
-    Args:
-        is_customer: Whether each account is a customer at the start of the period.
-        group: Group index of each account.
-        n_groups: Number of groups.
-
-    Returns:
-        Per group, its customers divided by its size (0 for an empty group).
-    """
     counts = np.bincount(group, weights=is_customer, minlength=n_groups)
     sizes = np.bincount(group, minlength=n_groups)
-    return shares_from_counts(counts, sizes)
+    return shares_from_counts(counts, sizes)[group]
 
 
 def shares_from_counts(
