@@ -1201,37 +1201,6 @@ class _Flows:
         self.bonuses = z(n_sellers)
         self.once_vendor_sourced = 0.0
 
-    def add(
-        self,
-        sel: IntArray,
-        revenue_list: FloatArray,
-        billings_list: FloatArray,
-        con: Contracts,
-        acc: IntArray,
-        vendor_revenue: FloatArray | None = None,
-        r_vendor: FloatArray | None = None,
-    ) -> None:
-        """Book list amounts recognised and invoiced, split by each account's waterfall.
-
-        ``vendor_revenue`` (``revenue_list`` × the vendor's ratio) and ``r_vendor`` may be
-        passed when the caller has them already.
-        """
-        n = len(self.list_revenue)
-
-        def by_seller(amount: FloatArray) -> FloatArray:
-            return _sum_by(sel, amount, n)
-
-        if r_vendor is None:
-            r_vendor = con.r_vendor[acc]
-        if vendor_revenue is None:
-            vendor_revenue = revenue_list * r_vendor
-        self.list_revenue += by_seller(revenue_list)
-        self.vendor_revenue += by_seller(vendor_revenue)
-        self.customer_revenue += by_seller(revenue_list * con.r_customer[acc])
-        self.reseller_margin += by_seller(revenue_list * con.r_reseller[acc])
-        self.distributor_margin += by_seller(revenue_list * con.r_distributor[acc])
-        self.billings_vendor += by_seller(billings_list * r_vendor)
-
     def add_sales(
         self,
         sel: IntArray,
@@ -1240,8 +1209,22 @@ class _Flows:
         con: Contracts,
         acc: IntArray,
     ) -> None:
-        """One-off amounts of new sales (recognised now; maintenance invoiced a year ahead)."""
-        self.add(sel, once_list, billed_list, con, acc)
-        self.once_vendor_sourced += float(
-            (once_list * con.r_vendor[acc] * con.partner_sourced[acc]).sum()
-        )
+        """One-off amounts of new sales, split by each account's waterfall.
+
+        They are recognised now; ``billed_list`` (the one-off amount plus the first year of
+        maintenance, invoiced a year ahead) is what the vendor invoices now.
+        """
+        n = len(self.list_revenue)
+
+        def by_seller(amount: FloatArray) -> FloatArray:
+            return _sum_by(sel, amount, n)
+
+        r_vendor = con.r_vendor[acc]
+        vendor = once_list * r_vendor
+        self.list_revenue += by_seller(once_list)
+        self.vendor_revenue += by_seller(vendor)
+        self.customer_revenue += by_seller(once_list * con.r_customer[acc])
+        self.reseller_margin += by_seller(once_list * con.r_reseller[acc])
+        self.distributor_margin += by_seller(once_list * con.r_distributor[acc])
+        self.billings_vendor += by_seller(billed_list * r_vendor)
+        self.once_vendor_sourced += float((vendor * con.partner_sourced[acc]).sum())
