@@ -156,6 +156,7 @@ def choose(
     territory_cover = np.ascontiguousarray(table.territories[bidders].T)
     segment_cover = np.ascontiguousarray(table.segments[bidders].T)
     vertical_cover = np.ascontiguousarray(table.verticals[bidders].T)
+    ctx = ConflictContext(is_direct=table.is_direct[bidders], is_partner=~table.is_direct[bidders])
     if n * max(len(bidders), 1) <= BLOCK_ELEMENTS:
         blocks = [order]  # every cell in one matrix: the cells in order, as _blocks would
     else:
@@ -181,9 +182,6 @@ def choose(
         # The conflict rule sees opportunities × sellers that can bid.
         matrix = np.zeros((m, len(bidders)), dtype=bool)
         matrix[row, col] = True
-        ctx = ConflictContext(
-            is_direct=table.is_direct[bidders], is_partner=~table.is_direct[bidders]
-        )
         row, col = np.nonzero(rule(matrix, ctx))
         # One entry per bid: the bidding seller and its opportunity's account attributes.
         seller = bidders[col]
