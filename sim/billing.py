@@ -67,27 +67,32 @@ class RecurringTotals:
     Each total is the sum over the seller's active contracts of a per-contract amount fixed at
     the sale (``commission`` is kept by referrer, over the contracts still in their commission
     window). A seller's totals are reset to exactly zero when its last contract ends, so that
-    adding and removing contracts leaves no rounding residue behind.
+    adding and removing contracts leaves no rounding residue behind. The active contracts are
+    also counted per (seller, territory): the incumbency and word of mouth read these counts.
 
     Args:
         n_sellers: Initial number of sellers (the arrays grow with :meth:`grow`).
+        n_territories: Territories of the market.
     """
 
-    def __init__(self, n_sellers: int) -> None:
+    def __init__(self, n_sellers: int, n_territories: int) -> None:
         self.totals: dict[str, FloatArray] = {k: np.zeros(n_sellers) for k in _TOTALS}
-        self.contracts = np.zeros(n_sellers, dtype=np.int64)  # active contracts per seller
+        # Active contracts (customers) per (seller, territory).
+        self.customers = np.zeros((n_sellers, n_territories), dtype=np.int64)
         self.commissioned = np.zeros(n_sellers, dtype=np.int64)  # per referrer
         self.sourced = 0.0  # vendor net revenue per month of partner-sourced contracts
         self.n_sourced = 0
 
     def grow(self, n_sellers: int) -> None:
         """Make room for sellers recruited since."""
-        extra = n_sellers - len(self.contracts)
+        extra = n_sellers - len(self.customers)
         if extra <= 0:
             return
         for k, v in self.totals.items():
             self.totals[k] = np.concatenate([v, np.zeros(extra)])
-        self.contracts = np.concatenate([self.contracts, np.zeros(extra, dtype=np.int64)])
+        self.customers = np.vstack(
+            [self.customers, np.zeros((extra, self.customers.shape[1]), dtype=np.int64)]
+        )
         self.commissioned = np.concatenate([self.commissioned, np.zeros(extra, dtype=np.int64)])
 
     def _amounts(self, con: Contracts, acc: IntArray) -> dict[str, FloatArray]:
@@ -102,12 +107,24 @@ class RecurringTotals:
             "managed": con.managed_fee[acc],
         }
 
-    def _apply(self, con: Contracts, acc: IntArray, seller: IntArray, sign: float) -> None:
-        n = len(self.contracts)
+    @property
+    def contracts(self) -> IntArray:
+        """Active contracts per seller."""
+        return np.asarray(self.customers.sum(axis=1))
+
+    def _apply(
+        self,
+        con: Contracts,
+        acc: IntArray,
+        seller: IntArray,
+        territory: NDArray[np.integer],
+        sign: float,
+    ) -> None:
+        n = len(self.customers)
         amounts = self._amounts(con, acc)
         for k, amount in amounts.items():
             self.totals[k] += sign * np.bincount(seller, weights=amount, minlength=n)
-        self.contracts += int(sign) * np.bincount(seller, minlength=n)
+        np.add.at(self.customers, (seller, territory.astype(np.int64)), int(sign))
         ps = con.partner_sourced[acc]
         if ps.any():
             self.sourced += sign * float(amounts["vendor"][ps].sum())
@@ -123,14 +140,23 @@ class RecurringTotals:
         if self.n_sourced == 0:
             self.sourced = 0.0
 
-    def start(self, con: Contracts, acc: IntArray, seller: IntArray) -> None:
+    def start(
+        self, con: Contracts, acc: IntArray, seller: IntArray, territory: NDArray[np.integer]
+    ) -> None:
         """Add contracts that start now (their commission too, for referred accounts)."""
-        self._apply(con, acc, seller, 1.0)
+        self._apply(con, acc, seller, territory, 1.0)
         self.commission(con, acc, 1.0)
 
-    def stop(self, con: Contracts, acc: IntArray, seller: IntArray, period: int) -> None:
+    def stop(
+        self,
+        con: Contracts,
+        acc: IntArray,
+        seller: IntArray,
+        territory: NDArray[np.integer],
+        period: int,
+    ) -> None:
         """Remove contracts that end now (their commission too, if still in its window)."""
-        self._apply(con, acc, seller, -1.0)
+        self._apply(con, acc, seller, territory, -1.0)
         self.commission(con, acc[con.commission_until[acc] > period], -1.0)
 
     def commission(self, con: Contracts, acc: IntArray, sign: float) -> None:

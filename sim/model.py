@@ -87,10 +87,8 @@ class ChannelModel(mesa.Model):
         self.conflict_rule = get_rule(scenario.program.conflict.rule.value)
         self.sellers: list[Seller] = []
         self._affiliates: list[Affiliate] = []
-        self._returns: dict[int, list[IntArray]] = {}  # period -> accounts back from the rival
         # Recurring billing: per-seller totals of active contracts and their dated events.
-        self._recurring = RecurringTotals(0)
-        self._customer_counts = np.zeros((0, len(self.population.territory_names)), dtype=int)
+        self._recurring = RecurringTotals(0, len(self.population.territory_names))
         self._territory_sizes = np.bincount(
             self.population.territory.astype(np.int64),
             minlength=len(self.population.territory_names),
@@ -293,7 +291,7 @@ class ChannelModel(mesa.Model):
         else:
             # Word of mouth from the market or the territory: one probability per territory,
             # from the customer counts billing keeps per (seller, territory).
-            customers_t = self._customer_counts.sum(axis=0)
+            customers_t = self._recurring.customers.sum(axis=0)
             if wom == "market":
                 share_t: Any = int(customers_t.sum()) / pop.n if pop.n else 0.0
             else:
@@ -639,7 +637,7 @@ class ChannelModel(mesa.Model):
     def _incumbency(self, n_s: int, n_t: int) -> NDArray[np.bool_]:
         """Whether each seller serves customers in each territory now (counts kept by billing)."""
         incumbent = np.zeros((n_s, n_t), dtype=bool)
-        counts = self._customer_counts[:n_s]
+        counts = self._recurring.customers[:n_s]
         incumbent[: len(counts)] = counts > 0
         return incumbent
 
@@ -767,8 +765,6 @@ class ChannelModel(mesa.Model):
         pop.state[to_rival] = State.LOST
         back_at = t + int(np.ceil(sc.market.rival.contract_months / self.period_months))
         pop.return_at[to_rival] = back_at
-        if len(to_rival):
-            self._returns.setdefault(back_at, []).append(to_rival)
         nd = chosen == NO_DECISION
         pop.state[acc[nd]] = State.AWARE
         pop.evaluate_from[acc[nd]] = t + max(
@@ -987,16 +983,14 @@ class ChannelModel(mesa.Model):
         churning = churning[pop.state[churning] == State.CUSTOMER]
         ended = np.union1d(churning, lapsed).astype(np.int64)
         ended_seller = pop.seller[ended].astype(np.int64)
-        rec.stop(con, ended, ended_seller, t)
-        self._count_customers(ended_seller, pop.territory[ended], -1)
+        rec.stop(con, ended, ended_seller, pop.territory[ended], t)
         pop.state[ended] = State.LAPSED
         p.churned = len(ended)
         p.churned_by_segment = np.bincount(pop.segment[ended], minlength=len(SEGMENTS))
         p.mrr = float(totals["vendor"].sum())
 
         # Lost accounts whose rival contract ended become aware again.
-        due = self._returns.pop(t, [])
-        back = np.concatenate(due) if due else np.zeros(0, dtype=np.int64)
+        back = np.flatnonzero(pop.return_at == t)
         back = back[pop.state[back] == State.LOST]
         pop.state[back] = State.AWARE
         pop.evaluate_from[back] = t
@@ -1016,23 +1010,13 @@ class ChannelModel(mesa.Model):
         commission (``commission_until``) were set with the contract's terms.
         """
         con = self.contracts
-        self._recurring.start(con, acc, sel)
-        self._count_customers(sel, self.population.territory[acc], 1)
+        self._recurring.start(con, acc, sel, self.population.territory[acc])
         hazard = con.churn_hazard[acc]
         at_risk = ((con.monthly_list[acc] > 0) | (con.managed_fee[acc] > 0)) & (hazard > 0)
         if at_risk.any():
             periods = self.streams.get("billing.churn").geometric(hazard[at_risk])
             last = np.iinfo(np.int32).max
             con.churn_at[acc[at_risk]] = np.minimum(t + periods - 1, last)
-
-    def _count_customers(self, seller: IntArray, territory: NDArray[Any], sign: int) -> None:
-        """Keep the count of customers per (seller, territory) (incumbency)."""
-        counts = self._customer_counts
-        n_s = len(self.sellers)
-        if counts.shape[0] < n_s:
-            counts = np.vstack([counts, np.zeros((n_s - counts.shape[0], counts.shape[1]), int)])
-            self._customer_counts = counts
-        np.add.at(counts, (seller, territory.astype(np.int64)), sign)
 
     # 6. partner and vendor updates --------------------------------------------
 

@@ -147,10 +147,10 @@ def check_caches(m: ChannelModel) -> None:
     n_s, n_t = len(m.sellers), len(pop.territory_names)
     counts = np.zeros((n_s, n_t), dtype=int)
     np.add.at(counts, (seller, pop.territory[customers].astype(np.int64)), 1)
-    kept = np.zeros((n_s, n_t), dtype=int)
-    kept[: len(m._customer_counts)] = m._customer_counts
-    np.testing.assert_array_equal(kept, counts)
     rec = m._recurring
+    kept = np.zeros((n_s, n_t), dtype=int)
+    kept[: len(rec.customers)] = rec.customers
+    np.testing.assert_array_equal(kept, counts)
     n_rec = len(rec.contracts)
     np.testing.assert_array_equal(rec.contracts, np.bincount(seller, minlength=n_rec))
     lm = con.monthly_list[customers] + con.maint_annual_list[customers] / 12.0
