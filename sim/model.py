@@ -87,6 +87,7 @@ class ChannelModel(mesa.Model):
         self.conflict_rule = get_rule(scenario.program.conflict.rule.value)
         self.sellers: list[Seller] = []
         self._affiliates: list[Affiliate] = []
+        self._partner_slots_set = np.zeros(0)  # partners' desk slots as set last period
         # Recurring billing: per-seller totals of active contracts and their dated events.
         self._recurring = RecurringTotals(0, len(self.population.territory_names))
         self._territory_sizes = np.bincount(
@@ -288,6 +289,8 @@ class ChannelModel(mesa.Model):
             share = neighbour_share(is_customer, pop.indptr, pop.indices)
             p_month = awareness_probability(base[terr], aw.imitation, share)
             prob = per_period(p_month, self.period_months)
+            u = self.streams.get("market.awareness").random(pop.n)
+            hit = np.flatnonzero(u < prob)
         else:
             # Word of mouth from the market or the territory: one probability per territory,
             # from the customer counts billing keeps per (seller, territory).
@@ -298,15 +301,22 @@ class ChannelModel(mesa.Model):
                 share_t = shares_from_counts(customers_t, self._territory_sizes)
             p_month_t = awareness_probability(base, aw.imitation, share_t)
             p_month = p_month_t  # per territory: gathered for the new accounts only
-            prob = np.asarray(per_period(p_month_t, self.period_months))[terr]
-        u = self.streams.get("market.awareness").random(pop.n)
-        hit = np.flatnonzero(u < prob)  # a small share of accounts: check their state only
-        new = hit[pop.state[hit] == State.UNAWARE]
+            prob_t = np.asarray(per_period(p_month_t, self.period_months))
+            u = self.streams.get("market.awareness").random(pop.n)
+            # Draws under the largest territory probability, then each under its own: the
+            # same accounts as u < prob_t[terr], without gathering a probability per account.
+            below = np.flatnonzero(u < prob_t.max())
+            hit = below[u[below] < prob_t[terr[below]]]
+            prob = prob_t[terr[hit]]  # per hit account, in hit order
+        # A small share of accounts drew a hit: check their state only.
+        is_new = pop.state[hit] == State.UNAWARE
+        new = hit[is_new]
         # Attribute the cause by where the draw fell: partner part first, then vendor marketing.
         u_new = u[new]
         if self.period_months != 1.0:
             pm_new = p_month[new] if wom == "network" else p_month[terr[new]]
-            frac: Any = np.divide(prob[new], pm_new, out=np.zeros(len(new)), where=pm_new > 0)
+            prob_new = prob[new] if wom == "network" else prob[is_new]
+            frac: Any = np.divide(prob_new, pm_new, out=np.zeros(len(new)), where=pm_new > 0)
         else:
             frac = 1.0
         partner_cut = partner_terr[terr[new]] * frac
@@ -320,11 +330,20 @@ class ChannelModel(mesa.Model):
         self._period.new_aware = len(new)
 
     def _affiliate_reach(self) -> FloatArray:
-        reach = np.zeros(len(self.population.territory_names))
-        for s in self._affiliates:
-            if s.active:
-                reach += s.territories * s.reach()
-        return reach
+        """Awareness probability per month that active affiliates add, per territory.
+
+        Each active affiliate adds ``reach × commitment`` (:meth:`Affiliate.reach`) in its
+        territories; the rows are summed in affiliate order.
+        """
+        n_terr = len(self.population.territory_names)
+        if not self._affiliates:
+            return np.zeros(n_terr)
+        st = self.seller_state
+        idx = np.array([s.index for s in self._affiliates], dtype=np.int64)
+        per_month = self.config.partners.affiliate.reach * st.commitment[idx]
+        reach = np.where(st.active[idx], per_month, 0.0)
+        # Summed over axis 0 row by row, as adding one affiliate after another would.
+        return np.asarray((st.territories[idx] * reach[:, None]).sum(axis=0), dtype=np.float64)
 
     # 2. evaluation ------------------------------------------------------------
 
@@ -1069,12 +1088,20 @@ class ChannelModel(mesa.Model):
             seller.exited_period = self.period
         # Desk capacity follows commitment (Partner.capacity_slots for all partners at once).
         # Exited partners keep working the deals they won.
+        # Only desks whose slot count changed are touched: a partner's count is compared with
+        # the one set last period, the vendor's own desks are asked every period.
         partner_slots = np.maximum(1.0, np.round(self._static["slot_base"] * st.commitment))
-        for seller, is_partner, slots in zip(
-            self.sellers, self._static["is_partner"].tolist(), partner_slots.tolist(), strict=True
-        ):
+        is_partner = self._static["is_partner"]
+        prev = self._partner_slots_set
+        changed = ~is_partner
+        changed[len(prev) :] = True
+        changed[: len(prev)] |= partner_slots[: len(prev)] != prev
+        for i in np.flatnonzero(changed).tolist():
+            seller = self.sellers[i]
             if seller.desk is not None:
-                seller.desk.set_slots(int(slots) if is_partner else seller.capacity_slots())
+                slots = int(partner_slots[i]) if is_partner[i] else seller.capacity_slots()
+                seller.desk.set_slots(slots)
+        self._partner_slots_set = partner_slots
         self._recruit()
 
     def _recruit(self) -> None:

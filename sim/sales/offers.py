@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.economics.choice import logit_choice_ragged
-from sim.program.conflict import ConflictContext, ConflictRuleFn
+from sim.program.conflict import ConflictContext, ConflictRuleFn, free_for_all
 from sim.scenario.schema import Choice
 
 BoolArray = NDArray[np.bool_]
@@ -179,10 +179,12 @@ def choose(
         draws = u_bids.random(len(row))
         bid = (draws < table.bid_probability[seller]) | (opps.owner[idx][row] == seller)
         row, col = row[bid], col[bid]
-        # The conflict rule sees opportunities × sellers that can bid.
-        matrix = np.zeros((m, len(bidders)), dtype=bool)
-        matrix[row, col] = True
-        row, col = np.nonzero(rule(matrix, ctx))
+        if rule is not free_for_all:
+            # The conflict rule sees opportunities × sellers that can bid. (Free for all keeps
+            # every bid: the pairs are already in the row-major order np.nonzero would give.)
+            matrix = np.zeros((m, len(bidders)), dtype=bool)
+            matrix[row, col] = True
+            row, col = np.nonzero(rule(matrix, ctx))
         # One entry per bid: the bidding seller and its opportunity's account attributes.
         seller = bidders[col]
         opp = idx[row]
