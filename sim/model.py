@@ -35,6 +35,7 @@ from sim.program.exclusivity import assign_territories, free_exclusive_territory
 from sim.rng import Streams
 from sim.sales.book import OpportunityBook, Outcome, Source
 from sim.sales.desk import SalesDesk
+from sim.sales.desk_bank import UNLIMITED, DeskBank
 from sim.sales.leads import pick_first_eligible
 from sim.sales.offers import (
     NO_DECISION,
@@ -98,7 +99,11 @@ class ChannelModel(mesa.Model):
             len(self.population.territory_names), history=self.periods_per_year
         )
         self.vendor_costs_period: dict[str, float] = self._zero_costs()
-        self._activated: list[int] = []  # deals closed this period, and when
+        # Sales desks: most in one bank advanced with array operations; those whose deals wait
+        # for distributor stock as SimPy processes (Seller.desk).
+        self.desks = DeskBank()
+        self._process_desks: list[int] = []  # indices of the sellers with a SimPy desk
+        self._activated: list[int] = []  # deals closed this period in SimPy desks, and when
         self._activated_times: list[float] = []
         self._mdf_balance: dict[int, float] = {}
         self._mdf_territory = np.zeros(len(self.population.territory_names))
@@ -116,7 +121,7 @@ class ChannelModel(mesa.Model):
         self._create_partners()
         self._link_resellers_to_distributors()
         for seller in self.sellers:
-            self._set_lazy(seller)
+            self._open_desk(seller)
         self.metrics = MetricsRecorder(scenario.time.periods)
         self.cumulative_cash = 0.0
         self.training_subsidies_period = 0.0
@@ -159,18 +164,22 @@ class ChannelModel(mesa.Model):
         if isinstance(seller, Affiliate):
             self._affiliates.append(seller)
         self.seller_state.row("closes_deals")[seller.index] = seller.closes_deals
-        if seller.closes_deals or isinstance(seller, Distributor):
-            seller.desk = SalesDesk(
-                self.env,
-                self._on_cycle_complete,
-                seller.capacity_slots(),
-            )
 
-    def _set_lazy(self, seller: Seller) -> None:
-        """A desk need not wake for each completion unless deals then wait for hardware stock."""
-        if seller.desk is not None:
-            two_tier = isinstance(seller, Partner) and seller.distributor is not None
-            seller.desk.lazy = self._no_hardware or not two_tier
+    def _open_desk(self, seller: Seller) -> None:
+        """Open the seller's sales desk, once it is linked to its distributor (if any).
+
+        A desk whose deals ship hardware from a distributor's stock is a SimPy process
+        (``seller.desk``): its completions wait for stock during the period. Every other desk
+        is a row of the desk bank.
+        """
+        if not _has_desk(seller):
+            return
+        two_tier = isinstance(seller, Partner) and seller.distributor is not None
+        if self._no_hardware or not two_tier:
+            self.desks.open(seller.index, seller.capacity_slots())
+        else:
+            seller.desk = SalesDesk(self.env, self._on_cycle_complete, seller.capacity_slots())
+            self._process_desks.append(seller.index)
 
     def _create_partners(self) -> None:
         sc = self.config
@@ -264,9 +273,7 @@ class ChannelModel(mesa.Model):
         opps, source, referrer = self._evaluation(table)
         self._offers_and_choice(opps, source, referrer, table)
         self.env.run(until=t)
-        for seller in self.sellers:
-            if seller.desk is not None:
-                seller.desk.flush(t)
+        self.desks.run(float(t - 1), float(t))
         self._billing_and_churn()
         self._partner_updates()
         self._vendor_updates()
@@ -543,12 +550,13 @@ class ChannelModel(mesa.Model):
         st = self.seller_state
         n_s = len(self.sellers)
         active = st.active[:n_s]
-        queue_ok = np.array(
-            [
-                s.desk is None or s.max_queue < 0 or s.desk.queue_length < s.max_queue
-                for s in self.sellers
-            ]
-        )
+        queue = self.desks.queue_lengths(n_s)
+        for i in self._process_desks:
+            desk = self.sellers[i].desk
+            assert desk is not None
+            queue[i] = desk.queue_length
+        max_queue = static["max_queue"]
+        queue_ok = ~static["has_desk"] | (max_queue < 0) | (queue < max_queue)
         # Resellers buying through a distributor stop bidding beyond their credit line.
         blocked = credit_blocked(
             st, static["distributor"], self.config.partners.distributor, self.period_months
@@ -651,6 +659,9 @@ class ChannelModel(mesa.Model):
             "direct_bid": np.array(
                 [0.0 if isinstance(s, Partner) else s.bid_probability() for s in sellers]
             ),
+            "max_queue": np.array([s.max_queue for s in sellers], dtype=np.int64),
+            "has_desk": np.array([_has_desk(s) for s in sellers], dtype=bool),
+            "in_bank": np.array([_has_desk(s) and s.desk is None for s in sellers], dtype=bool),
         }
 
     def _incumbency(self, n_s: int, n_t: int) -> NDArray[np.bool_]:
@@ -793,12 +804,20 @@ class ChannelModel(mesa.Model):
         self._period.no_decision = int(nd.sum())
         self._period.won = int(won.sum())
         self._period.conflicts = int((res.party_counts >= 2).sum())
-        # Queue won opportunities at their sellers, in opportunity order.
+        # Queue won opportunities at their sellers, in opportunity order: in the desk bank, or
+        # at the SimPy desks of sellers whose deals wait for stock.
         won_ids = ids[won]
         won_sellers = seller_idx[won]
+        in_bank = static["in_bank"][won_sellers]
+        self.desks.add(won_sellers[in_bank], won_ids[in_bank], cycle[won][in_bank])
+        if in_bank.all():
+            return
+        won_ids = won_ids[~in_bank]
+        won_cycles = cycle[won][~in_bank]
+        won_sellers = won_sellers[~in_bank]
         order = np.argsort(won_sellers, kind="stable")
         ids_by_seller = won_ids[order].tolist()
-        cycles_by_seller = cycle[won][order].tolist()
+        cycles_by_seller = won_cycles[order].tolist()
         sellers_sorted = won_sellers[order]
         starts = np.flatnonzero(np.diff(sellers_sorted, prepend=-2))  # first row of each seller
         ends = np.append(starts[1:], len(order)) if len(starts) else starts
@@ -903,8 +922,11 @@ class ChannelModel(mesa.Model):
         self._recurring.grow(n_s)
         hardware_vendor_revenue = 0.0
         # New customers: contract terms, one-off billing, services, hardware.
-        new_ids = np.array(self._activated, dtype=np.int64)
-        self.book.cols["closed_time"][new_ids] = self._activated_times
+        bank_ids, bank_times = self.desks.take_completed()
+        new_ids = np.concatenate([np.array(self._activated, dtype=np.int64), bank_ids])
+        self.book.cols["closed_time"][new_ids] = np.concatenate(
+            [np.array(self._activated_times, dtype=np.float64), bank_times]
+        )
         self.book.cols["outcome"][new_ids] = Outcome.WON
         self._activated = []
         self._activated_times = []
@@ -1096,11 +1118,23 @@ class ChannelModel(mesa.Model):
         changed = ~is_partner
         changed[len(prev) :] = True
         changed[: len(prev)] |= partner_slots[: len(prev)] != prev
+        changed &= self._static["has_desk"]
+        banked: list[int] = []
+        banked_slots: list[int] = []
         for i in np.flatnonzero(changed).tolist():
             seller = self.sellers[i]
+            slots = int(partner_slots[i]) if is_partner[i] else seller.capacity_slots()
             if seller.desk is not None:
-                slots = int(partner_slots[i]) if is_partner[i] else seller.capacity_slots()
                 seller.desk.set_slots(slots)
+            else:
+                banked.append(i)
+                banked_slots.append(UNLIMITED if slots is None else slots)
+        if banked:
+            self.desks.set_slots(
+                np.array(banked, dtype=np.int64),
+                np.array(banked_slots, dtype=np.int64),
+                float(self.env.now),
+            )
         self._partner_slots_set = partner_slots
         self._recruit()
 
@@ -1150,7 +1184,7 @@ class ChannelModel(mesa.Model):
                 partner = self._add_partner(ptype, mask, exclusive, n_vert, rng, onboarding=True)
                 live.append(partner)
                 self._link_one(partner, distributors, rng)
-                self._set_lazy(partner)
+                self._open_desk(partner)
                 self.vendor_costs_period["fees"] += rec.cost_per_partner
 
     def _vendor_updates(self) -> None:
@@ -1239,3 +1273,8 @@ class _Flows:
         self.distributor_margin += by_seller(once_list * con.r_distributor[acc])
         self.billings_vendor += by_seller(billed_list * r_vendor)
         self.once_vendor_sourced += float((vendor * con.partner_sourced[acc]).sum())
+
+
+def _has_desk(seller: Seller) -> bool:
+    """Whether the seller works won opportunities at a sales desk (it closes deals)."""
+    return seller.closes_deals or isinstance(seller, Distributor)

@@ -6,10 +6,10 @@ toward the realised cycle length. The desk is one process per seller, not one pe
 it starts a batch when slots free up and sleeps until the next completion or new arrival.
 Cycle lengths are rounded to a grid of ``1 / resolution`` periods so that completions batch.
 
-A *lazy* desk is one whose completions touch nothing else during the period (no hardware waits
-for distributor stock). Its process does not wake for each completion: :meth:`SalesDesk.flush`
-works through the period's completions and starts in time order after ``env.run``, with the
-same times and order as the process would have used, and without a SimPy event per batch.
+The model runs a desk as a SimPy process only when its deals, once their cycle ends, wait for
+hardware from a distributor's stock, so that completions and stock interleave in time. Every
+other desk is a row of :class:`~sim.sales.desk_bank.DeskBank`, which follows the same rules
+with array operations.
 """
 
 from __future__ import annotations
@@ -57,7 +57,6 @@ class SalesDesk:
         self._batches: dict[float, list[int]] = {}
         self._timer_at: float | None = None  # completion time the process sleeps until
         self._interrupt_pending = False
-        self.lazy = False
         self.process = env.process(self._run())
 
     @property
@@ -89,13 +88,6 @@ class SalesDesk:
         if not opportunity_ids:
             return
         self.waiting.extend(zip(opportunity_ids, cycles, strict=True))
-        if self.lazy:
-            # No process to wake: start what fits, then complete zero-length cycles.
-            now = self.env.now
-            if not (self._due and self._due[0] <= now):
-                self._start(now)
-                if not (self._due and self._due[0] <= now):
-                    return
         self._advance()
 
     def _advance(self) -> None:
@@ -112,36 +104,8 @@ class SalesDesk:
             self.process.interrupt()
 
     def _wake_target(self) -> float | None:
-        """When the process must wake next (None: only when new work arrives).
-
-        That is the next completion, unless the desk is lazy: its completions, and the starts
-        they make room for, are then worked through by :meth:`flush`.
-        """
-        if not self._due or self.lazy:
-            return None
-        return self._due[0]
-
-    def flush(self, until: float) -> None:
-        """Work through, in time order, the completions and starts before ``until``.
-
-        A lazy desk's completions affect nothing outside the desk within the period (no
-        hardware waits for stock), so its process does not wake for each of them. The model
-        calls this after ``env.run(until=t)``: each cycle ending in the period completes at its
-        own time and the queue starts into the freed slots at that time, exactly as the SimPy
-        process would do it. For a desk that is not lazy, SimPy has done all this already.
-
-        Args:
-            until: End of the period (exclusive).
-        """
-        due = self._due
-        batches = self._batches
-        while due and due[0] < until:
-            key = heapq.heappop(due)
-            ids = batches.pop(key)
-            self.in_progress -= len(ids)
-            self.on_complete(ids, key)
-            if self.waiting:
-                self._start(key)
+        """When the process must wake next: the next completion (None: when work arrives)."""
+        return self._due[0] if self._due else None
 
     def _start(self, now: float) -> None:
         """Start, at ``now``, as many waiting opportunities as there are free slots (FIFO)."""
