@@ -82,9 +82,10 @@ class ChannelModel(mesa.Model):
         self.env = simpy.Environment()
         self.population = Population(scenario.market, self.streams)
         self.contracts = Contracts(self.population.n)
-        # Room for most runs' opportunities without growing (`baseline` opens about 2.5 % of N a
-        # period).
-        self.book = OpportunityBook(capacity=max(1024, 2 * self.population.n))
+        # Room for most runs' opportunities without growing: `baseline` opens about 2.5 % of N
+        # a month (copying the columns to grow would cost more than the unused room).
+        expected_rows = 0.03 * self.population.n * scenario.time.periods * self.period_months
+        self.book = OpportunityBook(capacity=max(1024, int(expected_rows)))
         self.conflict_rule = get_rule(scenario.program.conflict.rule.value)
         self.sellers: list[Seller] = []
         self._affiliates: list[Affiliate] = []
@@ -438,7 +439,7 @@ class ChannelModel(mesa.Model):
         active = [s for s in self._affiliates if s.active]
         if not active:
             return [], []
-        rates = np.array([s.referral_rate() for s in active]) * self.period_months
+        rates = self._referral_rates(active) * self.period_months
         wanted = rng.poisson(rates).tolist()
         groups = [
             (s, k, pool)
@@ -454,8 +455,9 @@ class ChannelModel(mesa.Model):
             pool[(u[a:b] * len(pool)).astype(np.int64)]
             for (_, _, pool), a, b in zip(groups, bounds[:-1], bounds[1:], strict=True)
         ]
+        may_open = self._may_open(np.concatenate(draws), taken)
         chosen = pick_first_eligible(
-            draws, [k for _, k, _ in groups], [self._may_open(d, taken) for d in draws]
+            draws, [k for _, k, _ in groups], np.split(may_open, bounds[1:-1])
         )
         referred: list[IntArray] = []
         referrer_ids: list[int] = []
@@ -466,6 +468,11 @@ class ChannelModel(mesa.Model):
                 referred.append(c)
                 referrer_ids.append(s.index)
         return referred, referrer_ids
+
+    def _referral_rates(self, affiliates: list[Affiliate]) -> FloatArray:
+        """:meth:`Affiliate.referral_rate` of the given active affiliates, as one array."""
+        commitment = self.seller_state.commitment[[s.index for s in affiliates]]
+        return np.asarray(self.config.partners.affiliate.referrals_per_month * commitment)
 
     def _referral_pool(self, affiliate: Affiliate) -> IntArray:
         """Accounts an affiliate reaches: its territories × its segments (cached)."""

@@ -140,6 +140,25 @@ def check_caches(m: ChannelModel) -> None:
     np.testing.assert_array_equal(m.seller_state.active, active)
     live = np.array([s.status in ("active", "onboarding") for s in m.sellers])
     np.testing.assert_array_equal(m.seller_state.live, live)
+    # Affiliate reach and referral rates, computed for all affiliates at once, are each
+    # affiliate's own Affiliate.reach / referral_rate.
+    reach = np.zeros(len(m.population.territory_names))
+    for a in m._affiliates:
+        reach = reach + a.territories * a.reach()
+    np.testing.assert_allclose(m._affiliate_reach(), reach, rtol=1e-12)
+    active_affiliates = [a for a in m._affiliates if a.active]
+    np.testing.assert_allclose(
+        m._referral_rates(active_affiliates),
+        [a.referral_rate() for a in active_affiliates],
+        rtol=1e-12,
+    )
+    # The desk bank: counts in progress add up, and no deal waits while its desk has a free
+    # slot (a desk is over its slots only after they were cut).
+    bank = m.desks
+    assert (bank.busy >= 0).all()
+    assert bank.in_progress == int(bank.busy.sum())
+    waiting = bank.queue_lengths(len(bank.slots)) > 0
+    assert (bank.busy[waiting] >= bank.slots[waiting]).all()
     # Customers per (seller, territory) and the recurring totals of their contracts.
     pop, con = m.population, m.contracts
     customers = np.flatnonzero(pop.state == State.CUSTOMER)
