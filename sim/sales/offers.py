@@ -259,8 +259,8 @@ BLOCK_ELEMENTS = 250_000
 def _blocks(cells: list[IntArray], n_sellers: int) -> list[IntArray]:
     """Merge consecutive (territory, segment) cells into blocks of bounded matrix size.
 
-    Small markets then need one matrix per period; large ones keep one cell per block, so that
-    each matrix holds only the sellers covering that cell.
+    Small markets then need one block per period; large ones are cut at cell boundaries so that
+    no block's opportunities × bidders arrays exceed ``BLOCK_ELEMENTS``.
     """
     blocks: list[IntArray] = []
     current: list[IntArray] = []
