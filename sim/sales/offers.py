@@ -149,7 +149,10 @@ def choose(
     u_all = u_choice.random(n)
     n_seg = table.segments.shape[1]
     cell = opps.territory.astype(np.int64) * n_seg + opps.segment
-    order = np.argsort(cell, kind="stable")
+    # Small codes sort by radix as int16 (numpy's stable sort of 16-bit integers).
+    order = np.argsort(
+        cell.astype(np.int16) if n_seg * table.territories.shape[1] < 2**15 else cell, kind="stable"
+    )
     shared = np.array([u for u in (rival_utility, no_decision_utility) if u is not None])
     # Coverage of the sellers that can bid, as (territory, seller) etc. for row gathers.
     bidders = np.flatnonzero(table.can_bid)
@@ -157,6 +160,22 @@ def choose(
     segment_cover = np.ascontiguousarray(table.segments[bidders].T)
     vertical_cover = np.ascontiguousarray(table.verticals[bidders].T)
     ctx = ConflictContext(is_direct=table.is_direct[bidders], is_partner=~table.is_direct[bidders])
+    # Who covers each (territory, segment, vertical) that has an opportunity, as lists of
+    # bidders in seller order: an opportunity's covering sellers are its key's list.
+    n_vert = table.verticals.shape[1]
+    key = (opps.territory.astype(np.int64) * n_seg + opps.segment) * n_vert + opps.vertical
+    n_keys = table.territories.shape[1] * n_seg * n_vert
+    present = np.zeros(n_keys, dtype=bool)
+    present[key] = True
+    keys = np.flatnonzero(present)
+    position = np.zeros(n_keys, dtype=np.int64)
+    position[keys] = np.arange(len(keys))
+    key_of = position[key]
+    key_cover = territory_cover[keys // (n_seg * n_vert)] & segment_cover[(keys // n_vert) % n_seg]
+    key_cover &= vertical_cover[keys % n_vert]
+    key_row, key_sellers = np.nonzero(key_cover)
+    key_count = np.bincount(key_row, minlength=len(keys))
+    key_start = np.cumsum(key_count) - key_count
     if n * max(len(bidders), 1) <= BLOCK_ELEMENTS:
         blocks = [order]  # every cell in one matrix: the cells in order, as _blocks would
     else:
@@ -166,10 +185,13 @@ def choose(
         m = len(idx)
         terr = opps.territory[idx]
         vert = opps.vertical[idx]
-        # Sellers covering each opportunity's territory, segment and vertical, as pairs.
-        covering = territory_cover[terr] & segment_cover[opps.segment[idx]]
-        covering &= vertical_cover[vert]
-        row, col = np.nonzero(covering)
+        # Sellers covering each opportunity's territory, segment and vertical, as pairs in the
+        # row-major order of an opportunities × bidders matrix.
+        k = key_of[idx]
+        count = key_count[k]
+        row = np.repeat(np.arange(m), count)
+        offset = np.repeat(key_start[k] - (np.cumsum(count) - count), count)
+        col = key_sellers[offset + np.arange(len(row))]
         seller = bidders[col]
         # Within its budget, and an SI only where implementation is needed.
         reach = table.price_month[seller] <= opps.wtp[idx][row]
