@@ -7,8 +7,9 @@ the same way as the sale did.
 A contract's recurring amounts per month are fixed when it starts, so the model does not sum
 them over every customer each period: :class:`RecurringTotals` keeps their per-seller totals,
 adding a contract when it starts and removing it when it ends. The dated contract events
-(maintenance anniversary, churn, end of a referral commission) are periods stored per account,
-found each period by one comparison over the accounts.
+(maintenance anniversary, churn, end of a referral commission) are periods stored per account;
+a :class:`DatedEvents` files each account under the period it was given, so that a period's
+events are found without looking at every account.
 """
 
 from __future__ import annotations
@@ -47,6 +48,50 @@ class Contracts:
     def list_per_month(self, accounts: IntArray) -> FloatArray:
         """Revenue recognised per month at list price: subscription plus maintenance / 12."""
         return np.asarray(self.monthly_list[accounts] + self.maint_annual_list[accounts] / 12.0)
+
+
+class DatedEvents:
+    """Accounts filed under the period of a dated event (an anniversary, a churn, a return).
+
+    The period itself stays in a per-account array (the *stored* period); each time it is set,
+    the account is also filed here under the new value. :meth:`due` then returns exactly the
+    accounts whose stored period equals the given one, as ``np.flatnonzero(stored == period)``
+    would: an account filed under a period it no longer holds is left out.
+
+    Args:
+        stored: The per-account array of event periods.
+    """
+
+    def __init__(self, stored: NDArray[np.integer]) -> None:
+        self.stored = stored
+        self._filed: dict[int, list[IntArray]] = {}
+
+    def file(self, accounts: IntArray, period: int) -> None:
+        """File accounts whose stored period was just set to ``period``."""
+        if len(accounts):
+            self._filed.setdefault(int(period), []).append(np.asarray(accounts, dtype=np.int64))
+
+    def file_each(self, accounts: IntArray, periods: NDArray[np.integer], last: int) -> None:
+        """File accounts under their own periods (those after ``last`` are never due)."""
+        keep = periods <= last
+        accounts, periods = accounts[keep], periods[keep]
+        if not len(accounts):
+            return
+        order = np.argsort(periods, kind="stable")
+        accounts, periods = accounts[order], periods[order]
+        bounds = np.flatnonzero(np.diff(periods)) + 1
+        for group, period in zip(
+            np.split(accounts, bounds), periods[np.r_[0, bounds]].tolist(), strict=True
+        ):
+            self.file(group, period)
+
+    def due(self, period: int) -> IntArray:
+        """The accounts whose stored period is ``period``, in increasing order."""
+        filed = self._filed.pop(int(period), None)
+        if filed is None:
+            return np.zeros(0, dtype=np.int64)
+        accounts = np.unique(np.concatenate(filed))
+        return accounts[self.stored[accounts] == period]
 
 
 _TOTALS: tuple[str, ...] = (

@@ -25,7 +25,7 @@ from sim.agents.affiliate import Affiliate
 from sim.agents.distributor import credit_blocked
 from sim.agents.state import COL, SellerState
 from sim.agents.updates import end_period
-from sim.billing import Contracts, RecurringTotals
+from sim.billing import Contracts, DatedEvents, RecurringTotals
 from sim.economics.waterfall import price_ratios
 from sim.market.awareness import awareness_probability, neighbour_share, shares_from_counts
 from sim.market.population import AwareSource, Population, State
@@ -82,6 +82,11 @@ class ChannelModel(mesa.Model):
         self.env = simpy.Environment()
         self.population = Population(scenario.market, self.streams)
         self.contracts = Contracts(self.population.n)
+        # Dated events of accounts, filed by period (see DatedEvents).
+        self._anniversaries = DatedEvents(self.contracts.next_anniversary)
+        self._commission_ends = DatedEvents(self.contracts.commission_until)
+        self._churns = DatedEvents(self.contracts.churn_at)
+        self._returns = DatedEvents(self.population.return_at)
         # Room for most runs' opportunities without growing: `baseline` opens about 2.5 % of N
         # a month (copying the columns to grow would cost more than the unused room).
         expected_rows = 0.03 * self.population.n * scenario.time.periods * self.period_months
@@ -802,6 +807,7 @@ class ChannelModel(mesa.Model):
         pop.state[to_rival] = State.LOST
         back_at = t + int(np.ceil(sc.market.rival.contract_months / self.period_months))
         pop.return_at[to_rival] = back_at
+        self._returns.file(to_rival, back_at)
         nd = chosen == NO_DECISION
         pop.state[acc[nd]] = State.AWARE
         pop.evaluate_from[acc[nd]] = t + max(
@@ -951,6 +957,7 @@ class ChannelModel(mesa.Model):
             con.monthly_list[acc] = terms["monthly_list"]
             con.maint_annual_list[acc] = terms["maint_list"]
             con.next_anniversary[acc] = t + self.periods_per_year
+            self._anniversaries.file(acc, t + self.periods_per_year)
             for ratio in ("r_customer", "r_reseller", "r_distributor", "r_vendor"):
                 getattr(con, ratio)[acc] = book[ratio][new_ids]
             static = self._static
@@ -965,7 +972,9 @@ class ChannelModel(mesa.Model):
             aff = self.config.partners.affiliate
             con.commission_rate[acc] = np.where(ref >= 0, aff.commission, 0.0)
             # A one-off commission (0 months) is paid on the first period's payments.
-            con.commission_until[acc] = t + max(1, int(np.ceil(aff.commission_months / pm)))
+            commission_end = t + max(1, int(np.ceil(aff.commission_months / pm)))
+            con.commission_until[acc] = commission_end
+            self._commission_ends.file(acc, commission_end)
             con.partner_sourced[acc] = (ref >= 0) | (pop.aware_source[acc] == AwareSource.PARTNER)
             # One-off amounts (licence, hardware) and the first year of maintenance, invoiced now.
             once_list = terms["once_list"]
@@ -999,17 +1008,18 @@ class ChannelModel(mesa.Model):
         # looked at one by one.
         rec = self._recurring
         # Referral commissions whose window ends now stop before this period's payments.
-        ending = np.flatnonzero(con.commission_until == t)
+        ending = self._commission_ends.due(t)
         ending = ending[(pop.state[ending] == State.CUSTOMER) & (con.referrer[ending] >= 0)]
         rec.commission(con, ending, -1.0)
         # Maintenance anniversaries: renew and invoice a year ahead, or lapse.
-        anniv = np.flatnonzero(con.next_anniversary == t)
+        anniv = self._anniversaries.due(t)
         anniv = anniv[(pop.state[anniv] == State.CUSTOMER) & (con.maint_annual_list[anniv] > 0)]
         renew_u = self.streams.get("billing.renewal").random(len(anniv))
         renewal = per_period(sc.product.maintenance_renewal, 1.0)
         lapsed = anniv[renew_u >= renewal]
         renewing = anniv[renew_u < renewal]
         con.next_anniversary[renewing] += self.periods_per_year
+        self._anniversaries.file(renewing, t + self.periods_per_year)
         renewed_vendor = con.maint_annual_list[renewing] * con.r_vendor[renewing]
 
         totals = rec.totals
@@ -1027,7 +1037,7 @@ class ChannelModel(mesa.Model):
 
         # Contracts that end after this period's bill: churn (drawn when they started) and
         # maintenance lapses.
-        churning = np.flatnonzero(con.churn_at == t)
+        churning = self._churns.due(t)
         churning = churning[pop.state[churning] == State.CUSTOMER]
         ended = np.union1d(churning, lapsed).astype(np.int64)
         ended_seller = pop.seller[ended].astype(np.int64)
@@ -1038,7 +1048,7 @@ class ChannelModel(mesa.Model):
         p.mrr = float(totals["vendor"].sum())
 
         # Lost accounts whose rival contract ended become aware again.
-        back = np.flatnonzero(pop.return_at == t)
+        back = self._returns.due(t)
         back = back[pop.state[back] == State.LOST]
         pop.state[back] = State.AWARE
         pop.evaluate_from[back] = t
@@ -1064,7 +1074,9 @@ class ChannelModel(mesa.Model):
         if at_risk.any():
             periods = self.streams.get("billing.churn").geometric(hazard[at_risk])
             last = np.iinfo(np.int32).max
-            con.churn_at[acc[at_risk]] = np.minimum(t + periods - 1, last)
+            churn_at = np.minimum(t + periods - 1, last)
+            con.churn_at[acc[at_risk]] = churn_at
+            self._churns.file_each(acc[at_risk], churn_at, self.config.time.periods)
 
     # 6. partner and vendor updates --------------------------------------------
 
