@@ -1169,7 +1169,7 @@ class ChannelModel(mesa.Model):
         type_code = self._static["partner_type"]
         live_mask = self.seller_state.live[: len(type_code)] & (type_code >= 0)
         live_counts = np.bincount(type_code[live_mask], minlength=len(PARTNER_TYPES)).tolist()
-        distributors = [s for s in self.sellers if isinstance(s, Distributor)]
+        distributors: list[Distributor] | None = None
         for code, ptype in enumerate(PARTNER_TYPES):
             params = sc.partners.of(ptype)
             if params.count == 0 or ptype not in ROLE_CLASSES:
@@ -1177,11 +1177,9 @@ class ChannelModel(mesa.Model):
             gap = min(params.count - live_counts[code], rec.max_per_month)
             if gap <= 0:
                 continue
-            live = [
-                s
-                for s in self.sellers
-                if s.kind == ptype and s.status in (Status.ACTIVE, Status.ONBOARDING)
-            ]
+            if distributors is None:
+                distributors = [s for s in self.sellers if isinstance(s, Distributor)]
+            live = [self.sellers[i] for i in np.flatnonzero(live_mask & (type_code == code))]
             exclusive = sc.program.exclusivity.get(ptype, "open") == "exclusive"
             holders = sc.program.exclusivity_holders.get(ptype, 1)
             for _ in range(max(gap, 0)):
