@@ -46,6 +46,8 @@ def pick_first_eligible(
     rank = seen - before[group]
     keep = ok & (rank <= np.asarray(wanted, dtype=np.int64)[group])
     picked = cand[keep]
+    if len(draws) == 1:
+        return [picked]  # one source: its first draws of each account are distinct already
     if len(np.unique(picked)) == len(picked):
         counts = np.bincount(group[keep], minlength=len(draws))
         return np.split(picked, np.cumsum(counts)[:-1])
