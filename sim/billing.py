@@ -9,7 +9,7 @@ them over every customer each period: :class:`RecurringTotals` keeps their per-s
 adding a contract when it starts and removing it when it ends. The dated contract events
 (maintenance anniversary, churn, end of a referral commission) are periods stored per account;
 a :class:`DatedEvents` files each account under the period it was given, so that a period's
-events are found without looking at every account.
+anniversaries, commission ends and returns are found without looking at every account.
 """
 
 from __future__ import annotations
@@ -51,7 +51,10 @@ class Contracts:
 
 
 class DatedEvents:
-    """Accounts filed under the period of a dated event (an anniversary, a churn, a return).
+    """Accounts filed under the period of a dated event (an anniversary, a return).
+
+    Meant for events that many accounts get for the same period at once (a year after a sale, a
+    fixed time after losing to the rival).
 
     The period itself stays in a per-account array (the *stored* period); each time it is set,
     the account is also filed here under the new value. :meth:`due` then returns exactly the
@@ -71,26 +74,14 @@ class DatedEvents:
         if len(accounts):
             self._filed.setdefault(int(period), []).append(np.asarray(accounts, dtype=np.int64))
 
-    def file_each(self, accounts: IntArray, periods: NDArray[np.integer], last: int) -> None:
-        """File accounts under their own periods (those after ``last`` are never due)."""
-        keep = periods <= last
-        accounts, periods = accounts[keep], periods[keep]
-        if not len(accounts):
-            return
-        order = np.argsort(periods, kind="stable")
-        accounts, periods = accounts[order], periods[order]
-        bounds = np.flatnonzero(np.diff(periods)) + 1
-        for group, period in zip(
-            np.split(accounts, bounds), periods[np.r_[0, bounds]].tolist(), strict=True
-        ):
-            self.file(group, period)
-
     def due(self, period: int) -> IntArray:
         """The accounts whose stored period is ``period``, in increasing order."""
         filed = self._filed.pop(int(period), None)
         if filed is None:
             return np.zeros(0, dtype=np.int64)
-        accounts = np.unique(np.concatenate(filed))
+        accounts = np.sort(np.concatenate(filed))
+        if len(filed) > 1:
+            accounts = accounts[np.diff(accounts, prepend=-1) != 0]  # each account once
         return accounts[self.stored[accounts] == period]
 
 

@@ -85,7 +85,6 @@ class ChannelModel(mesa.Model):
         # Dated events of accounts, filed by period (see DatedEvents).
         self._anniversaries = DatedEvents(self.contracts.next_anniversary)
         self._commission_ends = DatedEvents(self.contracts.commission_until)
-        self._churns = DatedEvents(self.contracts.churn_at)
         self._returns = DatedEvents(self.population.return_at)
         # Room for most runs' opportunities without growing: `baseline` opens about 2.5 % of N
         # a month (copying the columns to grow would cost more than the unused room).
@@ -1037,9 +1036,12 @@ class ChannelModel(mesa.Model):
 
         # Contracts that end after this period's bill: churn (drawn when they started) and
         # maintenance lapses.
-        churning = self._churns.due(t)
+        # Churn periods are spread wide (geometric), so one comparison finds them faster than
+        # filing each account under its own period.
+        churning = np.flatnonzero(con.churn_at == t)
         churning = churning[pop.state[churning] == State.CUSTOMER]
-        ended = np.union1d(churning, lapsed).astype(np.int64)
+        ended = np.sort(np.concatenate([churning, lapsed]).astype(np.int64))
+        ended = ended[np.diff(ended, prepend=-1) != 0]  # a hybrid contract may do both
         ended_seller = pop.seller[ended].astype(np.int64)
         rec.stop(con, ended, ended_seller, pop.territory[ended], t)
         pop.state[ended] = State.LAPSED
@@ -1074,9 +1076,7 @@ class ChannelModel(mesa.Model):
         if at_risk.any():
             periods = self.streams.get("billing.churn").geometric(hazard[at_risk])
             last = np.iinfo(np.int32).max
-            churn_at = np.minimum(t + periods - 1, last)
-            con.churn_at[acc[at_risk]] = churn_at
-            self._churns.file_each(acc[at_risk], churn_at, self.config.time.periods)
+            con.churn_at[acc[at_risk]] = np.minimum(t + periods - 1, last)
 
     # 6. partner and vendor updates --------------------------------------------
 

@@ -35,9 +35,10 @@ def pick_first_eligible(
     ok = np.concatenate(eligible).astype(bool)
     # Only the first draw of an account by the same source counts.
     key = group * (int(cand.max()) + 1 if len(cand) else 1) + cand
-    _, first = np.unique(key, return_index=True)
+    by_key = np.argsort(key, kind="stable")  # equal keys keep draw order: the first comes first
+    sorted_key = key[by_key]
     is_first = np.zeros(len(cand), dtype=bool)
-    is_first[first] = True
+    is_first[by_key[np.diff(sorted_key, prepend=-1) != 0]] = True
     ok &= is_first
     # The first ``wanted`` of them per source.
     seen = np.cumsum(ok)
@@ -48,7 +49,8 @@ def pick_first_eligible(
     picked = cand[keep]
     if len(draws) == 1:
         return [picked]  # one source: its first draws of each account are distinct already
-    if len(np.unique(picked)) == len(picked):
+    in_order = np.sort(picked)
+    if not (np.diff(in_order) == 0).any():
         counts = np.bincount(group[keep], minlength=len(draws))
         return np.split(picked, np.cumsum(counts)[:-1])
     # Two sources took the same account: the earlier one keeps it; go source by source.
