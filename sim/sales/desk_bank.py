@@ -37,6 +37,7 @@ class DeskBank:
         self.resolution = resolution
         self.slots = np.zeros(0, dtype=np.int64)
         self.busy = np.zeros(0, dtype=np.int64)  # opportunities in progress, per desk
+        self._queued = np.zeros(0, dtype=np.int64)  # opportunities waiting, per desk
         # Opportunities in progress (unordered) and waiting (by desk, then arrival).
         self._run_id = np.zeros(0, dtype=np.int64)
         self._run_due = np.zeros(0, dtype=np.float64)
@@ -44,8 +45,7 @@ class DeskBank:
         self._wait_id = np.zeros(0, dtype=np.int64)
         self._wait_cycle = np.zeros(0, dtype=np.float64)  # rounded to the grid
         self._wait_desk = np.zeros(0, dtype=np.int64)
-        self._done_ids: list[IntArray] = []
-        self._done_times: list[FloatArray] = []
+        self._done: list[tuple[IntArray, float]] = []  # (ids, time) of each completion batch
 
     # -- desks ------------------------------------------------------------------------------
 
@@ -60,6 +60,7 @@ class DeskBank:
             grow = desk + 1 - len(self.slots)
             self.slots = np.concatenate([self.slots, np.zeros(grow, dtype=np.int64)])
             self.busy = np.concatenate([self.busy, np.zeros(grow, dtype=np.int64)])
+            self._queued = np.concatenate([self._queued, np.zeros(grow, dtype=np.int64)])
         self.slots[desk] = UNLIMITED if slots is None else slots
 
     def set_slots(self, desks: IntArray, slots: IntArray, now: float) -> None:
@@ -84,7 +85,10 @@ class DeskBank:
 
     def queue_lengths(self, n: int) -> IntArray:
         """Opportunities waiting for a slot, for desks ``0 … n − 1``."""
-        return np.bincount(self._wait_desk, minlength=n)[:n]
+        queued = np.zeros(n, dtype=np.int64)
+        m = min(n, len(self._queued))
+        queued[:m] = self._queued[:m]
+        return queued
 
     @property
     def in_progress(self) -> int:
@@ -103,6 +107,7 @@ class DeskBank:
         """
         if not len(ids):
             return
+        self._queued += np.bincount(desks, minlength=len(self._queued))
         wait_desk = np.concatenate([self._wait_desk, desks])
         order = np.argsort(wait_desk, kind="stable")  # by desk; earlier arrivals first
         self._wait_desk = wait_desk[order]
@@ -131,12 +136,12 @@ class DeskBank:
 
     def take_completed(self) -> tuple[IntArray, FloatArray]:
         """The opportunities completed since the last call, and when each completed."""
-        if not self._done_ids:
+        if not self._done:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-        ids = np.concatenate(self._done_ids)
-        times = np.concatenate(self._done_times)
-        self._done_ids, self._done_times = [], []
-        return ids, times
+        ids = np.concatenate([batch for batch, _ in self._done])
+        times = np.repeat([time for _, time in self._done], [len(b) for b, _ in self._done])
+        self._done = []
+        return ids, times.astype(np.float64)
 
     def _step(self, t: float, only: NDArray[np.bool_] | None) -> None:
         """At time ``t``: complete what is due, start into free slots; repeat for zero cycles.
@@ -150,10 +155,8 @@ class DeskBank:
             due = self._run_due <= t
             if only is not None:
                 due &= only[self._run_desk]
-            n_due = int(np.count_nonzero(due))
-            if n_due:
-                self._done_ids.append(self._run_id[due])
-                self._done_times.append(np.full(n_due, t))
+            if due.any():
+                self._done.append((self._run_id[due], t))
                 self.busy -= np.bincount(self._run_desk[due], minlength=n_desks)
                 keep = ~due
                 self._run_id = self._run_id[keep]
@@ -165,13 +168,15 @@ class DeskBank:
             free = self.slots - self.busy
             if only is not None:
                 free = np.where(only, free, 0)
-            # The first `free` opportunities of each desk's queue (the queues are contiguous,
-            # by desk): index ranges [first, first + k) found by binary search.
-            desks = np.flatnonzero(free > 0)
-            first = np.searchsorted(wait_desk, desks, side="left")
-            k = np.minimum(free[desks], np.searchsorted(wait_desk, desks, side="right") - first)
-            if not k.any():
+            # The first `free` opportunities of each desk's queue: the queues are contiguous, by
+            # desk, so these are index ranges [first, first + k).
+            queued = self._queued
+            desks = np.flatnonzero((free > 0) & (queued > 0))
+            if not len(desks):
                 return
+            first = (np.cumsum(queued) - queued)[desks]
+            k = np.minimum(free[desks], queued[desks])
+            queued[desks] -= k
             idx = np.arange(int(k.sum())) + np.repeat(first - np.cumsum(k) + k, k)
             started_desk = wait_desk[idx]
             started_due = t + self._wait_cycle[idx]
