@@ -12,6 +12,7 @@ A period t (Mesa step t) runs from SimPy time tâˆ’1 to t, in the order of SPEC Â
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Generator
 from typing import Any
 
@@ -461,7 +462,9 @@ class ChannelModel(mesa.Model):
         ]
         may_open = self._may_open(np.concatenate(draws), taken)
         chosen = pick_first_eligible(
-            draws, [k for _, k, _ in groups], np.split(may_open, bounds[1:-1])
+            draws,
+            [k for _, k, _ in groups],
+            [may_open[a:b] for a, b in itertools.pairwise(bounds)],
         )
         referred: list[IntArray] = []
         referrer_ids: list[int] = []

@@ -37,8 +37,10 @@ def pick_first_eligible(
     key = group * (int(cand.max()) + 1 if len(cand) else 1) + cand
     by_key = np.argsort(key, kind="stable")  # equal keys keep draw order: the first comes first
     sorted_key = key[by_key]
+    new_key = np.ones(len(cand), dtype=bool)
+    np.not_equal(sorted_key[1:], sorted_key[:-1], out=new_key[1:])
     is_first = np.zeros(len(cand), dtype=bool)
-    is_first[by_key[np.diff(sorted_key, prepend=-1) != 0]] = True
+    is_first[by_key[new_key]] = True
     ok &= is_first
     # The first ``wanted`` of them per source.
     seen = np.cumsum(ok)
@@ -51,8 +53,8 @@ def pick_first_eligible(
         return [picked]  # one source: its first draws of each account are distinct already
     in_order = np.sort(picked)
     if not (np.diff(in_order) == 0).any():
-        counts = np.bincount(group[keep], minlength=len(draws))
-        return np.split(picked, np.cumsum(counts)[:-1])
+        ends = np.cumsum(np.bincount(group[keep], minlength=len(draws))).tolist()
+        return [picked[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
     # Two sources took the same account: the earlier one keeps it; go source by source.
     taken: set[int] = set()
     chosen: list[IntArray] = []
