@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim.sales import leads
 from sim.sales.leads import pick_first_eligible
 
 
@@ -42,16 +45,22 @@ def test_matches_the_sequential_rule(
     case: tuple[list[list[int]], list[int], list[list[bool]]],
 ) -> None:
     draws, wanted, eligible = case
-    got = pick_first_eligible(
-        [np.array(d, dtype=np.int64) for d in draws],
-        wanted,
-        [np.array(e, dtype=bool) for e in eligible],
-    )
-    assert [g.tolist() for g in got] == sequential(draws, wanted, eligible)
+    expected = sequential(draws, wanted, eligible)
+    # Both ways of computing it: the loop for few draws, the arrays for many.
+    for threshold in (leads.SEQUENTIAL_DRAWS, -1):
+        with mock.patch.object(leads, "SEQUENTIAL_DRAWS", threshold):
+            got = pick_first_eligible(
+                [np.array(d, dtype=np.int64) for d in draws],
+                wanted,
+                [np.array(e, dtype=bool) for e in eligible],
+            )
+        assert [g.tolist() for g in got] == expected
 
 
 def test_an_earlier_source_keeps_a_shared_account() -> None:
-    got = pick_first_eligible(
-        [np.array([5, 6]), np.array([5, 7])], [2, 2], [np.ones(2, bool), np.ones(2, bool)]
-    )
-    assert [g.tolist() for g in got] == [[5, 6], [7]]
+    for threshold in (leads.SEQUENTIAL_DRAWS, -1):
+        with mock.patch.object(leads, "SEQUENTIAL_DRAWS", threshold):
+            got = pick_first_eligible(
+                [np.array([5, 6]), np.array([5, 7])], [2, 2], [np.ones(2, bool), np.ones(2, bool)]
+            )
+        assert [g.tolist() for g in got] == [[5, 6], [7]]

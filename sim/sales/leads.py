@@ -9,6 +9,11 @@ IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 
+SEQUENTIAL_DRAWS = 1500
+"""Up to this many draws (four times as many for several sources) a Python loop is faster
+than the array version: it stops as soon as each source has its accounts."""
+
+
 def pick_first_eligible(
     draws: list[IntArray], wanted: list[int], eligible: list[BoolArray]
 ) -> list[IntArray]:
@@ -16,8 +21,9 @@ def pick_first_eligible(
 
     Source ``j`` (an affiliate) goes through its draws ``draws[j]`` in order, skipping those
     that are not eligible, accounts it drew before, and accounts an earlier source took; it
-    stops after ``wanted[j]`` accounts. The rule is sequential; it is computed for all sources
-    at once, and source by source only when two sources took the same account.
+    stops after ``wanted[j]`` accounts. The rule is sequential. Few draws are walked one by
+    one; many are computed for all sources at once with arrays, and source by source only
+    when two sources took the same account.
 
     Args:
         draws: Candidate accounts drawn by each source, in draw order.
@@ -30,6 +36,9 @@ def pick_first_eligible(
     if not draws:
         return []
     sizes = [len(d) for d in draws]
+    total = sum(sizes)
+    if total <= SEQUENTIAL_DRAWS or (len(draws) > 1 and total <= 4 * SEQUENTIAL_DRAWS):
+        return _pick_sequentially(draws, wanted, eligible)
     cand = np.concatenate(draws).astype(np.int64)
     group = np.repeat(np.arange(len(draws)), sizes)
     ok = np.concatenate(eligible).astype(bool)
@@ -56,6 +65,13 @@ def pick_first_eligible(
         ends = np.cumsum(np.bincount(group[keep], minlength=len(draws))).tolist()
         return [picked[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
     # Two sources took the same account: the earlier one keeps it; go source by source.
+    return _pick_sequentially(draws, wanted, eligible)
+
+
+def _pick_sequentially(
+    draws: list[IntArray], wanted: list[int], eligible: list[BoolArray]
+) -> list[IntArray]:
+    """The rule of :func:`pick_first_eligible`, one draw at a time."""
     taken: set[int] = set()
     chosen: list[IntArray] = []
     for d, k, e in zip(draws, wanted, eligible, strict=True):
