@@ -91,6 +91,8 @@ class MetricsRecorder:
         self.rows = 0
         self._kinds: NDArray[np.str_] = np.zeros(0, dtype=str)
         self._channel_codes: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        self._type_rows: dict[str, NDArray[np.int64]] = {}  # sellers of each partner type
+        self._row_cols: NDArray[np.int64] | None = None  # column of each entry of a row
 
     def _seller_kinds(self, model: ChannelModel) -> NDArray[np.str_]:
         """Every seller's kind, and its channel's position in CHANNELS (cached)."""
@@ -99,6 +101,7 @@ class MetricsRecorder:
             self._channel_codes = np.array(
                 [CHANNELS.index(s.kind) for s in model.sellers], dtype=np.int64
             )
+            self._type_rows = {t: np.flatnonzero(self._kinds == t) for t in PARTNER_TYPES}
         return self._kinds
 
     def record(self, model: ChannelModel) -> None:
@@ -189,9 +192,9 @@ class MetricsRecorder:
         tiers = np.array([s.tier for s in model.sellers])
         profit = sellers.last("profit_history")
         for ptype in PARTNER_TYPES:
-            of_type = kinds == ptype
-            row[f"partners_active_{ptype}"] = float((active & of_type).sum())
-            row[f"partner_profit_{ptype}"] = float(profit[of_type].sum())
+            of_type = self._type_rows[ptype]
+            row[f"partners_active_{ptype}"] = float(np.count_nonzero(active[of_type]))
+            row[f"partner_profit_{ptype}"] = float(profit[of_type].sum()) if len(of_type) else 0.0
         for tier in TIERS:
             row[f"partners_tier_{tier}"] = float((active & (tiers == tier)).sum())
         n_active = int(active.sum())
@@ -204,9 +207,10 @@ class MetricsRecorder:
         row["margin_pool_distributor"] = float(flows.distributor_margin.sum())
         row["margin_pool_resellers"] = float(flows.reseller_margin.sum())
         row["margin_pool_services"] = float(flows.services.sum())
-        r = self.rows
-        for k, v in row.items():
-            self.data[r, self._col[k]] = v
+        if self._row_cols is None:  # the entries come in the same order every period
+            self._row_cols = np.array([self._col[k] for k in row], dtype=np.int64)
+        assert len(row) == len(self._row_cols)
+        self.data[self.rows, self._row_cols] = np.array(list(row.values()), dtype=np.float64)
         self.rows += 1
 
     def frame(self) -> pd.DataFrame:
