@@ -76,11 +76,12 @@ def _pick_sequentially(
     chosen: list[IntArray] = []
     for d, k, e in zip(draws, wanted, eligible, strict=True):
         mine: list[int] = []
-        for account, may in zip(d.tolist(), e.tolist(), strict=True):
-            if len(mine) == k:
-                break
-            if may and account not in taken:
-                taken.add(account)
-                mine.append(account)
+        if k > 0:
+            for account in d[e].tolist():  # ineligible draws are never taken: skip them at once
+                if account not in taken:
+                    taken.add(account)
+                    mine.append(account)
+                    if len(mine) == k:
+                        break
         chosen.append(np.array(mine, dtype=np.int64))
     return chosen
