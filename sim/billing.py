@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.arrays import run_starts
+
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
@@ -81,7 +83,7 @@ class DatedEvents:
             return np.zeros(0, dtype=np.int64)
         accounts = np.sort(np.concatenate(filed))
         if len(filed) > 1:
-            accounts = accounts[np.diff(accounts, prepend=-1) != 0]  # each account once
+            accounts = accounts[run_starts(accounts)]  # each account once
         return accounts[self.stored[accounts] == period]
 
 

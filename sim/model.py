@@ -26,6 +26,7 @@ from sim.agents.affiliate import Affiliate
 from sim.agents.distributor import credit_blocked
 from sim.agents.state import COL, SellerState
 from sim.agents.updates import end_period
+from sim.arrays import run_starts
 from sim.billing import Contracts, DatedEvents, RecurringTotals
 from sim.economics.waterfall import price_ratios
 from sim.market.awareness import awareness_probability, neighbour_share, shares_from_counts
@@ -834,7 +835,7 @@ class ChannelModel(mesa.Model):
         ids_by_seller = won_ids[order].tolist()
         cycles_by_seller = won_cycles[order].tolist()
         sellers_sorted = won_sellers[order]
-        starts = np.flatnonzero(np.diff(sellers_sorted, prepend=-2))  # first row of each seller
+        starts = np.flatnonzero(run_starts(sellers_sorted))  # first row of each seller
         ends = np.append(starts[1:], len(order)) if len(starts) else starts
         for a, b, seller_index in zip(
             starts.tolist(), ends.tolist(), sellers_sorted[starts].tolist(), strict=True
@@ -1044,7 +1045,7 @@ class ChannelModel(mesa.Model):
         churning = np.flatnonzero(con.churn_at == t)
         churning = churning[pop.state[churning] == State.CUSTOMER]
         ended = np.sort(np.concatenate([churning, lapsed]).astype(np.int64))
-        ended = ended[np.diff(ended, prepend=-1) != 0]  # a hybrid contract may do both
+        ended = ended[run_starts(ended)]  # a hybrid contract may do both
         ended_seller = pop.seller[ended].astype(np.int64)
         rec.stop(con, ended, ended_seller, pop.territory[ended], t)
         pop.state[ended] = State.LAPSED

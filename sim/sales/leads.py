@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.arrays import run_starts
+
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
@@ -46,10 +48,8 @@ def pick_first_eligible(
     key = group * (int(cand.max()) + 1 if len(cand) else 1) + cand
     by_key = np.argsort(key, kind="stable")  # equal keys keep draw order: the first comes first
     sorted_key = key[by_key]
-    new_key = np.ones(len(cand), dtype=bool)
-    np.not_equal(sorted_key[1:], sorted_key[:-1], out=new_key[1:])
     is_first = np.zeros(len(cand), dtype=bool)
-    is_first[by_key[new_key]] = True
+    is_first[by_key[run_starts(sorted_key)]] = True
     ok &= is_first
     # The first ``wanted`` of them per source.
     seen = np.cumsum(ok)

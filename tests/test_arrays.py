@@ -1,0 +1,20 @@
+"""Tests for sim.arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim.arrays import run_starts
+
+
+@given(st.lists(st.integers(-5, 5), max_size=30))
+def test_run_starts_of_sorted_values_give_the_unique_values(values: list[int]) -> None:
+    a = np.sort(np.array(values, dtype=np.int64))
+    np.testing.assert_array_equal(a[run_starts(a)], np.unique(a))
+
+
+def test_every_change_of_value_starts_a_run() -> None:
+    assert run_starts(np.array([3, 3, 1, 1, 1, 3])).tolist() == [True, False, True, False, False, True]
+    assert run_starts(np.array([], dtype=np.int64)).tolist() == []
