@@ -16,5 +16,6 @@ def test_run_starts_of_sorted_values_give_the_unique_values(values: list[int]) -
 
 
 def test_every_change_of_value_starts_a_run() -> None:
-    assert run_starts(np.array([3, 3, 1, 1, 1, 3])).tolist() == [True, False, True, False, False, True]
+    starts = run_starts(np.array([3, 3, 1, 1, 1, 3]))
+    assert starts.tolist() == [True, False, True, False, False, True]
     assert run_starts(np.array([], dtype=np.int64)).tolist() == []
