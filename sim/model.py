@@ -887,9 +887,7 @@ class ChannelModel(mesa.Model):
     # 4. cycle completion (inside env.run) ---------------------------------------
 
     def _on_cycle_complete(self, id_list: list[int], time: float) -> None:
-        if self._no_hardware:
-            self._activate(id_list, time)
-            return
+        """Completions of a SimPy desk (a two-tier reseller's, in a market with hardware)."""
         # Deals with hardware and a distributor ship from its stock, in order; the others
         # activate now.
         units = self.book.cols["hardware_units"]
