@@ -38,6 +38,9 @@ class DeskBank:
         self.slots = np.zeros(0, dtype=np.int64)
         self.busy = np.zeros(0, dtype=np.int64)  # opportunities in progress, per desk
         self._queued = np.zeros(0, dtype=np.int64)  # opportunities waiting, per desk
+        # Heads of each desk's queue already started: they stay in the waiting arrays, in front
+        # of the desk's waiting ones, until the next add() compacts the arrays.
+        self._started = np.zeros(0, dtype=np.int64)
         # Opportunities in progress (unordered) and waiting (by desk, then arrival).
         self._run_id = np.zeros(0, dtype=np.int64)
         self._run_due = np.zeros(0, dtype=np.float64)
@@ -61,6 +64,7 @@ class DeskBank:
             self.slots = np.concatenate([self.slots, np.zeros(grow, dtype=np.int64)])
             self.busy = np.concatenate([self.busy, np.zeros(grow, dtype=np.int64)])
             self._queued = np.concatenate([self._queued, np.zeros(grow, dtype=np.int64)])
+            self._started = np.concatenate([self._started, np.zeros(grow, dtype=np.int64)])
         self.slots[desk] = UNLIMITED if slots is None else slots
 
     def set_slots(self, desks: IntArray, slots: IntArray, now: float) -> None:
@@ -107,6 +111,7 @@ class DeskBank:
         """
         if not len(ids):
             return
+        self._compact()
         self._queued += np.bincount(desks, minlength=len(self._queued))
         wait_desk = np.concatenate([self._wait_desk, desks])
         order = np.argsort(wait_desk, kind="stable")  # by desk; earlier arrivals first
@@ -114,6 +119,19 @@ class DeskBank:
         self._wait_id = np.concatenate([self._wait_id, ids])[order]
         on_grid = np.round(cycles * self.resolution) / self.resolution
         self._wait_cycle = np.concatenate([self._wait_cycle, on_grid])[order]
+
+    def _compact(self) -> None:
+        """Drop the started heads of the queues from the waiting arrays."""
+        if not self._started.any():
+            return
+        wait_desk = self._wait_desk
+        length = self._queued + self._started  # of each desk's stretch of the arrays
+        start = np.cumsum(length) - length
+        waiting = np.arange(len(wait_desk)) - start[wait_desk] >= self._started[wait_desk]
+        self._wait_id = self._wait_id[waiting]
+        self._wait_cycle = self._wait_cycle[waiting]
+        self._wait_desk = wait_desk[waiting]
+        self._started[:] = 0
 
     def run(self, now: float, until: float) -> None:
         """Advance every desk from ``now`` to ``until`` (exclusive).
@@ -174,9 +192,12 @@ class DeskBank:
             desks = np.flatnonzero((free > 0) & (queued > 0))
             if not len(desks):
                 return
-            first = (np.cumsum(queued) - queued)[desks]
+            started = self._started
+            length = queued + started
+            first = (np.cumsum(length) - length + started)[desks]
             k = np.minimum(free[desks], queued[desks])
             queued[desks] -= k
+            started[desks] += k
             idx = np.arange(int(k.sum())) + np.repeat(first - np.cumsum(k) + k, k)
             started_desk = wait_desk[idx]
             started_due = t + self._wait_cycle[idx]
@@ -184,10 +205,5 @@ class DeskBank:
             self._run_due = np.concatenate([self._run_due, started_due])
             self._run_desk = np.concatenate([self._run_desk, started_desk])
             self.busy += np.bincount(started_desk, minlength=n_desks)
-            waiting = np.ones(len(wait_desk), dtype=bool)
-            waiting[idx] = False
-            self._wait_id = self._wait_id[waiting]
-            self._wait_cycle = self._wait_cycle[waiting]
-            self._wait_desk = wait_desk[waiting]
             if not (started_due <= t).any():
                 return
