@@ -99,6 +99,10 @@ _TOTALS: tuple[str, ...] = (
 )
 
 
+_COMMISSION = len(_TOTALS) - 1
+assert _TOTALS[_COMMISSION] == "commission", "the commission is the last total"
+
+
 class RecurringTotals:
     """Per-seller totals of the recurring monthly amounts of the active contracts.
 
@@ -114,7 +118,10 @@ class RecurringTotals:
     """
 
     def __init__(self, n_sellers: int, n_territories: int) -> None:
-        self.totals: dict[str, FloatArray] = {k: np.zeros(n_sellers) for k in _TOTALS}
+        # One row per total (``totals`` holds views of the rows), so that the totals of a batch
+        # of contracts are summed with one bincount.
+        self._sums = np.zeros((len(_TOTALS), n_sellers))
+        self.totals: dict[str, FloatArray] = self._rows()
         # Active contracts (customers) per (seller, territory).
         self.customers = np.zeros((n_sellers, n_territories), dtype=np.int64)
         self.commissioned = np.zeros(n_sellers, dtype=np.int64)  # per referrer
@@ -126,12 +133,15 @@ class RecurringTotals:
         extra = n_sellers - len(self.customers)
         if extra <= 0:
             return
-        for k, v in self.totals.items():
-            self.totals[k] = np.concatenate([v, np.zeros(extra)])
+        self._sums = np.hstack([self._sums, np.zeros((len(_TOTALS), extra))])
+        self.totals = self._rows()
         self.customers = np.vstack(
             [self.customers, np.zeros((extra, self.customers.shape[1]), dtype=np.int64)]
         )
         self.commissioned = np.concatenate([self.commissioned, np.zeros(extra, dtype=np.int64)])
+
+    def _rows(self) -> dict[str, FloatArray]:
+        return {k: self._sums[i] for i, k in enumerate(_TOTALS)}
 
     def _amounts(self, con: Contracts, acc: IntArray) -> dict[str, FloatArray]:
         lm = con.list_per_month(acc)
@@ -160,8 +170,13 @@ class RecurringTotals:
     ) -> None:
         n = len(self.customers)
         amounts = self._amounts(con, acc)
-        for k, amount in amounts.items():
-            self.totals[k] += sign * np.bincount(seller, weights=amount, minlength=n)
+        # Every total but the commission (the last row), each summed by seller: one bincount
+        # over (total, seller) bins adds each bin's amounts in the same order as one per total.
+        k = len(amounts)
+        bins = (seller + n * np.arange(k)[:, None]).ravel()
+        weights = np.stack(list(amounts.values())).ravel()
+        sums = np.bincount(bins, weights=weights, minlength=k * n).reshape(k, n)
+        self._sums[:k] += sign * sums
         np.add.at(self.customers, (seller, territory.astype(np.int64)), int(sign))
         ps = con.partner_sourced[acc]
         if ps.any():
@@ -172,9 +187,7 @@ class RecurringTotals:
     def _zero_empty(self) -> None:
         empty = self.contracts == 0
         if empty.any():
-            for k, v in self.totals.items():
-                if k != "commission":  # kept by referrer, with its own count
-                    v[empty] = 0.0
+            self._sums[:_COMMISSION, empty] = 0.0  # the commission is kept by referrer
         if self.n_sourced == 0:
             self.sourced = 0.0
 
