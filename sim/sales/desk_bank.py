@@ -19,6 +19,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.arrays import index_ranges
+
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
@@ -198,7 +200,7 @@ class DeskBank:
             k = np.minimum(free[desks], queued[desks])
             queued[desks] -= k
             started[desks] += k
-            idx = np.arange(int(k.sum())) + np.repeat(first - np.cumsum(k) + k, k)
+            idx = index_ranges(first, k)
             started_desk = wait_desk[idx]
             started_due = t + self._wait_cycle[idx]
             self._run_id = np.concatenate([self._run_id, self._wait_id[idx]])

@@ -60,8 +60,7 @@ def pick_first_eligible(
     picked = cand[keep]
     if len(draws) == 1:
         return [picked]  # one source: its first draws of each account are distinct already
-    in_order = np.sort(picked)
-    if not (np.diff(in_order) == 0).any():
+    if run_starts(np.sort(picked)).all():  # no account taken by two sources
         ends = np.cumsum(np.bincount(group[keep], minlength=len(draws))).tolist()
         return [picked[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
     # Two sources took the same account: the earlier one keeps it; go source by source.

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.arrays import index_ranges
 from sim.economics.choice import logit_choice_ragged
 from sim.program.conflict import ConflictContext, ConflictRuleFn, free_for_all
 from sim.scenario.schema import Choice
@@ -163,7 +164,7 @@ def choose(
     # Who covers each (territory, segment, vertical) that has an opportunity, as lists of
     # bidders in seller order: an opportunity's covering sellers are its key's list.
     n_vert = table.verticals.shape[1]
-    key = (opps.territory.astype(np.int64) * n_seg + opps.segment) * n_vert + opps.vertical
+    key = cell * n_vert + opps.vertical
     n_keys = table.territories.shape[1] * n_seg * n_vert
     present = np.zeros(n_keys, dtype=bool)
     present[key] = True
@@ -190,8 +191,7 @@ def choose(
         k = key_of[idx]
         count = key_count[k]
         row = np.repeat(np.arange(m), count)
-        offset = np.repeat(key_start[k] - (np.cumsum(count) - count), count)
-        col = key_sellers[offset + np.arange(len(row))]
+        col = key_sellers[index_ranges(key_start[k], count)]
         seller = bidders[col]
         # Within its budget, and an SI only where implementation is needed.
         reach = table.price_month[seller] <= opps.wtp[idx][row]
