@@ -58,10 +58,11 @@ class DatedEvents:
     Meant for events that many accounts get for the same period at once (a year after a sale, a
     fixed time after losing to the rival).
 
-    The period itself stays in a per-account array (the *stored* period); each time it is set,
-    the account is also filed here under the new value. :meth:`due` then returns exactly the
-    accounts whose stored period equals the given one, as ``np.flatnonzero(stored == period)``
-    would: an account filed under a period it no longer holds is left out.
+    The period itself stays in a per-account array (the *stored* period), which is set only
+    through :meth:`set`: that also files the accounts under the new value. :meth:`due` then
+    returns exactly the accounts whose stored period equals the given one, as
+    ``np.flatnonzero(stored == period)`` would: an account filed under a period it no longer
+    holds is left out.
 
     Args:
         stored: The per-account array of event periods.
@@ -71,8 +72,9 @@ class DatedEvents:
         self.stored = stored
         self._filed: dict[int, list[IntArray]] = {}
 
-    def file(self, accounts: IntArray, period: int) -> None:
-        """File accounts whose stored period was just set to ``period``."""
+    def set(self, accounts: IntArray, period: int) -> None:
+        """Give accounts the event period ``period`` (stored, and filed under it)."""
+        self.stored[accounts] = period
         if len(accounts):
             self._filed.setdefault(int(period), []).append(np.asarray(accounts, dtype=np.int64))
 

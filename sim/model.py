@@ -816,8 +816,7 @@ class ChannelModel(mesa.Model):
         to_rival = acc[chosen == RIVAL]
         pop.state[to_rival] = State.LOST
         back_at = t + int(np.ceil(sc.market.rival.contract_months / self.period_months))
-        pop.return_at[to_rival] = back_at
-        self._returns.file(to_rival, back_at)
+        self._returns.set(to_rival, back_at)  # return_at
         nd = chosen == NO_DECISION
         pop.state[acc[nd]] = State.AWARE
         pop.evaluate_from[acc[nd]] = t + max(
@@ -964,8 +963,7 @@ class ChannelModel(mesa.Model):
             pop.ever_bought[acc] = True
             con.monthly_list[acc] = terms["monthly_list"]
             con.maint_annual_list[acc] = terms["maint_list"]
-            con.next_anniversary[acc] = t + self.periods_per_year
-            self._anniversaries.file(acc, t + self.periods_per_year)
+            self._anniversaries.set(acc, t + self.periods_per_year)  # next_anniversary
             for ratio in ("r_customer", "r_reseller", "r_distributor", "r_vendor"):
                 getattr(con, ratio)[acc] = book[ratio][new_ids]
             static = self._static
@@ -981,8 +979,7 @@ class ChannelModel(mesa.Model):
             con.commission_rate[acc] = np.where(ref >= 0, aff.commission, 0.0)
             # A one-off commission (0 months) is paid on the first period's payments.
             commission_end = t + max(1, int(np.ceil(aff.commission_months / pm)))
-            con.commission_until[acc] = commission_end
-            self._commission_ends.file(acc, commission_end)
+            self._commission_ends.set(acc, commission_end)  # commission_until
             con.partner_sourced[acc] = (ref >= 0) | (pop.aware_source[acc] == AwareSource.PARTNER)
             # One-off amounts (licence, hardware) and the first year of maintenance, invoiced now.
             once_list = terms["once_list"]
@@ -1026,8 +1023,7 @@ class ChannelModel(mesa.Model):
         renewal = per_period(sc.product.maintenance_renewal, 1.0)
         lapsed = anniv[renew_u >= renewal]
         renewing = anniv[renew_u < renewal]
-        con.next_anniversary[renewing] += self.periods_per_year
-        self._anniversaries.file(renewing, t + self.periods_per_year)
+        self._anniversaries.set(renewing, t + self.periods_per_year)  # a year on
         renewed_vendor = con.maint_annual_list[renewing] * con.r_vendor[renewing]
 
         totals = rec.totals

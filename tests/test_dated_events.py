@@ -35,18 +35,15 @@ def test_due_is_every_account_whose_stored_period_is_now(
     for t, period_writes in enumerate(run, start=1):
         np.testing.assert_array_equal(events.due(t), np.flatnonzero(stored == t))
         for accounts, ahead in period_writes:
-            acc = np.array(accounts[::-1], dtype=np.int64)  # filed in any order
-            stored[acc] = t + ahead  # events lie ahead
-            events.file(acc, t + ahead)
+            acc = np.array(accounts[::-1], dtype=np.int64)  # set in any order
+            events.set(acc, t + ahead)  # events lie ahead
 
 
 def test_an_account_moved_to_another_period_is_due_only_there() -> None:
     stored = np.zeros(4, dtype=np.int32)
     events = DatedEvents(stored)
-    stored[[1, 2]] = 5
-    events.file(np.array([1, 2]), 5)
-    stored[2] = 7  # renewed: moved on
-    events.file(np.array([2]), 7)
+    events.set(np.array([1, 2]), 5)
+    events.set(np.array([2]), 7)  # renewed: moved on
     assert events.due(5).tolist() == [1]
     assert events.due(6).tolist() == []
     assert events.due(7).tolist() == [2]
