@@ -311,7 +311,9 @@ class ChannelModel(mesa.Model):
             p_month = awareness_probability(base[terr], aw.imitation, share)
             prob = per_period(p_month, self.period_months)
             u = self.streams.get("market.awareness").random(pop.n)
-            hit = np.flatnonzero(u < prob)
+            new = np.flatnonzero((u < prob) & (pop.state == _UNAWARE))
+            prob_new = prob[new]
+            pm_new = p_month[new]
         else:
             # Word of mouth from the market or the territory: one probability per territory,
             # from the customer counts billing keeps per (seller, territory).
@@ -321,22 +323,21 @@ class ChannelModel(mesa.Model):
             else:
                 share_t = shares_from_counts(customers_t, self._territory_sizes)
             p_month_t = awareness_probability(base, aw.imitation, share_t)
-            p_month = p_month_t  # per territory: gathered for the new accounts only
             prob_t = np.asarray(per_period(p_month_t, self.period_months))
             u = self.streams.get("market.awareness").random(pop.n)
-            # Draws under the largest territory probability, then each under its own: the
-            # same accounts as u < prob_t[terr], without gathering a probability per account.
-            below = np.flatnonzero(u < prob_t.max())
-            hit = below[u[below] < prob_t[terr[below]]]
-            prob = prob_t[terr[hit]]  # per hit account, in hit order
-        # A small share of accounts drew a hit: check their state only.
-        is_new = pop.state[hit] == _UNAWARE
-        new = hit[is_new]
+            # Unaware accounts drawing under the largest territory probability, then each under
+            # its own: the same accounts as u < prob_t[terr], without gathering a probability
+            # per account.
+            below = np.flatnonzero((u < prob_t.max()) & (pop.state == _UNAWARE))
+            new_terr = terr[below]
+            prob_new = prob_t[new_terr]
+            is_hit = u[below] < prob_new
+            new = below[is_hit]
+            prob_new = prob_new[is_hit]
+            pm_new = p_month_t[new_terr[is_hit]]
         # Attribute the cause by where the draw fell: partner part first, then vendor marketing.
         u_new = u[new]
         if self.period_months != 1.0:
-            pm_new = p_month[new] if wom == "network" else p_month[terr[new]]
-            prob_new = prob[new] if wom == "network" else prob[is_new]
             frac: Any = np.divide(prob_new, pm_new, out=np.zeros(len(new)), where=pm_new > 0)
         else:
             frac = 1.0
@@ -374,8 +375,9 @@ class ChannelModel(mesa.Model):
         t = self.period
         u = self.streams.get("market.evaluation").random(pop.n)
         # Aware accounts past their re-evaluation date whose draw falls under the rate.
-        hit = np.flatnonzero(u < per_period(sc.market.evaluation_rate, self.period_months))
-        opening = hit[(pop.state[hit] == _AWARE) & (pop.evaluate_from[hit] <= t)]
+        rate = per_period(sc.market.evaluation_rate, self.period_months)
+        hit = np.flatnonzero((u < rate) & (pop.state == _AWARE))
+        opening = hit[pop.evaluate_from[hit] <= t]
         accounts = [opening]
         owners = [np.full(len(accounts[0]), -1, dtype=np.int64)]
         sources = [np.full(len(accounts[0]), Source.ORGANIC, dtype=np.int8)]
