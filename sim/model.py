@@ -34,7 +34,7 @@ from sim.market.population import AwareSource, Population, State
 from sim.metrics import MetricsRecorder
 from sim.program.conflict import get_rule
 from sim.program.exclusivity import assign_territories, free_exclusive_territory
-from sim.rng import Streams
+from sim.rng import BITS_SCALE, Streams, draws_below, uniform_bits
 from sim.sales.book import OpportunityBook, Outcome, Source
 from sim.sales.desk import SalesDesk
 from sim.sales.desk_bank import UNLIMITED, DeskBank
@@ -310,8 +310,10 @@ class ChannelModel(mesa.Model):
             share = neighbour_share(is_customer, pop.indptr, pop.indices)
             p_month = awareness_probability(base[terr], aw.imitation, share)
             prob = per_period(p_month, self.period_months)
-            u = self.streams.get("market.awareness").random(pop.n)
+            bits = uniform_bits(self.streams.get("market.awareness"), pop.n)
+            u = bits * BITS_SCALE
             new = np.flatnonzero((u < prob) & (pop.state == _UNAWARE))
+            u_new = u[new]
             prob_new = prob[new]
             pm_new = p_month[new]
         else:
@@ -324,19 +326,20 @@ class ChannelModel(mesa.Model):
                 share_t = shares_from_counts(customers_t, self._territory_sizes)
             p_month_t = awareness_probability(base, aw.imitation, share_t)
             prob_t = np.asarray(per_period(p_month_t, self.period_months))
-            u = self.streams.get("market.awareness").random(pop.n)
+            bits = uniform_bits(self.streams.get("market.awareness"), pop.n)
             # Unaware accounts drawing under the largest territory probability, then each under
             # its own: the same accounts as u < prob_t[terr], without gathering a probability
             # per account.
-            below = np.flatnonzero((u < prob_t.max()) & (pop.state == _UNAWARE))
+            below = np.flatnonzero(draws_below(bits, float(prob_t.max())) & (pop.state == _UNAWARE))
             new_terr = terr[below]
             prob_new = prob_t[new_terr]
-            is_hit = u[below] < prob_new
+            u_below = bits[below] * BITS_SCALE
+            is_hit = u_below < prob_new
             new = below[is_hit]
+            u_new = u_below[is_hit]
             prob_new = prob_new[is_hit]
             pm_new = p_month_t[new_terr[is_hit]]
         # Attribute the cause by where the draw fell: partner part first, then vendor marketing.
-        u_new = u[new]
         if self.period_months != 1.0:
             frac: Any = np.divide(prob_new, pm_new, out=np.zeros(len(new)), where=pm_new > 0)
         else:
@@ -373,10 +376,10 @@ class ChannelModel(mesa.Model):
         sc = self.config
         pop = self.population
         t = self.period
-        u = self.streams.get("market.evaluation").random(pop.n)
+        bits = uniform_bits(self.streams.get("market.evaluation"), pop.n)
         # Aware accounts past their re-evaluation date whose draw falls under the rate.
         rate = per_period(sc.market.evaluation_rate, self.period_months)
-        hit = np.flatnonzero((u < rate) & (pop.state == _AWARE))
+        hit = np.flatnonzero(draws_below(bits, float(rate)) & (pop.state == _AWARE))
         opening = hit[pop.evaluate_from[hit] <= t]
         accounts = [opening]
         owners = [np.full(len(accounts[0]), -1, dtype=np.int64)]

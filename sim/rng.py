@@ -9,8 +9,10 @@ it changes with ``PYTHONHASHSEED``.
 from __future__ import annotations
 
 import hashlib
+import math
 
 import numpy as np
+from numpy.typing import NDArray
 
 
 def stream_key(name: str) -> tuple[int, ...]:
@@ -59,3 +61,53 @@ class Streams:
     def names(self) -> list[str]:
         """Return the names of the streams used so far, sorted."""
         return sorted(self._cache)
+
+
+BITS_SCALE = 2.0**-32
+"""The grid step of :func:`uniform_bits`: ``bits * BITS_SCALE`` is the draw as a float (exact)."""
+
+
+def uniform_bits(rng: np.random.Generator, n: int) -> NDArray[np.uint32]:
+    """``n`` uniform draws on the grid ``k / 2**32``, given as the integers ``k``.
+
+    Each draw is one 32-bit half of the bit generator's raw 64-bit output. Comparing these
+    integers with :func:`bits_threshold` decides ``u < p`` exactly as the float would, at about
+    a third of the cost of ``rng.random(n)``: the per-account draws of every period use them.
+
+    Args:
+        rng: The stream to draw from (its bit generator advances by ``ceil(n / 2)`` words).
+        n: Number of draws.
+
+    Returns:
+        A ``uint32`` array of length ``n``.
+    """
+    words = rng.bit_generator.random_raw((n + 1) // 2)
+    return np.asarray(words, dtype=np.uint64).view(np.uint32)[:n]
+
+
+def bits_threshold(p: float) -> int:
+    """The integer ``t`` such that ``k < t`` exactly when ``k / 2**32 < p``, for ``0 ≤ k < 2**32``.
+
+    Args:
+        p: A probability (values outside [0, 1] are clipped).
+
+    Returns:
+        ``ceil(p * 2**32)`` clipped to ``[0, 2**32]`` (``2**32``: every draw is below ``p``).
+    """
+    return min(max(math.ceil(p * 2.0**32), 0), 2**32)
+
+
+def draws_below(bits: NDArray[np.uint32], p: float) -> NDArray[np.bool_]:
+    """Whether each draw of :func:`uniform_bits` falls below ``p`` (as ``u < p`` would).
+
+    Args:
+        bits: The draws.
+        p: A probability.
+
+    Returns:
+        A boolean array like ``bits``.
+    """
+    threshold = bits_threshold(p)
+    if threshold >= 2**32:
+        return np.ones(len(bits), dtype=bool)
+    return bits < np.uint32(threshold)

@@ -110,9 +110,9 @@ def test_identical_across_processes_and_hash_seeds(
 
 
 class _Recorder:
-    """Wraps a generator and records what ``random`` returns."""
+    """Wraps a generator and records the draws it hands out: ``random`` and raw words."""
 
-    def __init__(self, gen: np.random.Generator, log: list[np.ndarray]) -> None:
+    def __init__(self, gen: Any, log: list[np.ndarray]) -> None:
         self._gen = gen
         self._log = log
 
@@ -120,6 +120,15 @@ class _Recorder:
         out = self._gen.random(*args, **kwargs)
         self._log.append(np.array(out, copy=True))
         return out
+
+    def random_raw(self, *args: Any, **kwargs: Any) -> Any:
+        out = self._gen.random_raw(*args, **kwargs)
+        self._log.append(np.array(out, copy=True))
+        return out
+
+    @property
+    def bit_generator(self) -> _Recorder:
+        return _Recorder(self._gen.bit_generator, self._log)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._gen, name)

@@ -113,8 +113,12 @@ def test_deeper_var_discount_higher_commitment(run_scenario: Run) -> None:
 
 
 def test_more_direct_reps_more_direct_revenue(run_scenario: Run) -> None:
-    seeds = (1, 2)
+    # Between 20 and 40 reps the desk is only sometimes the bottleneck, so one seed's paths
+    # can cross (the runs diverge after the first different deal): the means must rise
+    # with the reps, and each seed must rise from 5 reps to 40.
+    seeds = (1, 2, 3)
     few = [direct_revenue(run_scenario("baseline", "direct.reps=5", seed=s)) for s in seeds]
     base = [direct_revenue(run_scenario("baseline", seed=s)) for s in seeds]
     many = [direct_revenue(run_scenario("baseline", "direct.reps=40", seed=s)) for s in seeds]
-    assert all(f < b < m for f, b, m in zip(few, base, many, strict=True)), (few, base, many)
+    assert np.mean(few) < np.mean(base) < np.mean(many), (few, base, many)
+    assert all(f < m for f, m in zip(few, many, strict=True)), (few, many)

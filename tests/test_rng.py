@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.rng import Streams, stream_key
+from sim.rng import BITS_SCALE, Streams, bits_threshold, draws_below, stream_key, uniform_bits
 
 NAMES = ("market.awareness", "market.evaluation", "choice.logit", "sales.cycles", "leads")
 
@@ -119,3 +119,36 @@ def test_stable_across_processes_and_hash_seeds() -> None:
         for n in ("market.awareness", "choice.logit", "sales.cycles")
     )
     assert outputs[0] == here
+
+
+@given(
+    p=st.one_of(
+        st.floats(min_value=-0.5, max_value=1.5, allow_nan=False),
+        # Probabilities on the draws' own grid, and next to it: the boundary cases.
+        st.integers(min_value=0, max_value=2**32).map(lambda k: k * BITS_SCALE),
+        st.integers(min_value=1, max_value=2**32).map(lambda k: np.nextafter(k * BITS_SCALE, 0)),
+    ),
+    seed=st.integers(min_value=0, max_value=2**16),
+)
+@settings(max_examples=200, deadline=None)
+def test_draws_below_decides_as_the_float_draw_would(p: float, seed: int) -> None:
+    bits = uniform_bits(np.random.default_rng(seed), 257)
+    # Make sure the extremes of the grid are compared too.
+    t = bits_threshold(p)
+    bits[:4] = [0, 2**32 - 1, min(max(t, 1), 2**32) - 1, min(t, 2**32 - 1)]
+    np.testing.assert_array_equal(draws_below(bits, p), bits * BITS_SCALE < p)
+
+
+def test_uniform_bits_are_uniform_and_use_the_stream() -> None:
+    a, b = Streams(5).get("market.awareness"), Streams(5).get("market.awareness")
+    bits = uniform_bits(a, 200_001)
+    assert bits.dtype == np.uint32 and len(bits) == 200_001
+    np.testing.assert_array_equal(bits, uniform_bits(b, 200_001))  # same stream, same draws
+    u = bits * BITS_SCALE
+    assert u.max() < 1.0
+    # Mean 1/2 and every tenth of [0, 1) about equally full (standard errors ~ 0.0006, 0.002).
+    assert abs(u.mean() - 0.5) < 0.005
+    shares = np.bincount((u * 10).astype(np.int64), minlength=10) / len(u)
+    assert np.all(np.abs(shares - 0.1) < 0.01)
+    # The stream moved on by ceil(n / 2) words: the next draws differ from the first ones.
+    assert not np.array_equal(uniform_bits(a, 8), bits[:8])
