@@ -13,12 +13,11 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from sim.market.population import State
-from sim.scenario.schema import PARTNER_TYPES, SEGMENTS
+from sim.scenario.schema import CHANNELS, PARTNER_TYPES, SEGMENTS
 
 if TYPE_CHECKING:
     from sim.model import ChannelModel
 
-CHANNELS: tuple[str, ...] = ("direct", *PARTNER_TYPES)
 TIERS: tuple[str, ...] = ("registered",)
 
 COLUMNS: dict[str, str] = {
@@ -89,20 +88,23 @@ class MetricsRecorder:
         self._col = {n: i for i, n in enumerate(self.names)}
         self.data = np.zeros((periods, len(self.names)))
         self.rows = 0
-        self._kinds: NDArray[np.str_] = np.zeros(0, dtype=str)
         self._channel_codes: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
         self._type_rows: dict[str, NDArray[np.int64]] = {}  # sellers of each partner type
         self._row_cols: NDArray[np.int64] | None = None  # column of each entry of a row
 
-    def _seller_kinds(self, model: ChannelModel) -> NDArray[np.str_]:
-        """Every seller's kind, and its channel's position in CHANNELS (cached)."""
-        if len(self._kinds) != len(model.sellers):
-            self._kinds = np.array([s.kind for s in model.sellers])
-            self._channel_codes = np.array(
-                [CHANNELS.index(s.kind) for s in model.sellers], dtype=np.int64
-            )
-            self._type_rows = {t: np.flatnonzero(self._kinds == t) for t in PARTNER_TYPES}
-        return self._kinds
+    def _seller_channels(self, model: ChannelModel) -> NDArray[np.int64]:
+        """Every seller's channel, as its position in CHANNELS (0: direct).
+
+        Sellers are only ever appended (recruits), and a seller's kind never changes, so only
+        the new sellers' codes are looked up.
+        """
+        known = len(self._channel_codes)
+        if known != len(model.sellers):
+            new = [CHANNELS.index(s.kind) for s in model.sellers[known:]]
+            codes = np.concatenate([self._channel_codes, np.array(new, dtype=np.int64)])
+            self._channel_codes = codes
+            self._type_rows = {t: np.flatnonzero(codes == CHANNELS.index(t)) for t in PARTNER_TYPES}
+        return self._channel_codes
 
     def record(self, model: ChannelModel) -> None:
         """Record the state of the model at the end of its current period.
@@ -116,10 +118,10 @@ class MetricsRecorder:
         costs = model.vendor_costs_period
         p = model._period
         t = model.period
-        kinds = self._seller_kinds(model)
+        channels = self._seller_channels(model)
         # Partners recruited at the end of this period have no flows yet.
         n_billed = len(flows.vendor_revenue)
-        channel = self._channel_codes[:n_billed]
+        channel = channels[:n_billed]
         by_channel = np.bincount(channel, weights=flows.vendor_revenue, minlength=len(CHANNELS))
         row["period"] = t
         for c, value in zip(CHANNELS, by_channel.tolist(), strict=True):
@@ -188,7 +190,7 @@ class MetricsRecorder:
         for state in State:
             row[f"state_{state.name.lower()}"] = float(counts[state])
         sellers = model.seller_state
-        active = model.seller_state.active[: len(model.sellers)] & (kinds != "direct")
+        active = model.seller_state.active[: len(model.sellers)] & (channels != 0)
         tiers = np.array([s.tier for s in model.sellers])
         profit = sellers.last("profit_history")
         for ptype in PARTNER_TYPES:

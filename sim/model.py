@@ -54,7 +54,6 @@ FloatArray = NDArray[np.float64]
 
 TYPE_INDEX: dict[str, int] = {"direct": 0} | {t: i + 1 for i, t in enumerate(PARTNER_TYPES)}
 """Column index of each channel in per-channel arrays (direct first, then partner types)."""
-CHANNELS: tuple[str, ...] = ("direct", *PARTNER_TYPES)
 
 
 def per_period(rate_per_month: float | FloatArray, period_months: float) -> Any:

@@ -18,12 +18,11 @@ from numpy.typing import ArrayLike, NDArray
 
 from sim.analysis.bass import BassFit, fit_bass, months_to_share
 from sim.analysis.inequality import gini, top_share
-from sim.scenario.schema import PARTNER_TYPES
+from sim.scenario.schema import CHANNELS, PARTNER_TYPES
 
 if TYPE_CHECKING:
     from sim.scenario.schema import Scenario
 
-CHANNELS: tuple[str, ...] = ("direct", *PARTNER_TYPES)
 """Sales channels: direct, then the nine partner types."""
 
 RETENTION_WINDOW_MONTHS = 12.0

@@ -30,6 +30,9 @@ PARTNER_TYPES: tuple[str, ...] = (
 )
 """Every partner type of the schema, in the order used for columns."""
 
+CHANNELS: tuple[str, ...] = ("direct", *PARTNER_TYPES)
+"""The vendor's own sales, then every partner type: the channels revenue is reported by."""
+
 IMPLEMENTED_PARTNER_TYPES: frozenset[str] = frozenset(
     {"distributor", "var", "si", "msp", "affiliate"}
 )

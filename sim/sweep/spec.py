@@ -59,7 +59,7 @@ from sim.scenario.loader import (
     load_scenario,
     shipped_dir,
 )
-from sim.scenario.schema import PARTNER_TYPES
+from sim.scenario.schema import CHANNELS
 
 SWEEPS_SUBDIR = "sweeps"
 """The shipped sweeps are ``<shipped scenarios folder>/sweeps/*.toml``."""
@@ -70,7 +70,6 @@ Method = Literal["grid", "random", "lhs", "sobol", "morris"]
 Scalar = bool | int | float | str
 """A factor value: anything a scenario key holds that is not a table."""
 
-CHANNELS: tuple[str, ...] = ("direct", *PARTNER_TYPES)
 """Sales channels, the sub-keys of ``channel_mix`` and ``cac_by_channel``."""
 
 SCALAR_KPIS: tuple[str, ...] = (
