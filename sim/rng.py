@@ -70,9 +70,9 @@ BITS_SCALE = 2.0**-32
 def uniform_bits(rng: np.random.Generator, n: int) -> NDArray[np.uint32]:
     """``n`` uniform draws on the grid ``k / 2**32``, given as the integers ``k``.
 
-    Each draw is one 32-bit half of the bit generator's raw 64-bit output. Comparing these
-    integers with :func:`bits_threshold` decides ``u < p`` exactly as the float would, at about
-    a third of the cost of ``rng.random(n)``: the per-account draws of every period use them.
+    Each draw is one 32-bit half of the bit generator's raw 64-bit output. :func:`draws_below`
+    decides ``u < p`` on these integers exactly as on the float; drawing them costs about a
+    third of ``rng.random(n)``, so the per-account draws of every period use them.
 
     Args:
         rng: The stream to draw from (its bit generator advances by ``ceil(n / 2)`` words).

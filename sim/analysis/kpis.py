@@ -23,8 +23,6 @@ from sim.scenario.schema import CHANNELS, PARTNER_TYPES
 if TYPE_CHECKING:
     from sim.scenario.schema import Scenario
 
-"""Sales channels: direct, then the nine partner types."""
-
 RETENTION_WINDOW_MONTHS = 12.0
 """The window of ``nrr`` and ``grr``: the last 12 months of the run."""
 

@@ -70,8 +70,6 @@ Method = Literal["grid", "random", "lhs", "sobol", "morris"]
 Scalar = bool | int | float | str
 """A factor value: anything a scenario key holds that is not a table."""
 
-"""Sales channels, the sub-keys of ``channel_mix`` and ``cac_by_channel``."""
-
 SCALAR_KPIS: tuple[str, ...] = (
     "revenue_total",
     "discount_cost_total",
