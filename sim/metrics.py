@@ -13,12 +13,10 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from sim.market.population import State
-from sim.scenario.schema import CHANNELS, PARTNER_TYPES, SEGMENTS
+from sim.names import CHANNELS, PARTNER_TYPES, SEGMENTS, TIERS
 
 if TYPE_CHECKING:
     from sim.model import ChannelModel
-
-TIERS: tuple[str, ...] = ("registered",)
 
 COLUMNS: dict[str, str] = {
     "period": "period number, 1 … T",

@@ -32,6 +32,7 @@ from sim.economics.waterfall import price_ratios
 from sim.market.awareness import awareness_probability, neighbour_share, shares_from_counts
 from sim.market.population import AwareSource, Population, State
 from sim.metrics import MetricsRecorder
+from sim.names import PARTNER_TYPES, SEGMENTS
 from sim.program.conflict import get_rule
 from sim.program.exclusivity import assign_territories, free_exclusive_territory
 from sim.rng import BITS_SCALE, Streams, draws_below, uniform_bits
@@ -47,7 +48,7 @@ from sim.sales.offers import (
     SellerTable,
     choose,
 )
-from sim.scenario.schema import PARTNER_TYPES, SEGMENTS, ProductModel, Scenario
+from sim.scenario.schema import ProductModel, Scenario
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]

@@ -17,8 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
+from sim.names import SEGMENTS
 from sim.sales.book import Outcome, Source
-from sim.scenario.schema import SEGMENTS
 
 if TYPE_CHECKING:
     from sim.model import ChannelModel

@@ -20,6 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from sim.analysis.bass import BassFit, bass_cumulative
+from sim.names import CHANNEL_LABELS
 
 # Our own figures do not need it (they draw on an Agg canvas directly), but other modules create
 # pyplot figures and hand them to :func:`_save`; keep pyplot headless for them. This only sets
@@ -41,20 +42,6 @@ _PNG_METADATA: dict[str, str | None] = {"Software": None}
 # zlib level 3 instead of Pillow's default 6: about half the encoding time of these figures for
 # files about 12 % larger; the pixels are the same, and the bytes still depend only on them.
 _PNG_PIL_KWARGS: dict[str, int] = {"compress_level": 3}
-
-#: Revenue column suffix -> readable channel label, in stacking order.
-CHANNEL_LABELS: dict[str, str] = {
-    "direct": "Direct",
-    "distributor": "Distributor",
-    "var": "VAR",
-    "si": "SI",
-    "msp": "MSP",
-    "affiliate": "Affiliate",
-    "oem": "OEM",
-    "isv": "ISV",
-    "alliance": "Alliance",
-    "broker": "Broker",
-}
 
 _PARTNER_TIER_PREFIX = "partners_tier_"
 

@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.metrics import COLUMNS
+from sim.names import PARTNER_TYPES, SEGMENTS
 from sim.scenario import list_shipped
-from sim.scenario.schema import PARTNER_TYPES, SEGMENTS
 
 REPO = Path(__file__).resolve().parents[1]
 

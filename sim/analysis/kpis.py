@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from sim.analysis.bass import BassFit, fit_bass, months_to_share
 from sim.analysis.inequality import gini, top_share
-from sim.scenario.schema import CHANNELS, PARTNER_TYPES
+from sim.names import CHANNELS, PARTNER_TYPES
 
 if TYPE_CHECKING:
     from sim.scenario.schema import Scenario

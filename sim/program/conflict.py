@@ -1,7 +1,10 @@
 """Channel-conflict rules: which of the sellers that can reach an opportunity may bid.
 
-Each rule is a pure function registered by name; a scenario picks one by name. Rules in the
-schema that have no implementation here are refused at validation ("not implemented yet").
+Each rule is a pure function registered by name; a scenario picks one by name. The names and
+which of them are implemented are declared in :mod:`sim.names` (:class:`~sim.names.ConflictRule`,
+:data:`~sim.names.IMPLEMENTED_CONFLICT_RULES`), which the schema and its validation read too: a
+rule is registered here only under a name declared implemented there, and the rules declared but
+not implemented are refused at validation ("not implemented yet").
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+
+from sim.names import IMPLEMENTED_CONFLICT_RULES, ConflictRule
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,18 @@ def register(name: str) -> Callable[[ConflictRuleFn], ConflictRuleFn]:
 
     Returns:
         A decorator that registers the function and returns it unchanged.
+
+    Raises:
+        ValueError: The name is not a :class:`~sim.names.ConflictRule` declared implemented in
+            :data:`~sim.names.IMPLEMENTED_CONFLICT_RULES`, or it is registered already.
     """
+    if name not in IMPLEMENTED_CONFLICT_RULES:
+        declared = "implemented" if name in set(ConflictRule) else "declared"
+        raise ValueError(
+            f"conflict rule {name!r} is not {declared} in sim.names; declare it there first"
+        )
+    if name in _RULES:
+        raise ValueError(f"conflict rule {name!r} is registered already")
 
     def deco(fn: ConflictRuleFn) -> ConflictRuleFn:
         _RULES[name] = fn

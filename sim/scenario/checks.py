@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.scenario.schema import (
+from sim.names import (
+    IMPLEMENTED_CONFLICT_RULES,
     IMPLEMENTED_PARTNER_TYPES,
     PARTNER_TYPES,
     SEGMENTS,
-    ConflictRule,
-    Scenario,
 )
-
-IMPLEMENTED_CONFLICT_RULES: frozenset[ConflictRule] = frozenset({ConflictRule.FREE_FOR_ALL})
-"""Conflict rules the model implements; the others are "not implemented yet"."""
+from sim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)
@@ -117,12 +114,14 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
     for ptype, holders in scenario.program.exclusivity_holders.items():
         if holders < 1:
             problems.append(Problem(f"program.exclusivity_holders.{ptype}", holders, "an int ≥ 1"))
-    if scenario.program.conflict.rule not in IMPLEMENTED_CONFLICT_RULES:
+    rule = scenario.program.conflict.rule
+    if rule not in IMPLEMENTED_CONFLICT_RULES:
+        implemented = ", ".join(sorted(IMPLEMENTED_CONFLICT_RULES))
         problems.append(
             Problem(
                 "program.conflict.rule",
-                scenario.program.conflict.rule.value,
-                f"free_for_all ('{scenario.program.conflict.rule.value}' is not implemented yet)",
+                rule.value,
+                f"{implemented} ('{rule.value}' is not implemented yet)",
             )
         )
     if scenario.program.deal_registration.enabled:

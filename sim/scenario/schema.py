@@ -2,7 +2,8 @@
 
 Every field carries its default, unit and valid range. Rates are per month and durations in
 months, whatever ``time.period`` is: the model converts them for weekly periods. Defaults cite
-the published ranges of ``reference/industry.md`` where one exists.
+the published ranges of ``reference/industry.md`` where one exists. The names the schema accepts
+(partner types, segments, conflict rules) are declared in :mod:`sim.names`.
 """
 
 from __future__ import annotations
@@ -12,50 +13,18 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sim.names import SEGMENTS, ConflictRule
+
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Share = Annotated[float, Field(ge=0.0, lt=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
-
-PARTNER_TYPES: tuple[str, ...] = (
-    "distributor",
-    "var",
-    "si",
-    "msp",
-    "affiliate",
-    "oem",
-    "isv",
-    "alliance",
-    "broker",
-)
-"""Every partner type of the schema, in the order used for columns."""
-
-CHANNELS: tuple[str, ...] = ("direct", *PARTNER_TYPES)
-"""The vendor's own sales, then every partner type: the channels revenue is reported by."""
-
-IMPLEMENTED_PARTNER_TYPES: frozenset[str] = frozenset(
-    {"distributor", "var", "si", "msp", "affiliate"}
-)
-"""Partner types the model implements; a positive count of any other is "not implemented yet"."""
-
-SEGMENTS: tuple[str, ...] = ("smb", "mid", "enterprise")
-"""Customer segments, in index order."""
 
 
 class Strict(BaseModel):
     """Base of every schema table: unknown keys are errors, values are validated on assignment."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-class ConflictRule(StrEnum):
-    """Named conflict rules (SPEC §2.5)."""
-
-    FREE_FOR_ALL = "free_for_all"
-    REGISTERED_WINS = "registered_wins"
-    NAMED_ACCOUNTS = "named_accounts"
-    PARTNER_FIRST = "partner_first"
-    CHANNEL_NEUTRAL = "channel_neutral"
 
 
 class WordOfMouth(StrEnum):
@@ -567,7 +536,7 @@ class Partners(Strict):
         """Return the parameters of one partner type.
 
         Args:
-            ptype: A name from ``PARTNER_TYPES``.
+            ptype: A name from :data:`sim.names.PARTNER_TYPES`.
 
         Returns:
             That type's parameter table.

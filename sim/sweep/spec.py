@@ -39,6 +39,7 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.errors import InputError
+from sim.names import CHANNELS
 from sim.scenario.loader import (
     SET_FILE,
     Key,
@@ -59,7 +60,6 @@ from sim.scenario.loader import (
     load_scenario,
     shipped_dir,
 )
-from sim.scenario.schema import CHANNELS
 
 SWEEPS_SUBDIR = "sweeps"
 """The shipped sweeps are ``<shipped scenarios folder>/sweeps/*.toml``."""

@@ -1,0 +1,74 @@
+"""The model's vocabulary, declared once: channels, partner types, segments, tiers, conflict rules.
+
+Every other module (the schema and its checks, the engine, the metrics, the outputs, the plots,
+the KPIs) takes these names from here. The module imports nothing heavy (only the standard
+library), so that the scenario schema and the command line can read it cheaply.
+
+A conflict rule is declared here by name with its meaning (SPEC §2.5); the ones the engine
+implements are :data:`IMPLEMENTED_CONFLICT_RULES`, each registered as a function in
+:mod:`sim.program.conflict`. The schema accepts every rule named here; validation refuses the
+unimplemented ones ("not implemented yet").
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+DIRECT = "direct"
+"""The channel code of the vendor's own sales (direct reps, the online store)."""
+
+CHANNEL_LABELS: dict[str, str] = {
+    DIRECT: "Direct",
+    "distributor": "Distributor",
+    "var": "VAR",
+    "si": "SI",
+    "msp": "MSP",
+    "affiliate": "Affiliate",
+    "oem": "OEM",
+    "isv": "ISV",
+    "alliance": "Alliance",
+    "broker": "Broker",
+}
+"""Every channel's code and readable label: direct first, then every partner type, in the order
+used for columns (and the stacking order of plots)."""
+
+CHANNELS: tuple[str, ...] = tuple(CHANNEL_LABELS)
+"""The vendor's own sales, then every partner type: the channels revenue is reported by."""
+
+PARTNER_TYPES: tuple[str, ...] = CHANNELS[1:]
+"""Every partner type of the schema, in the order used for columns."""
+
+IMPLEMENTED_PARTNER_TYPES: frozenset[str] = frozenset(
+    {"distributor", "var", "si", "msp", "affiliate"}
+)
+"""Partner types the model implements; a positive count of any other is "not implemented yet"."""
+
+SEGMENTS: tuple[str, ...] = ("smb", "mid", "enterprise")
+"""Customer segments, in index order."""
+
+TIERS: tuple[str, ...] = ("registered",)
+"""Partner program tiers, lowest first (the timeseries has one ``partners_tier_<tier>`` column
+per tier). Every partner is ``registered`` until the program has tiers."""
+
+
+class ConflictRule(StrEnum):
+    """Named channel-conflict rules (SPEC §2.5): which sellers that reach an account may bid.
+
+    The schema accepts every member; :data:`IMPLEMENTED_CONFLICT_RULES` says which ones run.
+    """
+
+    FREE_FOR_ALL = "free_for_all"
+    """Every seller that reaches the account bids."""
+    REGISTERED_WINS = "registered_wins"
+    """The registered partner is protected; direct and other partners stand down."""
+    NAMED_ACCOUNTS = "named_accounts"
+    """Direct sells only named enterprise accounts, partners everything else."""
+    PARTNER_FIRST = "partner_first"
+    """Direct sells only where no partner covers the account."""
+    CHANNEL_NEUTRAL = "channel_neutral"
+    """Direct reps are paid on partner deals and assist instead of competing."""
+
+
+IMPLEMENTED_CONFLICT_RULES: frozenset[ConflictRule] = frozenset({ConflictRule.FREE_FOR_ALL})
+"""Conflict rules the engine implements (each registered in :mod:`sim.program.conflict`); a
+scenario naming any other is refused at validation as "not implemented yet"."""
