@@ -270,41 +270,20 @@ def run(
     _print_summary(result.summary, result.out_dir)
 
 
-def _money(value: Any, currency: str) -> str:
-    return "–" if value is None else f"{value:,.0f} {currency}"
-
-
-def _pct(value: Any) -> str:
-    return "–" if value is None else f"{100.0 * value:.1f} %"
-
-
 def _print_summary(summary: dict[str, Any], out_dir: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from sim.analysis.kpi_registry import KPIS_BY_NAME, RUN_TABLE_KPIS, format_value
+
     cur = str(summary.get("currency", ""))
-    months = summary.get("months_to_50pct_adoption")
     table = Table(
         title=f"{summary['scenario']} (seed {summary['seed']}, {summary['periods']} periods)"
     )
     table.add_column("KPI")
     table.add_column("value", justify="right")
-    rows = [
-        ("revenue total", _money(summary.get("revenue_total"), cur)),
-        ("revenue NPV", _money(summary.get("revenue_npv"), cur)),
-        ("contribution total", _money(summary.get("contribution_total"), cur)),
-        ("ARR at end", _money(summary.get("arr_final"), cur)),
-        ("customers at end", f"{summary.get('customers_final', 0):,}"),
-        ("adoption at end", _pct(summary.get("adoption_final"))),
-        ("months to 50 % adoption", "never" if months is None else f"{months:g}"),
-        ("partner share of revenue", _pct(summary.get("partner_share_of_revenue"))),
-        ("top 20 % partners' revenue share", _pct(summary.get("partner_revenue_top20_share"))),
-        ("conflict rate", _pct(summary.get("conflict_rate"))),
-        ("partner churn", _pct(summary.get("partner_churn"))),
-        ("NRR / GRR (last 12 months)", f"{_pct(summary.get('nrr'))} / {_pct(summary.get('grr'))}"),
-    ]
-    for name, value in rows:
-        table.add_row(name, value)
+    for kpi in RUN_TABLE_KPIS:
+        table.add_row(KPIS_BY_NAME[kpi].label, format_value(kpi, summary.get(kpi), cur))
     console = Console()
     console.print(table)
     console.print(f"wrote {out_dir}", highlight=False, soft_wrap=True)
@@ -447,21 +426,6 @@ def compare(
     return EXIT_INTERNAL if result.failed else EXIT_OK
 
 
-_SHARE_KPIS = frozenset({"adoption_final", "conflict_rate", "partner_churn"})
-
-
-def _fmt_kpi(kpi: str, value: Any, delta: bool = False) -> str:
-    """A headline KPI's value (or a difference, signed and without unit) for the table."""
-    import math
-
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "–"
-    sign = "+" if delta else ""
-    if kpi in _SHARE_KPIS:
-        return f"{100.0 * value:{sign},.1f}" + ("" if delta else " %")
-    return f"{value:{sign},.0f}"
-
-
 def _print_comparison(result: CompareResult, names: list[str]) -> None:
     import math
 
@@ -469,6 +433,7 @@ def _print_comparison(result: CompareResult, names: list[str]) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from sim.analysis.kpi_registry import KPIS_BY_NAME, delta_unit, format_value
     from sim.compare import ALPHA, HEADLINE_KPIS
 
     def cell(x: Any) -> Any:
@@ -492,23 +457,22 @@ def _print_comparison(result: CompareResult, names: list[str]) -> None:
         rows = {str(r["design"]): r for _, r in table[table["kpi"] == kpi].iterrows()}
         if not rows:
             continue
-        line: list[str | Text] = [kpi.replace("_", " ")]
+        line: list[str | Text] = [KPIS_BY_NAME[kpi].label]
         for i, name in enumerate(names):
             row = rows.get(name)
             if row is None:
                 line += ["–"] if i == 0 else ["–", "–"]
                 continue
-            line.append(_fmt_kpi(kpi, cell(row["mean"])))
+            line.append(format_value(kpi, cell(row["mean"])))
             if i == 0:
                 continue
             diff = cell(row["diff_mean"])
             if diff is None:
                 line.append("–")
                 continue
-            low = _fmt_kpi(kpi, cell(row["diff_ci_low"]), delta=True)
-            high = _fmt_kpi(kpi, cell(row["diff_ci_high"]), delta=True)
-            unit = " pp" if kpi in _SHARE_KPIS else ""
-            text = f"{_fmt_kpi(kpi, diff, delta=True)} [{low}, {high}]{unit}"
+            low = format_value(kpi, cell(row["diff_ci_low"]), delta=True)
+            high = format_value(kpi, cell(row["diff_ci_high"]), delta=True)
+            text = f"{format_value(kpi, diff, delta=True)} [{low}, {high}]{delta_unit(kpi)}"
             verdict = cell(row["verdict"]) or ""
             if cell(row["significant"]) is True:
                 style = {"better": "green", "worse": "red"}.get(verdict, "bold")

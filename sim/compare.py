@@ -14,22 +14,21 @@ A comparison directory (SPEC §5) holds:
   0, else 0), ``p_holm`` (Holm-adjusted over every (KPI, design ≠ first) test with a p-value),
   ``significant`` (``p_holm`` < 0.05) and ``verdict`` (``better``, ``worse`` or ``no difference``;
   ``higher``/``lower`` for a descriptive KPI); ``better`` says which direction is better for the
-  KPI (:func:`sim.analysis.stats.better_direction`; empty if none). A KPI that is undefined
+  KPI (its entry in :mod:`sim.analysis.kpi_registry`; empty if none). A KPI that is undefined
   (None) in any run of a design has empty statistics for that design, and then no difference.
 * ``runs/<design>-s<seed>/summary.json`` and ``timeseries.csv``: the same bytes as the files of
-  ``channelsim run`` with that seed, except that ``summary.json`` also holds
-  ``partner_profit_total`` and ``discount_cost_total``.
+  ``channelsim run`` with that seed.
 * ``failed/<design>-s<seed>.txt``: the error of each run that raised.
 * ``manifest.json``: the designs (name, source, resolved scenario sha256), seeds, replications
   and the command's arguments.
 * ``compare_revenue_by_channel.png`` and ``compare_kpis.png``.
 
 The KPIs are the scalar numeric KPIs of :func:`sim.analysis.kpis.summary_kpis` (dict-valued ones
-flattened as ``name.key``), plus ``discount_cost_total`` (the ``discounts`` column summed: list
-revenue given away) beside ``revenue_total`` and ``partner_profit_total`` (the
-``partner_profit_<type>`` columns summed) beside ``contribution_total``, so that "does deal
-registration pay?" reads as Δ net revenue against Δ discount cost, and vendor contribution
-stands beside partner profit.
+flattened as ``name.key``) in the order of the KPI registry (:mod:`sim.analysis.kpi_registry`),
+which puts ``discount_cost_total`` (list revenue given away) beside ``revenue_total`` and
+``partner_profit_total`` beside ``contribution_total``, so that "does deal registration pay?"
+reads as Δ net revenue against Δ discount cost, and vendor contribution stands beside partner
+profit.
 
 The directory is written into a temporary sibling and renamed into place at the end. Results do
 not depend on the number of worker processes: every run is deterministic in (design, seed) and
@@ -50,6 +49,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.analysis.kpi_registry import COMPARE_HEADLINE_KPIS
 from sim.errors import InputError
 
 if TYPE_CHECKING:
@@ -76,15 +76,8 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
 )
 """Columns of ``comparison.csv``, in order."""
 
-HEADLINE_KPIS: tuple[str, ...] = (
-    "revenue_total",
-    "contribution_total",
-    "partner_profit_total",
-    "adoption_final",
-    "conflict_rate",
-    "partner_churn",
-)
-"""KPIs of the terminal table and of ``compare_kpis.png``."""
+HEADLINE_KPIS: tuple[str, ...] = COMPARE_HEADLINE_KPIS
+"""KPIs of the terminal table and of ``compare_kpis.png`` (chosen in the KPI registry)."""
 
 ALPHA = 0.05
 """Significance threshold on Holm-adjusted p-values."""
@@ -312,11 +305,7 @@ def run_kpis(
     loaded: LoadedScenario,
     retention: Any,
 ) -> dict[str, Any]:
-    """The KPIs of one run: :func:`~sim.analysis.kpis.summary_kpis` plus the partner-side totals.
-
-    ``discount_cost_total`` (the ``discounts`` column summed) follows ``revenue_total`` and
-    ``partner_profit_total`` (every ``partner_profit_<type>`` column summed over the run)
-    follows ``contribution_total``.
+    """The KPIs of one run: :func:`~sim.analysis.kpis.summary_kpis`.
 
     Args:
         ts: The timeseries.
@@ -326,30 +315,13 @@ def run_kpis(
         retention: The retention cohort (:func:`sim.run.run_model`).
 
     Returns:
-        The KPIs by name, in a fixed order; JSON-safe.
+        The KPIs by name, in registry order; JSON-safe.
     """
-    import numpy as np
-
     from sim.analysis.bass import fit_bass
-    from sim.analysis.kpis import json_safe, summary_kpis
+    from sim.analysis.kpis import summary_kpis
 
     fit = fit_bass(ts["adoption"].to_numpy(dtype="float64"))
-    base = summary_kpis(ts, partners, deals, loaded.scenario, retention, fit)
-    profit_cols = [str(c) for c in ts.columns if str(c).startswith("partner_profit_")]
-    partner_profit = float(np.nan_to_num(ts[profit_cols].to_numpy(dtype=np.float64), nan=0.0).sum())
-    discounts = (
-        float(np.nan_to_num(ts["discounts"].to_numpy(dtype=np.float64), nan=0.0).sum())
-        if "discounts" in ts.columns
-        else None
-    )
-    out: dict[str, Any] = {}
-    for key, value in base.items():
-        out[key] = value
-        if key == "revenue_total":
-            out["discount_cost_total"] = discounts
-        elif key == "contribution_total":
-            out["partner_profit_total"] = partner_profit
-    return {key: json_safe(value) for key, value in out.items()}
+    return summary_kpis(ts, partners, deals, loaded.scenario, retention, fit)
 
 
 def run_task(task: RunTask) -> RunOutcome:
@@ -480,7 +452,8 @@ def comparison_table(
     import numpy as np
     import pandas as pd
 
-    from sim.analysis.stats import better_direction, holm, paired_test, t_interval, verdict
+    from sim.analysis.kpi_registry import better_direction
+    from sim.analysis.stats import holm, paired_test, t_interval, verdict
 
     n_designs = len(design_list)
     # values[d][r]: flattened KPIs of design d in replication r (None: the run failed)

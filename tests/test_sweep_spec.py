@@ -385,12 +385,13 @@ def test_every_problem_of_a_stage_together() -> None:
 
 def test_kpi_names_match_what_a_run_reports() -> None:
     # One short run of tiny: KPI_NAMES must follow the KPIs a run actually reports.
+    from sim.analysis.kpi_registry import BY_CHANNEL_KPIS, SCALAR_KPIS
     from sim.compare import RunTask, flatten_kpis, run_task
     from sim.scenario import load_scenario
-    from sim.sweep.spec import DICT_KPIS, KPI_NAMES, SCALAR_KPIS
+    from sim.sweep.spec import KPI_NAMES
 
     outcome = run_task(RunTask(0, 0, 1, load_scenario("tiny", ["time.periods=6"])))
     assert outcome.kpis is not None
-    assert set(outcome.kpis) == {*SCALAR_KPIS, *DICT_KPIS}
-    assert set(flatten_kpis(outcome.kpis)) == set(KPI_NAMES) - set(DICT_KPIS)
+    assert set(outcome.kpis) == {*SCALAR_KPIS, *BY_CHANNEL_KPIS}
+    assert set(flatten_kpis(outcome.kpis)) == set(KPI_NAMES) - set(BY_CHANNEL_KPIS)
     assert set(DEFAULT_KPIS) <= set(KPI_NAMES)

@@ -1,15 +1,18 @@
 """Summary KPIs of one run, computed from its output tables.
 
 :func:`summary_kpis` reads the timeseries, partners and deals tables (the same tables a run
-directory holds) and returns a flat, JSON-safe dict: floats, ints, ``None`` and dicts of those;
-never NaN or infinity. A KPI that is undefined for the run (a share of nothing, a fit that did
-not converge, a cost per customer with no customers) is ``None``.
+directory holds) through a :class:`RunView` and computes every KPI of the registry
+(:mod:`sim.analysis.kpi_registry`, where each KPI's name, unit, direction and meaning are
+declared). It returns a flat, JSON-safe dict: floats, ints, ``None`` and dicts of those; never NaN
+or infinity. A KPI that is undefined for the run (a share of nothing, a fit that did not converge,
+a cost per customer with no customers) is ``None``.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,7 +21,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from sim.analysis.bass import BassFit, fit_bass, months_to_share
 from sim.analysis.inequality import gini, top_share
-from sim.names import CHANNELS, PARTNER_TYPES
+from sim.analysis.kpi_registry import KPIS
+from sim.names import CHANNELS, DIRECT, PARTNER_TYPES
 
 if TYPE_CHECKING:
     from sim.scenario.schema import Scenario
@@ -117,11 +121,11 @@ def _npv(
 def _partner_rows(partners: pd.DataFrame) -> pd.DataFrame:
     if partners.empty or "partner_id" not in partners.columns:
         return partners.iloc[0:0]
-    return partners[partners["partner_id"] != "direct"]
+    return partners[partners["partner_id"] != DIRECT]
 
 
 def _cac(ts: pd.DataFrame, partners: pd.DataFrame, deals: pd.DataFrame) -> dict[str, float | None]:
-    """Acquisition cost per new customer by channel (see :func:`summary_kpis`)."""
+    """Acquisition cost per new customer by channel (see :meth:`RunView.cac_by_channel`)."""
     if deals.empty or "outcome" not in deals.columns:
         won = deals.iloc[0:0]
     else:
@@ -148,15 +152,183 @@ def _cac(ts: pd.DataFrame, partners: pd.DataFrame, deals: pd.DataFrame) -> dict[
     )
     out: dict[str, float | None] = {}
     marketing = _sum(ts, "marketing_cost")
-    direct_logos = new_logos["direct"]
+    direct_logos = new_logos[DIRECT]
     marketing_share = marketing * direct_logos / total_logos if total_logos else 0.0
-    direct_cost = _sum(ts, "direct_sales_cost") + float(discount.get("direct", 0.0))
-    out["direct"] = _ratio(direct_cost + marketing_share, direct_logos)
+    direct_cost = _sum(ts, "direct_sales_cost") + float(discount.get(DIRECT, 0.0))
+    out[DIRECT] = _ratio(direct_cost + marketing_share, direct_logos)
     for ptype in PARTNER_TYPES:
-        n = new_logos[ptype] + (int(referred.get(ptype, 0)) if ptype != "direct" else 0)
+        n = new_logos[ptype] + (int(referred.get(ptype, 0)) if ptype != DIRECT else 0)
         cost = float(discount.get(ptype, 0.0)) + float(paid.get(ptype, 0.0))
         out[ptype] = _ratio(cost, n)
     return out
+
+
+class RunView:
+    """One run's tables as the KPIs of :data:`~sim.analysis.kpi_registry.KPIS` read them.
+
+    Every registered KPI's ``compute`` is a function of a view. Columns missing from a table
+    count as zeros; figures several KPIs share (the Bass fit, the partner rows) are computed
+    once.
+
+    Args:
+        ts: The timeseries (one row per period, ``period`` = 1 … T).
+        partners: The partners table (:func:`sim.outputs.partners_frame`).
+        deals: The deals table (:func:`sim.outputs.deals_frame`).
+        config: The scenario of the run.
+        retention: The retention cohort's MRR, when the run tracked it.
+        fit: The Bass fit of ``ts["adoption"]`` when already computed (fitted on demand
+            otherwise).
+    """
+
+    def __init__(
+        self,
+        ts: pd.DataFrame,
+        partners: pd.DataFrame,
+        deals: pd.DataFrame,
+        config: Scenario,
+        retention: Retention | None = None,
+        fit: BassFit | None = None,
+    ) -> None:
+        self.ts = ts
+        self.partners = partners
+        self.deals = deals
+        self.config = config
+        self.retention = retention
+        self._fit = fit
+
+    # -- timeseries columns ---------------------------------------------------------------------
+
+    def has(self, column: str) -> bool:
+        """Whether the timeseries has a column."""
+        return column in self.ts.columns
+
+    def total(self, column: str) -> float:
+        """A timeseries column summed over the run."""
+        return _sum(self.ts, column)
+
+    def last(self, column: str) -> float:
+        """A timeseries column's value in the last period (0 without periods)."""
+        return _last(self.ts, column)
+
+    def ratio(self, numerator: str, denominator: str) -> float | None:
+        """Two timeseries columns' totals over the run divided (None if the second is ≤ 0)."""
+        return _ratio(self.total(numerator), self.total(denominator))
+
+    def npv(self, column: str) -> float:
+        """A timeseries column's net present value: value_t · (1 + r)^(−t · months/period / 12)."""
+        periods = _col(self.ts, "period")
+        rate = self.config.finance.discount_rate_annual
+        return _npv(_col(self.ts, column), periods, rate, period_months(self.config))
+
+    def partner_profit_total(self) -> float:
+        """Every ``partner_profit_<type>`` column summed over the run."""
+        columns = [str(c) for c in self.ts.columns if str(c).startswith("partner_profit_")]
+        return float(np.nan_to_num(self.ts[columns].to_numpy(dtype=np.float64), nan=0.0).sum())
+
+    def channel_mix(self) -> dict[str, float | None]:
+        """Per channel, its ``revenue_<channel>`` over the run / ``revenue_total`` over the run."""
+        revenue_total = self.total("revenue_total")
+        return {c: _ratio(self.total(f"revenue_{c}"), revenue_total) for c in CHANNELS}
+
+    def partner_share_of_revenue(self) -> float | None:
+        """1 − the direct channel's share of revenue (None without revenue)."""
+        direct_share = self.channel_mix()[DIRECT]
+        return None if direct_share is None else _num(1.0 - direct_share)
+
+    def months_to_adoption(self, share: float) -> float | None:
+        """Months until ``adoption`` first reaches ``share`` (None if it never does)."""
+        adoption = _col(self.ts, "adoption")
+        return _num(months_to_share(adoption, share, period_months(self.config)))
+
+    def peak_new_customers_period(self) -> int | None:
+        """The first period with the most new customers (None without new customers)."""
+        new_customers = _col(self.ts, "new_customers")
+        if len(new_customers) and new_customers.max() > 0:
+            return int(_col(self.ts, "period")[int(np.argmax(new_customers))])
+        return None
+
+    @cached_property
+    def fit(self) -> BassFit | None:
+        """The discrete Bass model fitted to ``adoption`` (None without periods)."""
+        adoption = _col(self.ts, "adoption")
+        if self._fit is None and len(adoption):
+            return fit_bass(adoption)
+        return self._fit
+
+    def bass(self, parameter: str) -> float | None:
+        """A parameter (``p``, ``q`` or ``m``) of the Bass fit; None unless it converged."""
+        fit = self.fit
+        return _num(getattr(fit, parameter)) if fit is not None and fit.converged else None
+
+    # -- partners and deals ---------------------------------------------------------------------
+
+    @cached_property
+    def partner_rows(self) -> pd.DataFrame:
+        """The rows of the partners table, direct sales excluded."""
+        return _partner_rows(self.partners)
+
+    @cached_property
+    def _partner_revenue(self) -> NDArray[np.float64]:
+        rows = self.partner_rows
+        return rows["revenue"].to_numpy(dtype=np.float64) if len(rows) else np.zeros(0)
+
+    def partner_revenue_gini(self) -> float | None:
+        """Gini coefficient of every partner's revenue (None without partners)."""
+        revenue = self._partner_revenue
+        return _num(gini(revenue)) if len(revenue) else None
+
+    def partner_revenue_top20_share(self) -> float | None:
+        """Share of partner revenue that the top 20 % of partners closed (None without)."""
+        revenue = self._partner_revenue
+        return _num(top_share(revenue, 0.2)) if len(revenue) else None
+
+    def partner_churn(self) -> float | None:
+        """Partners that exited / partners ever in the program (None without partners)."""
+        rows = self.partner_rows
+        exited = int((rows["status"] == "exited").sum()) if len(rows) else 0
+        return _ratio(exited, len(rows))
+
+    def distributor_gross_margin(self) -> float | None:
+        """Distributors' margin / their sales (None without distributors or sales)."""
+        rows = self.partner_rows
+        if not len(rows):
+            return None
+        distributors = rows[rows["type"] == "distributor"]
+        if not len(distributors):
+            return None
+        return _ratio(
+            float(distributors["distributor_margin"].sum()),
+            float(distributors["distributor_sales"].sum()),
+        )
+
+    def cac_by_channel(self) -> dict[str, float | None]:
+        """Acquisition cost per new customer, per channel; None where it won no new customer.
+
+        New customers of a channel are the won deals it closed (referred deals also count for
+        the referring partner's type, so affiliates have a CAC). Direct: (direct reps' cost over
+        the run + first-year discounts off list of direct deals + a share of marketing spend
+        equal to direct's share of all new customers) / direct new customers. A partner type:
+        (first-year discounts off list of its deals, i.e. list − vendor net, which includes
+        distributor margins of two-tier deals + MDF + commissions + rebates and bonuses paid to
+        partners of that type) / its new customers.
+        """
+        return _cac(self.ts, self.partners, self.deals)
+
+    # -- retention ------------------------------------------------------------------------------
+
+    def gross_retention(self) -> float | None:
+        """GRR = 1 − churned MRR / starting MRR of the retention cohort (None without one)."""
+        r = self.retention
+        if r is None or r.start_mrr <= 0:
+            return None
+        return _num(r.retained_mrr / r.start_mrr)
+
+    def net_retention(self) -> float | None:
+        """NRR = (starting − churned MRR + expansion) / starting MRR (None without a cohort)."""
+        r = self.retention
+        if r is None or r.start_mrr <= 0:
+            return None
+        return _num((r.retained_mrr + r.expansion_mrr) / r.start_mrr)
 
 
 def summary_kpis(
@@ -167,41 +339,11 @@ def summary_kpis(
     retention: Retention | None = None,
     fit: BassFit | None = None,
 ) -> dict[str, Any]:
-    """Compute the summary KPIs of a run.
+    """Compute every KPI of the registry (:data:`~sim.analysis.kpi_registry.KPIS`) for a run.
 
-    Money is in the scenario's currency; "over the run" means summed over every period.
-
-    * ``revenue_total``, ``contribution_total``: vendor net revenue and contribution margin over
-      the run. ``revenue_npv``, ``contribution_npv``: the same, period t discounted by
-      ``(1 + finance.discount_rate_annual) ** (−t · months_per_period / 12)``.
-    * ``channel_mix``: per channel (direct and the nine partner types), its share of
-      ``revenue_total``; ``partner_share_of_revenue``: 1 − the direct share.
-    * ``adoption_final``; ``months_to_50pct_adoption`` (None if adoption never reaches 0.5);
-      ``peak_new_customers_period`` (first period with the most new customers; None if none);
-      ``bass_p``, ``bass_q``, ``bass_m``: the discrete Bass model fitted to ``adoption`` per
-      period (None when the fit does not converge).
-    * ``partner_revenue_gini``, ``partner_revenue_top20_share``: over the ``revenue`` of every
-      partner row of ``partners`` (``direct`` excluded), None without partners.
-    * ``conflict_rate``: opportunities with two or more bidders / opportunities opened.
-    * ``partner_churn``: partners that exited / partners ever in the program.
-    * ``cac_by_channel``: acquisition cost per new customer, per channel, None where the
-      channel won no new customer. New customers of a channel are the won deals it closed
-      (referred deals also count for the referring partner's type, so affiliates have a CAC).
-      Direct: (direct reps' cost over the run + first-year discounts off list of direct deals
-      + a share of marketing spend equal to direct's share of all new customers) / direct new
-      customers. A partner type: (first-year discounts off list of its deals, i.e. list −
-      vendor net, which includes distributor margins of two-tier deals + MDF + commissions +
-      rebates and bonuses paid to partners of that type) / its new customers.
-    * ``nrr``, ``grr``: net and gross revenue retention over the last 12 months of the run for
-      the cohort of accounts that were customers 12 months before the end, from ``retention``
-      (per-account MRR at both ends): GRR = 1 − churned MRR / starting MRR, NRR = (starting
-      MRR − churned MRR + expansion) / starting MRR, expansion being 0 in the current model.
-      None without ``retention`` or when the cohort had no MRR (e.g. runs of 12 months or less).
-    * ``customers_final``, ``arr_final``, ``mrr_final``, ``cumulative_cash_final``;
-      ``new_customers_total``, ``churned_customers_total``, ``opportunities_total``,
-      ``bookings_total``, ``billings_total``, ``cost_of_channel_total``,
-      ``direct_cost_of_sales_total``, ``win_rate`` (won / opened over the run);
-      ``distributor_gross_margin``: distributors' margin / their sales (None without sales).
+    The meaning of each KPI is its registry entry's; ``nrr`` and ``grr`` are over the last 12
+    months of the run for the cohort of accounts that were customers 12 months before the end,
+    from ``retention`` (expansion is 0 in the current model, so NRR = GRR).
 
     Args:
         ts: The timeseries (one row per period, ``period`` = 1 … T).
@@ -212,82 +354,11 @@ def summary_kpis(
         fit: The Bass fit of ``ts["adoption"]`` when already computed (fitted here otherwise).
 
     Returns:
-        The KPIs by name; every value is a float, an int, None or a dict of those.
+        The KPIs by name, in registry order; every value is a float, an int, None or a dict of
+        those.
     """
-    pm = period_months(config)
-    rate = config.finance.discount_rate_annual
-    periods = _col(ts, "period")
-    revenue = _col(ts, "revenue_total")
-    contribution = _col(ts, "contribution_margin")
-    revenue_total = float(revenue.sum())
-
-    channel_mix = {c: _ratio(_sum(ts, f"revenue_{c}"), revenue_total) for c in CHANNELS}
-    direct_share = channel_mix["direct"]
-
-    adoption = _col(ts, "adoption")
-    if fit is None and len(adoption):
-        fit = fit_bass(adoption)
-    converged = fit is not None and fit.converged
-    new_customers = _col(ts, "new_customers")
-    peak: int | None = None
-    if len(new_customers) and new_customers.max() > 0:
-        peak = int(periods[int(np.argmax(new_customers))])
-
-    rows = _partner_rows(partners)
-    partner_revenue = rows["revenue"].to_numpy(dtype=np.float64) if len(rows) else np.zeros(0)
-    exited = int((rows["status"] == "exited").sum()) if len(rows) else 0
-    distributors = rows[rows["type"] == "distributor"] if len(rows) else rows
-
-    grr = nrr = None
-    if retention is not None and retention.start_mrr > 0:
-        grr = _num(retention.retained_mrr / retention.start_mrr)
-        nrr = _num((retention.retained_mrr + retention.expansion_mrr) / retention.start_mrr)
-
-    opened = _sum(ts, "opportunities_opened")
-    kpis: dict[str, Any] = {
-        "revenue_total": revenue_total,
-        "revenue_npv": _npv(revenue, periods, rate, pm),
-        "contribution_total": float(contribution.sum()),
-        "contribution_npv": _npv(contribution, periods, rate, pm),
-        "channel_mix": channel_mix,
-        "partner_share_of_revenue": None if direct_share is None else _num(1.0 - direct_share),
-        "adoption_final": _last(ts, "adoption"),
-        "months_to_50pct_adoption": _num(months_to_share(adoption, 0.5, pm)),
-        "peak_new_customers_period": peak,
-        "bass_p": _num(fit.p) if converged and fit is not None else None,
-        "bass_q": _num(fit.q) if converged and fit is not None else None,
-        "bass_m": _num(fit.m) if converged and fit is not None else None,
-        "partner_revenue_gini": _num(gini(partner_revenue)) if len(partner_revenue) else None,
-        "partner_revenue_top20_share": (
-            _num(top_share(partner_revenue, 0.2)) if len(partner_revenue) else None
-        ),
-        "conflict_rate": _ratio(_sum(ts, "conflicts"), opened),
-        "partner_churn": _ratio(exited, len(rows)),
-        "cac_by_channel": _cac(ts, partners, deals),
-        "nrr": nrr,
-        "grr": grr,
-        "customers_final": round(_last(ts, "customers_active")),
-        "arr_final": _last(ts, "arr"),
-        "mrr_final": _last(ts, "mrr"),
-        "cumulative_cash_final": _last(ts, "cumulative_cash"),
-        "new_customers_total": round(float(new_customers.sum())),
-        "churned_customers_total": round(_sum(ts, "churned_customers")),
-        "opportunities_total": round(opened),
-        "bookings_total": _sum(ts, "bookings"),
-        "billings_total": _sum(ts, "billings"),
-        "cost_of_channel_total": _sum(ts, "cost_of_channel"),
-        "direct_cost_of_sales_total": _sum(ts, "direct_cost_of_sales"),
-        "win_rate": _ratio(_sum(ts, "opportunities_won"), opened),
-        "distributor_gross_margin": (
-            _ratio(
-                float(distributors["distributor_margin"].sum()),
-                float(distributors["distributor_sales"].sum()),
-            )
-            if len(distributors)
-            else None
-        ),
-    }
-    return {key: json_safe(value) for key, value in kpis.items()}
+    run = RunView(ts, partners, deals, config, retention, fit)
+    return {kpi.name: json_safe(kpi.compute(run)) for kpi in KPIS}
 
 
 def json_safe(value: Any) -> Any:

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.analysis.kpi_registry import unit_of
 from sim.errors import InputError
 
 if TYPE_CHECKING:
@@ -315,7 +316,9 @@ def plot_indices(path: Path, table: pd.DataFrame, kpi: str) -> Path:
             label="μ* (95 % CI)",
         )
         ax.bar(pos + width / 2, col("sigma"), width, label="σ")
-        ax.set_ylabel(f"Morris elementary effects of {kpi}")
+        unit = unit_of(kpi)  # μ* is in the KPI's unit per whole factor range
+        per_range = f" ({unit} per factor range)" if unit else ""
+        ax.set_ylabel(f"Morris elementary effects of {kpi}{per_range}")
     ax.axhline(0.0, color="black", linewidth=0.6)
     ax.set_xticks(pos)
     ax.set_xticklabels(factors, rotation=20, ha="right", fontsize=8)

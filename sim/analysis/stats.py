@@ -1,4 +1,7 @@
-"""Statistics for comparing designs: t-intervals, paired tests, Holm adjustment, KPI directions.
+"""Statistics for comparing designs: t-intervals, paired tests, Holm adjustment, verdicts.
+
+Which direction of a KPI is better comes from the KPI registry
+(:func:`sim.analysis.kpi_registry.better_direction`, re-exported here).
 
 Used by ``channelsim compare`` (:mod:`sim.compare`). Every function returns plain Python floats
 (or None where a figure is undefined, e.g. an interval from a single value), never NaN.
@@ -26,10 +29,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from sim.analysis.kpi_registry import HIGHER, LOWER, better_direction
+
 __all__ = [
     "HIGHER",
-    "KPI_DIRECTIONS",
-    "KPI_PREFIX_DIRECTIONS",
     "LOWER",
     "Interval",
     "PairedTest",
@@ -39,66 +42,6 @@ __all__ = [
     "t_interval",
     "verdict",
 ]
-
-HIGHER = "higher"
-"""A KPI where a higher value is better."""
-
-LOWER = "lower"
-"""A KPI where a lower value is better."""
-
-KPI_DIRECTIONS: dict[str, str] = {
-    # Vendor money and growth: more is better.
-    "revenue_total": HIGHER,
-    "revenue_npv": HIGHER,
-    "contribution_total": HIGHER,
-    "contribution_npv": HIGHER,
-    "partner_profit_total": HIGHER,
-    "partner_share_of_revenue": HIGHER,
-    "adoption_final": HIGHER,
-    "nrr": HIGHER,
-    "grr": HIGHER,
-    "customers_final": HIGHER,
-    "arr_final": HIGHER,
-    "mrr_final": HIGHER,
-    "cumulative_cash_final": HIGHER,
-    "new_customers_total": HIGHER,
-    "bookings_total": HIGHER,
-    "billings_total": HIGHER,
-    "win_rate": HIGHER,
-    # Costs, friction and losses: less is better.
-    "discount_cost_total": LOWER,
-    "conflict_rate": LOWER,
-    "partner_churn": LOWER,
-    "months_to_50pct_adoption": LOWER,
-    "churned_customers_total": LOWER,
-    "cost_of_channel_total": LOWER,
-    "direct_cost_of_sales_total": LOWER,
-}
-"""Which direction is better, per KPI. KPIs not listed (channel mix shares, Bass parameters,
-the peak period, partner revenue concentration, opportunity counts, distributor margin) are
-descriptive: they have no better direction."""
-
-KPI_PREFIX_DIRECTIONS: dict[str, str] = {
-    "cac_by_channel.": LOWER,
-}
-"""Better direction of flattened dict-valued KPIs, by key prefix."""
-
-
-def better_direction(kpi: str) -> str:
-    """Which direction is better for a KPI.
-
-    Args:
-        kpi: The KPI name; dict-valued KPIs are flattened as ``name.key`` (``cac_by_channel.var``).
-
-    Returns:
-        ``"higher"``, ``"lower"``, or ``""`` for a descriptive KPI with no better direction.
-    """
-    if kpi in KPI_DIRECTIONS:
-        return KPI_DIRECTIONS[kpi]
-    for prefix, direction in KPI_PREFIX_DIRECTIONS.items():
-        if kpi.startswith(prefix):
-            return direction
-    return ""
 
 
 @dataclass(frozen=True)

@@ -38,8 +38,8 @@ from typing import Annotated, Any, Literal
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from sim.analysis.kpi_registry import KPI_NAMES, SWEEP_DEFAULT_KPIS
 from sim.errors import InputError
-from sim.names import CHANNELS
 from sim.scenario.loader import (
     SET_FILE,
     Key,
@@ -70,66 +70,8 @@ Method = Literal["grid", "random", "lhs", "sobol", "morris"]
 Scalar = bool | int | float | str
 """A factor value: anything a scenario key holds that is not a table."""
 
-SCALAR_KPIS: tuple[str, ...] = (
-    "revenue_total",
-    "discount_cost_total",
-    "revenue_npv",
-    "contribution_total",
-    "partner_profit_total",
-    "contribution_npv",
-    "partner_share_of_revenue",
-    "adoption_final",
-    "months_to_50pct_adoption",
-    "peak_new_customers_period",
-    "bass_p",
-    "bass_q",
-    "bass_m",
-    "partner_revenue_gini",
-    "partner_revenue_top20_share",
-    "conflict_rate",
-    "partner_churn",
-    "nrr",
-    "grr",
-    "customers_final",
-    "arr_final",
-    "mrr_final",
-    "cumulative_cash_final",
-    "new_customers_total",
-    "churned_customers_total",
-    "opportunities_total",
-    "bookings_total",
-    "billings_total",
-    "cost_of_channel_total",
-    "direct_cost_of_sales_total",
-    "win_rate",
-    "distributor_gross_margin",
-)
-"""Scalar summary KPIs of a run (:func:`sim.compare.run_kpis`)."""
-
-DICT_KPIS: tuple[str, ...] = ("channel_mix", "cac_by_channel")
-"""Summary KPIs that are a table by channel; kept whole, or one channel as ``name.channel``."""
-
-KPI_NAMES: tuple[str, ...] = (
-    *SCALAR_KPIS,
-    *DICT_KPIS,
-    *(f"{kpi}.{channel}" for kpi in DICT_KPIS for channel in CHANNELS),
-)
-"""Every name a sweep's ``kpis`` accepts."""
-
-DEFAULT_KPIS: tuple[str, ...] = (
-    "revenue_total",
-    "revenue_npv",
-    "contribution_total",
-    "contribution_npv",
-    "partner_profit_total",
-    "partner_share_of_revenue",
-    "adoption_final",
-    "conflict_rate",
-    "partner_churn",
-    "partner_revenue_top20_share",
-    "channel_mix",
-)
-"""The headline KPIs a sweep keeps when its file has no ``kpis``."""
+DEFAULT_KPIS: tuple[str, ...] = SWEEP_DEFAULT_KPIS
+"""The headline KPIs a sweep keeps when its file has no ``kpis`` (chosen in the KPI registry)."""
 
 _RANGE_METHODS: tuple[str, ...] = ("sobol", "morris")
 _SAMPLED_METHODS: tuple[str, ...] = ("random", "lhs", "sobol", "morris")

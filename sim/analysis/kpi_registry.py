@@ -1,0 +1,354 @@
+"""The summary KPIs, declared once: name, label, unit, better direction, format, computation.
+
+Every output and command that names a KPI reads this registry: ``summary.json``
+(:func:`sim.analysis.kpis.summary_kpis` computes every entry, in registry order), the console
+tables of ``channelsim run`` (:data:`RUN_TABLE_KPIS`) and ``compare``
+(:data:`COMPARE_HEADLINE_KPIS`), the rows and ``better`` column of ``comparison.csv``
+(:func:`better_direction`), the KPI names a sweep file accepts (:data:`KPI_NAMES`) and keeps by
+default (:data:`SWEEP_DEFAULT_KPIS`), and the units on sensitivity plots (:func:`unit_of`).
+
+A KPI's ``compute`` is a function of the run's :class:`~sim.analysis.kpis.RunView` (its
+timeseries, partners and deals tables, scenario, retention cohort and Bass fit). Money is in the
+scenario's currency; "over the run" means summed over every period. A KPI that is undefined for a
+run (a share of nothing, a fit that did not converge) is None. A KPI computed per channel is a
+dict by channel (:data:`sim.names.CHANNELS`); tables and sweeps flatten it as ``name.channel``.
+
+Adding a KPI means adding one :class:`Kpi` entry here (at the place its row should take in
+``comparison.csv``). This module imports nothing heavy, so the command line can read it cheaply.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from sim.names import CHANNELS
+
+if TYPE_CHECKING:
+    from sim.analysis.kpis import RunView
+
+HIGHER: Final = "higher"
+"""A KPI where a higher value is better."""
+
+LOWER: Final = "lower"
+"""A KPI where a lower value is better."""
+
+Better = Literal["higher", "lower", ""]
+"""Which direction of a KPI is better; ``""`` for a descriptive KPI."""
+
+Format = Literal["money", "share", "count", "months", "number"]
+"""How a KPI's value is shown: money (``1,234 USD``), a share (``12.3 %``), a count (``1,234``),
+months (``9``) or a plain number (3 significant digits)."""
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One summary KPI.
+
+    Attributes:
+        name: The key in ``summary.json`` and the ``kpi`` of ``comparison.csv``.
+        label: Its name in console tables.
+        unit: Its unit (``currency`` is the scenario's currency; ``share`` a fraction of 1).
+        better: Which direction is better (:data:`HIGHER`, :data:`LOWER` or ``""``).
+        fmt: How its value is shown (:data:`Format`).
+        meaning: What it measures, in one line.
+        compute: Its value from the run's :class:`~sim.analysis.kpis.RunView`.
+        by_channel: Whether the value is a dict by channel (flattened as ``name.channel``).
+        undefined: How an undefined (None) value is shown.
+    """
+
+    name: str
+    label: str
+    unit: str
+    better: Better
+    fmt: Format
+    meaning: str
+    compute: Callable[[RunView], Any]
+    by_channel: bool = False
+    undefined: str = "–"
+
+
+# One entry per KPI, in the order of summary.json's KPIs and of comparison.csv's rows.
+# fmt: off
+KPIS: tuple[Kpi, ...] = (
+    Kpi("revenue_total", "revenue total", unit="currency", better=HIGHER, fmt="money",
+        meaning="vendor net revenue over the run",
+        compute=lambda run: run.total("revenue_total")),
+    Kpi("discount_cost_total", "discount cost total", unit="currency", better=LOWER, fmt="money",
+        meaning="list revenue given away: the discounts column over the run (None without it)",
+        compute=lambda run: run.total("discounts") if run.has("discounts") else None),
+    Kpi("revenue_npv", "revenue NPV", unit="currency", better=HIGHER, fmt="money",
+        meaning="revenue with period t discounted by (1 + finance.discount_rate_annual) ** "
+        "(−t · months per period / 12)",
+        compute=lambda run: run.npv("revenue_total")),
+    Kpi("contribution_total", "contribution total", unit="currency", better=HIGHER, fmt="money",
+        meaning="vendor contribution margin over the run",
+        compute=lambda run: run.total("contribution_margin")),
+    Kpi("partner_profit_total", "partner profit total", unit="currency", better=HIGHER,
+        fmt="money",
+        meaning="profit of every partner over the run: the partner_profit_<type> columns summed",
+        compute=lambda run: run.partner_profit_total()),
+    Kpi("contribution_npv", "contribution NPV", unit="currency", better=HIGHER, fmt="money",
+        meaning="contribution margin discounted like revenue_npv",
+        compute=lambda run: run.npv("contribution_margin")),
+    Kpi("channel_mix", "channel mix", unit="share", better="", fmt="share", by_channel=True,
+        meaning="per channel (direct and every partner type), its share of revenue_total",
+        compute=lambda run: run.channel_mix()),
+    Kpi("partner_share_of_revenue", "partner share of revenue", unit="share", better=HIGHER,
+        fmt="share",
+        meaning="1 − the direct channel's share of revenue_total",
+        compute=lambda run: run.partner_share_of_revenue()),
+    Kpi("adoption_final", "adoption at end", unit="share", better=HIGHER, fmt="share",
+        meaning="adoption (share of accounts that are customers) in the last period",
+        compute=lambda run: run.last("adoption")),
+    Kpi("months_to_50pct_adoption", "months to 50 % adoption", unit="months", better=LOWER,
+        fmt="months", undefined="never",
+        meaning="months until adoption first reaches 0.5 (None if it never does)",
+        compute=lambda run: run.months_to_adoption(0.5)),
+    Kpi("peak_new_customers_period", "peak new-customer period", unit="period", better="",
+        fmt="count",
+        meaning="first period with the most new customers (None without new customers)",
+        compute=lambda run: run.peak_new_customers_period()),
+    Kpi("bass_p", "Bass p (innovation)", unit="per period", better="", fmt="number",
+        meaning="discrete Bass model fitted to adoption per period: coefficient of innovation "
+        "(None when the fit does not converge, like bass_q and bass_m)",
+        compute=lambda run: run.bass("p")),
+    Kpi("bass_q", "Bass q (imitation)", unit="per period", better="", fmt="number",
+        meaning="the Bass fit's coefficient of imitation",
+        compute=lambda run: run.bass("q")),
+    Kpi("bass_m", "Bass m (market potential)", unit="share", better="", fmt="share",
+        meaning="the Bass fit's market potential, as a share of all accounts",
+        compute=lambda run: run.bass("m")),
+    Kpi("partner_revenue_gini", "partner revenue Gini", unit="index 0–1", better="",
+        fmt="number",
+        meaning="Gini coefficient of the revenue of every partner (None without partners)",
+        compute=lambda run: run.partner_revenue_gini()),
+    Kpi("partner_revenue_top20_share", "top 20 % partners' revenue share", unit="share",
+        better="", fmt="share",
+        meaning="share of all partners' revenue that the top 20 % of partners closed",
+        compute=lambda run: run.partner_revenue_top20_share()),
+    Kpi("conflict_rate", "conflict rate", unit="share", better=LOWER, fmt="share",
+        meaning="opportunities with two or more bidders / opportunities opened",
+        compute=lambda run: run.ratio("conflicts", "opportunities_opened")),
+    Kpi("partner_churn", "partner churn", unit="share", better=LOWER, fmt="share",
+        meaning="partners that exited / partners ever in the program",
+        compute=lambda run: run.partner_churn()),
+    Kpi("cac_by_channel", "CAC by channel", unit="currency", better=LOWER, fmt="money",
+        by_channel=True,
+        meaning="acquisition cost per new customer, per channel (None where it won none; "
+        "see RunView.cac_by_channel)",
+        compute=lambda run: run.cac_by_channel()),
+    Kpi("nrr", "NRR (last 12 months)", unit="share", better=HIGHER, fmt="share",
+        meaning="net revenue retention over the last 12 months of the accounts that were "
+        "customers 12 months before the end (None without that cohort)",
+        compute=lambda run: run.net_retention()),
+    Kpi("grr", "GRR (last 12 months)", unit="share", better=HIGHER, fmt="share",
+        meaning="gross revenue retention (1 − churned MRR / starting MRR) of the same cohort",
+        compute=lambda run: run.gross_retention()),
+    Kpi("customers_final", "customers at end", unit="customers", better=HIGHER, fmt="count",
+        meaning="customers in the last period",
+        compute=lambda run: round(run.last("customers_active"))),
+    Kpi("arr_final", "ARR at end", unit="currency", better=HIGHER, fmt="money",
+        meaning="annual recurring revenue in the last period",
+        compute=lambda run: run.last("arr")),
+    Kpi("mrr_final", "MRR at end", unit="currency", better=HIGHER, fmt="money",
+        meaning="monthly recurring revenue in the last period",
+        compute=lambda run: run.last("mrr")),
+    Kpi("cumulative_cash_final", "cumulative cash at end", unit="currency", better=HIGHER,
+        fmt="money",
+        meaning="the vendor's cumulative cash in the last period",
+        compute=lambda run: run.last("cumulative_cash")),
+    Kpi("new_customers_total", "new customers total", unit="customers", better=HIGHER,
+        fmt="count",
+        meaning="new customers over the run",
+        compute=lambda run: round(run.total("new_customers"))),
+    Kpi("churned_customers_total", "churned customers total", unit="customers", better=LOWER,
+        fmt="count",
+        meaning="customers lost to churn over the run",
+        compute=lambda run: round(run.total("churned_customers"))),
+    Kpi("opportunities_total", "opportunities total", unit="opportunities", better="",
+        fmt="count",
+        meaning="opportunities opened over the run",
+        compute=lambda run: round(run.total("opportunities_opened"))),
+    Kpi("bookings_total", "bookings total", unit="currency", better=HIGHER, fmt="money",
+        meaning="bookings over the run",
+        compute=lambda run: run.total("bookings")),
+    Kpi("billings_total", "billings total", unit="currency", better=HIGHER, fmt="money",
+        meaning="billings over the run",
+        compute=lambda run: run.total("billings")),
+    Kpi("cost_of_channel_total", "cost of channel total", unit="currency", better=LOWER,
+        fmt="money",
+        meaning="partner discounts and margins, MDF, commissions, rebates, fees and program "
+        "overhead over the run",
+        compute=lambda run: run.total("cost_of_channel")),
+    Kpi("direct_cost_of_sales_total", "direct cost of sales total", unit="currency",
+        better=LOWER, fmt="money",
+        meaning="direct reps' cost and direct discounts over the run",
+        compute=lambda run: run.total("direct_cost_of_sales")),
+    Kpi("win_rate", "win rate", unit="share", better=HIGHER, fmt="share",
+        meaning="opportunities won / opportunities opened over the run",
+        compute=lambda run: run.ratio("opportunities_won", "opportunities_opened")),
+    Kpi("distributor_gross_margin", "distributor gross margin", unit="share", better="",
+        fmt="share",
+        meaning="distributors' margin / their sales (None without sales)",
+        compute=lambda run: run.distributor_gross_margin()),
+)
+# fmt: on
+"""Every summary KPI, in the order of ``summary_kpis`` and of the rows of ``comparison.csv``."""
+
+KPIS_BY_NAME: dict[str, Kpi] = {kpi.name: kpi for kpi in KPIS}
+"""The KPIs by name."""
+
+SCALAR_KPIS: tuple[str, ...] = tuple(kpi.name for kpi in KPIS if not kpi.by_channel)
+"""The KPIs whose value is one number (or None)."""
+
+BY_CHANNEL_KPIS: tuple[str, ...] = tuple(kpi.name for kpi in KPIS if kpi.by_channel)
+"""The KPIs whose value is a dict by channel."""
+
+KPI_NAMES: tuple[str, ...] = (
+    *SCALAR_KPIS,
+    *BY_CHANNEL_KPIS,
+    *(f"{name}.{channel}" for name in BY_CHANNEL_KPIS for channel in CHANNELS),
+)
+"""Every KPI name, a per-channel KPI both whole and flattened as ``name.channel``."""
+
+RUN_TABLE_KPIS: tuple[str, ...] = (
+    "revenue_total",
+    "revenue_npv",
+    "contribution_total",
+    "arr_final",
+    "customers_final",
+    "adoption_final",
+    "months_to_50pct_adoption",
+    "partner_share_of_revenue",
+    "partner_revenue_top20_share",
+    "conflict_rate",
+    "partner_churn",
+    "nrr",
+    "grr",
+)
+"""The KPIs of the table ``channelsim run`` prints, in order."""
+
+COMPARE_HEADLINE_KPIS: tuple[str, ...] = (
+    "revenue_total",
+    "contribution_total",
+    "partner_profit_total",
+    "adoption_final",
+    "conflict_rate",
+    "partner_churn",
+)
+"""The KPIs of the table ``channelsim compare`` prints and of ``compare_kpis.png``."""
+
+SWEEP_DEFAULT_KPIS: tuple[str, ...] = (
+    "revenue_total",
+    "revenue_npv",
+    "contribution_total",
+    "contribution_npv",
+    "partner_profit_total",
+    "partner_share_of_revenue",
+    "adoption_final",
+    "conflict_rate",
+    "partner_churn",
+    "partner_revenue_top20_share",
+    "channel_mix",
+)
+"""The KPIs a sweep keeps when its file has no ``kpis``."""
+
+
+def _check_selections() -> None:
+    """Fail at import if a selection names a KPI the registry does not declare."""
+    for selection in (RUN_TABLE_KPIS, COMPARE_HEADLINE_KPIS, SWEEP_DEFAULT_KPIS):
+        unknown = [name for name in selection if name not in KPIS_BY_NAME]
+        if unknown:
+            raise ValueError(f"KPI selection names undeclared KPIs: {', '.join(unknown)}")
+    if len(KPIS_BY_NAME) != len(KPIS):
+        raise ValueError("a KPI is declared twice")
+
+
+_check_selections()
+
+
+def kpi_of(name: str) -> Kpi | None:
+    """The registry entry of a KPI name.
+
+    Args:
+        name: A KPI name; a per-channel KPI may be flattened (``cac_by_channel.var``).
+
+    Returns:
+        The KPI's entry (for a flattened name, its per-channel KPI's), or None for a name that
+        is not a KPI.
+    """
+    if name in KPIS_BY_NAME:
+        return KPIS_BY_NAME[name]
+    head, dot, _ = name.partition(".")
+    entry = KPIS_BY_NAME.get(head)
+    return entry if dot and entry is not None and entry.by_channel else None
+
+
+def better_direction(name: str) -> str:
+    """Which direction is better for a KPI.
+
+    Args:
+        name: The KPI name; per-channel KPIs may be flattened (``cac_by_channel.var``).
+
+    Returns:
+        ``"higher"``, ``"lower"``, or ``""`` for a descriptive KPI or a name that is not a KPI.
+    """
+    entry = kpi_of(name)
+    return entry.better if entry is not None else ""
+
+
+def unit_of(name: str) -> str:
+    """The unit of a KPI (``""`` for a name that is not a KPI).
+
+    Args:
+        name: The KPI name; per-channel KPIs may be flattened.
+
+    Returns:
+        The unit.
+    """
+    entry = kpi_of(name)
+    return entry.unit if entry is not None else ""
+
+
+def format_value(name: str, value: Any, currency: str = "", delta: bool = False) -> str:
+    """A KPI's value (or a difference of two values) as shown in console tables.
+
+    Args:
+        name: The KPI name; per-channel KPIs may be flattened.
+        value: The value (None, NaN or infinity: undefined).
+        currency: Appended to money values (not to differences) when given.
+        delta: Show a difference: signed, without unit (shares in percentage points).
+
+    Returns:
+        The text; the KPI's ``undefined`` text (``–`` for a difference) when undefined.
+    """
+    entry = kpi_of(name)
+    if value is None or isinstance(value, bool) or not math.isfinite(value):
+        return "–" if delta or entry is None else entry.undefined
+    fmt = entry.fmt if entry is not None else "number"
+    sign = "+" if delta else ""
+    if fmt == "share":
+        return f"{100.0 * value:{sign},.1f}" + ("" if delta else " %")
+    if fmt == "money":
+        return f"{value:{sign},.0f}" + (f" {currency}" if currency and not delta else "")
+    if fmt == "count":
+        return f"{value:{sign},.0f}"
+    if fmt == "months":
+        return f"{value:{sign}g}"
+    return f"{value:{sign}.3g}"
+
+
+def delta_unit(name: str) -> str:
+    """The unit appended to a difference of a KPI in console tables (`` pp`` for shares).
+
+    Args:
+        name: The KPI name.
+
+    Returns:
+        The suffix, possibly empty.
+    """
+    entry = kpi_of(name)
+    return " pp" if entry is not None and entry.fmt == "share" else ""
