@@ -408,21 +408,21 @@ def discover_frame(  # noqa: PLR0913 (public API: its keyword options mirror the
     uncs = [str(u) for u in uncertainties]
     _check_inputs(frame, uncs, kpi, levers, peel_alpha, mass_min)
     if than is not None:
-        labels = _label_comparison(frame, uncs, levers, better, than, kpi, lever)
+        labelled = _comparison_cases(frame, uncs, levers, better, than, kpi, lever)
     else:
-        labels = _label_threshold(frame, levers, better, kpi, threshold, lever)
-    y = labels.y
+        labelled = _threshold_cases(frame, levers, better, kpi, threshold, lever)
+    y = labelled.y
     n_interest = int(y.sum())
     if n_interest == 0:
         raise InputError(
-            f"no case of interest ({labels.what}) among {len(y)} cases; nothing to explain"
+            f"no case of interest ({labelled.what}) among {len(y)} cases; nothing to explain"
         )
     if n_interest == len(y):
         raise InputError(
-            f"every case is of interest ({labels.what}, {len(y)} cases); nothing to tell apart"
+            f"every case is of interest ({labelled.what}, {len(y)} cases); nothing to tell apart"
         )
 
-    x = _prepare_x(labels.cases, uncs)
+    x = _prepare_x(labelled.rows, uncs)
     prim_obj, box = _run_prim(x, y, peel_alpha, mass_min)
     raw = box.peeling_trajectory.reset_index(drop=True)
     index = _choose(raw, min_density)
@@ -430,11 +430,11 @@ def discover_frame(  # noqa: PLR0913 (public API: its keyword options mirror the
     row = trajectory.iloc[index]
     return DiscoveryResult(
         kpi=kpi,
-        mode=labels.mode,
-        lever=labels.lever,
-        better=labels.better,
+        mode=labelled.mode,
+        lever=labelled.lever,
+        better=labelled.better,
         than=than,
-        threshold=labels.threshold,
+        threshold=labelled.threshold,
         uncertainties=tuple(uncs),
         box=_box_table(prim_obj, box.box_lims[index], uncs),
         coverage=float(row["coverage"]),
@@ -449,12 +449,12 @@ def discover_frame(  # noqa: PLR0913 (public API: its keyword options mirror the
 
 
 @dataclass(frozen=True)
-class _Labels:
+class _Cases:
     """The cases PRIM is to explain and which of them are of interest.
 
     Attributes:
         mode: ``"comparison"`` or ``"threshold"``.
-        cases: One row per case (a run, or a pair of runs in comparison mode).
+        rows: One row per case (a run, or a pair of runs in comparison mode).
         y: Whether each case is of interest.
         lever: The lever compared or selected on, or None (every run).
         better: The design of interest, or None (every run).
@@ -463,7 +463,7 @@ class _Labels:
     """
 
     mode: str
-    cases: pd.DataFrame
+    rows: pd.DataFrame
     y: np.ndarray
     lever: str | None
     better: str | None
@@ -501,7 +501,7 @@ def _check_inputs(
         raise InputError(f"mass_min {mass_min} is not accepted; expected 0 < mass_min < 1")
 
 
-def _label_comparison(
+def _comparison_cases(
     frame: pd.DataFrame,
     uncs: Sequence[str],
     levers: Sequence[str],
@@ -509,24 +509,24 @@ def _label_comparison(
     than: str,
     kpi: str,
     lever: str | None,
-) -> _Labels:
+) -> _Cases:
     """Comparison mode: pairs of runs, of interest where ``better`` beats ``than`` on the KPI."""
     if better is None or better == ALL_RUNS:
         raise InputError("comparing designs needs a 'better' lever value")
     chosen_lever = _find_lever(frame, levers, better, than, lever)
     cases, y = _labels_comparison(frame, uncs, levers, chosen_lever, better, than, kpi)
     what = f"{chosen_lever}={better} beats {than} on {kpi}"
-    return _Labels("comparison", cases, y, chosen_lever, better, None, what)
+    return _Cases("comparison", cases, y, chosen_lever, better, None, what)
 
 
-def _label_threshold(
+def _threshold_cases(
     frame: pd.DataFrame,
     levers: Sequence[str],
     better: str | None,
     kpi: str,
     threshold: float | None,
     lever: str | None,
-) -> _Labels:
+) -> _Cases:
     """Threshold mode: the runs of ``better`` (or all), of interest where KPI >= threshold."""
     chosen_lever: str | None = None
     if better is None or better == ALL_RUNS:
@@ -545,7 +545,7 @@ def _label_threshold(
     )
     y = values >= used_threshold
     what = f"{kpi} >= {used_threshold:.6g}"
-    return _Labels("threshold", cases, y, chosen_lever, better, used_threshold, what)
+    return _Cases("threshold", cases, y, chosen_lever, better, used_threshold, what)
 
 
 def _run_prim(
