@@ -362,7 +362,7 @@ def _choose(trajectory: pd.DataFrame, min_density: float | None) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-def discover_frame(  # noqa: PLR0913 (public API: its keyword options mirror the CLI's flags)
+def discover_frame(  # noqa: PLR0913 (public API: the analysis's options, as keywords)
     frame: pd.DataFrame,
     uncertainties: Sequence[str],
     better: str | None,
@@ -614,7 +614,7 @@ def sweep_factors(sweep_dir: str | Path) -> tuple[list[str], list[str]]:
     return [f.key for f in spec.levers], [f.key for f in spec.uncertainties]
 
 
-def discover(  # noqa: PLR0913 (public API: its keyword options mirror the CLI's flags)
+def discover(  # noqa: PLR0913 (public API: the analysis's options, as keywords)
     sweep_dir: str | Path,
     better: str,
     than: str | None = None,

@@ -567,7 +567,7 @@ def check_resume(sweep_dir: Path, runs: Sequence[RunSpec], source: str) -> dict[
     return manifest
 
 
-def run_sweep(  # noqa: PLR0913 (public API: its keyword options mirror the CLI's flags)
+def run_sweep(  # noqa: PLR0913 (public API: keywords mirror the sweep command's flags)
     base_source: str,
     runs: Sequence[RunSpec],
     sweep_dir: Path,
