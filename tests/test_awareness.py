@@ -10,10 +10,16 @@ from hypothesis.extra import numpy as hnp
 
 from sim.market.awareness import (
     awareness_probability,
-    awareness_step,
-    group_share,
     neighbour_share,
+    shares_from_counts,
 )
+
+
+def _group_share(is_customer: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """Each account's word-of-mouth share, from per-group counts as the engine keeps them."""
+    counts = np.bincount(group, weights=is_customer, minlength=n_groups)
+    sizes = np.bincount(group, minlength=n_groups)
+    return shares_from_counts(counts, sizes)[group]
 
 
 @settings(max_examples=150, deadline=None)
@@ -56,7 +62,7 @@ def test_group_share_hand_made() -> None:
     # Groups: 0 = {0, 1, 2} with one customer, 1 = {3, 4} with two, 2 = {5} with none.
     is_customer = np.array([True, False, False, True, True, False])
     group = np.array([0, 0, 0, 1, 1, 2])
-    share = group_share(is_customer, group, 3)
+    share = _group_share(is_customer, group, 3)
     np.testing.assert_allclose(share, [1 / 3, 1 / 3, 1 / 3, 1.0, 1.0, 0.0])
 
 
@@ -64,10 +70,12 @@ def test_group_share_with_an_empty_group_and_whole_market() -> None:
     is_customer = np.array([True, False, False, False])
     # Group 1 is empty: no division by zero, nobody reads it.
     np.testing.assert_allclose(
-        group_share(is_customer, np.array([0, 0, 2, 2]), 3), [0.5] * 2 + [0.0] * 2
+        _group_share(is_customer, np.array([0, 0, 2, 2]), 3), [0.5] * 2 + [0.0] * 2
     )
     # One group = the whole market: every account sees C / N.
-    np.testing.assert_allclose(group_share(is_customer, np.zeros(4, dtype=np.int64), 1), [0.25] * 4)
+    np.testing.assert_allclose(
+        _group_share(is_customer, np.zeros(4, dtype=np.int64), 1), [0.25] * 4
+    )
 
 
 @settings(max_examples=100, deadline=None)
@@ -80,7 +88,7 @@ def test_group_share_with_an_empty_group_and_whole_market() -> None:
 )
 def test_group_share_matches_definition(data: tuple[np.ndarray, np.ndarray]) -> None:
     is_customer, group = data
-    share = group_share(is_customer, group, 5)
+    share = _group_share(is_customer, group, 5)
     for i in range(len(group)):
         members = group == group[i]
         assert share[i] == pytest.approx(is_customer[members].mean(), rel=1e-12)
@@ -112,38 +120,3 @@ def test_neighbour_share_matches_definition(data: tuple[np.ndarray, list[list[in
         expected = is_customer[nbrs].mean() if nbrs else 0.0
         assert share[i] == pytest.approx(expected, rel=1e-12, abs=1e-15)
     assert np.all((share >= 0.0) & (share <= 1.0))
-
-
-def test_awareness_step_only_unaware_below_probability() -> None:
-    unaware = np.array([True, True, False, True, False])
-    prob = np.array([0.5, 0.5, 0.9, 0.0, 1.0])
-    uniforms = np.array([0.4, 0.6, 0.1, 0.0, 0.99])
-    np.testing.assert_array_equal(
-        awareness_step(unaware, prob, uniforms), [True, False, False, False, False]
-    )
-
-
-@settings(max_examples=100, deadline=None)
-@given(
-    data=st.integers(1, 50).flatmap(
-        lambda n: st.tuples(
-            hnp.arrays(np.bool_, n),
-            hnp.arrays(np.float64, n, elements=st.floats(0.0, 1.0)),
-            hnp.arrays(np.float64, n, elements=st.floats(0.0, 1.0, exclude_max=True)),
-        )
-    )
-)
-def test_awareness_step_properties(data: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
-    unaware, prob, uniforms = data
-    new = awareness_step(unaware, prob, uniforms)
-    assert not np.any(new & ~unaware)
-    assert np.all(new[unaware & (prob == 1.0)])
-    assert not np.any(new[prob == 0.0])
-
-
-def test_awareness_step_frequency() -> None:
-    rng = np.random.default_rng(99)
-    n = 100_000
-    new = awareness_step(np.ones(n, dtype=bool), np.full(n, 0.13), rng.random(n))
-    # Binomial(100000, 0.13): sd ≈ 106; allow 5 sd.
-    assert abs(int(new.sum()) - 13_000) < 5 * np.sqrt(n * 0.13 * 0.87)

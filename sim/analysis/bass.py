@@ -13,6 +13,7 @@ imitation (word of mouth). With ``F = A / m`` this is the textbook recursion
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -147,6 +148,41 @@ def _start_values(y: FloatArray) -> list[FloatArray]:
     return starts
 
 
+def _best_least_squares(
+    residuals: Callable[[FloatArray], FloatArray],
+    jacobian: Callable[[FloatArray], FloatArray],
+    starts: list[FloatArray],
+) -> tuple[float, FloatArray, bool] | None:
+    """The lowest-cost finite fit over the starting points: (cost, parameters, converged).
+
+    None when every start fails or ends on a non-finite cost or parameters.
+    """
+    best: tuple[float, FloatArray, bool] | None = None
+    for x0 in starts:
+        try:
+            with np.errstate(all="ignore"):
+                res = least_squares(
+                    residuals,
+                    x0,
+                    jac=jacobian,
+                    bounds=(_LOWER, _UPPER),
+                    method="trf",
+                    x_scale="jac",
+                    xtol=1e-12,
+                    ftol=1e-12,
+                    gtol=1e-12,
+                    max_nfev=2000,
+                )
+        except (ValueError, FloatingPointError, np.linalg.LinAlgError):
+            continue
+        cost = float(res.cost)
+        if not (math.isfinite(cost) and np.all(np.isfinite(res.x))):
+            continue
+        if best is None or cost < best[0]:
+            best = (cost, np.asarray(res.x, dtype=np.float64), bool(res.success))
+    return best
+
+
 def fit_bass(adoption: npt.ArrayLike) -> BassFit:
     """Fit the discrete Bass model to an observed cumulative adoption series.
 
@@ -187,29 +223,7 @@ def fit_bass(adoption: npt.ArrayLike) -> BassFit:
     def jacobian(theta: FloatArray) -> FloatArray:
         return simulate(theta)[1].copy()
 
-    best: tuple[float, FloatArray, bool] | None = None
-    for x0 in _start_values(y):
-        try:
-            with np.errstate(all="ignore"):
-                res = least_squares(
-                    residuals,
-                    x0,
-                    jac=jacobian,
-                    bounds=(_LOWER, _UPPER),
-                    method="trf",
-                    x_scale="jac",
-                    xtol=1e-12,
-                    ftol=1e-12,
-                    gtol=1e-12,
-                    max_nfev=2000,
-                )
-        except (ValueError, FloatingPointError, np.linalg.LinAlgError):
-            continue
-        cost = float(res.cost)
-        if not (math.isfinite(cost) and np.all(np.isfinite(res.x))):
-            continue
-        if best is None or cost < best[0]:
-            best = (cost, np.asarray(res.x, dtype=np.float64), bool(res.success))
+    best = _best_least_squares(residuals, jacobian, _start_values(y))
     if best is None:
         return _nan_fit()
     cost, x, success = best

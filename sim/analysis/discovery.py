@@ -362,7 +362,7 @@ def _choose(trajectory: pd.DataFrame, min_density: float | None) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-def discover_frame(
+def discover_frame(  # noqa: PLR0913 (public API: the analysis's options, as keywords)
     frame: pd.DataFrame,
     uncertainties: Sequence[str],
     better: str | None,
@@ -406,6 +406,80 @@ def discover_frame(
             only cases of interest.
     """
     uncs = [str(u) for u in uncertainties]
+    _check_inputs(frame, uncs, kpi, levers, peel_alpha, mass_min)
+    if than is not None:
+        labelled = _comparison_cases(frame, uncs, levers, better, than, kpi, lever)
+    else:
+        labelled = _threshold_cases(frame, levers, better, kpi, threshold, lever)
+    y = labelled.y
+    n_interest = int(y.sum())
+    if n_interest == 0:
+        raise InputError(
+            f"no case of interest ({labelled.what}) among {len(y)} cases; nothing to explain"
+        )
+    if n_interest == len(y):
+        raise InputError(
+            f"every case is of interest ({labelled.what}, {len(y)} cases); nothing to tell apart"
+        )
+
+    x = _prepare_x(labelled.rows, uncs)
+    prim_obj, box = _run_prim(x, y, peel_alpha, mass_min)
+    raw = box.peeling_trajectory.reset_index(drop=True)
+    index = _choose(raw, min_density)
+    trajectory = _trajectory_table(raw, index)
+    row = trajectory.iloc[index]
+    return DiscoveryResult(
+        kpi=kpi,
+        mode=labelled.mode,
+        lever=labelled.lever,
+        better=labelled.better,
+        than=than,
+        threshold=labelled.threshold,
+        uncertainties=tuple(uncs),
+        box=_box_table(prim_obj, box.box_lims[index], uncs),
+        coverage=float(row["coverage"]),
+        density=float(row["density"]),
+        mass=float(row["mass"]),
+        n_cases=len(y),
+        n_interest=n_interest,
+        n_in_box=int(row["n"]),
+        box_index=index,
+        trajectory=trajectory,
+    )
+
+
+@dataclass(frozen=True)
+class _Cases:
+    """The cases PRIM is to explain and which of them are of interest.
+
+    Attributes:
+        mode: ``"comparison"`` or ``"threshold"``.
+        rows: One row per case (a run, or a pair of runs in comparison mode).
+        y: Whether each case is of interest.
+        lever: The lever compared or selected on, or None (every run).
+        better: The design of interest, or None (every run).
+        threshold: Threshold mode: the KPI threshold used; None in comparison mode.
+        what: What "of interest" means, for messages.
+    """
+
+    mode: str
+    rows: pd.DataFrame
+    y: np.ndarray
+    lever: str | None
+    better: str | None
+    threshold: float | None
+    what: str
+
+
+def _check_inputs(
+    frame: pd.DataFrame,
+    uncs: Sequence[str],
+    kpi: str,
+    levers: Sequence[str],
+    peel_alpha: float,
+    mass_min: float,
+) -> None:
+    """Raise :class:`InputError` for missing uncertainties or KPI, or PRIM settings out of range."""
     if not uncs:
         raise InputError(
             "the sweep has no uncertainties; scenario discovery needs market conditions "
@@ -426,43 +500,58 @@ def discover_frame(
     if not 0.0 < mass_min < 1.0:
         raise InputError(f"mass_min {mass_min} is not accepted; expected 0 < mass_min < 1")
 
-    used_threshold: float | None = None
+
+def _comparison_cases(
+    frame: pd.DataFrame,
+    uncs: Sequence[str],
+    levers: Sequence[str],
+    better: str | None,
+    than: str,
+    kpi: str,
+    lever: str | None,
+) -> _Cases:
+    """Comparison mode: pairs of runs, of interest where ``better`` beats ``than`` on the KPI."""
+    if better is None or better == ALL_RUNS:
+        raise InputError("comparing designs needs a 'better' lever value")
+    chosen_lever = _find_lever(frame, levers, better, than, lever)
+    cases, y = _labels_comparison(frame, uncs, levers, chosen_lever, better, than, kpi)
+    what = f"{chosen_lever}={better} beats {than} on {kpi}"
+    return _Cases("comparison", cases, y, chosen_lever, better, None, what)
+
+
+def _threshold_cases(
+    frame: pd.DataFrame,
+    levers: Sequence[str],
+    better: str | None,
+    kpi: str,
+    threshold: float | None,
+    lever: str | None,
+) -> _Cases:
+    """Threshold mode: the runs of ``better`` (or all), of interest where KPI >= threshold."""
     chosen_lever: str | None = None
-    if than is not None:
-        if better is None or better == ALL_RUNS:
-            raise InputError("comparing designs needs a 'better' lever value")
-        chosen_lever = _find_lever(frame, levers, better, than, lever)
-        cases, y = _labels_comparison(frame, uncs, levers, chosen_lever, better, than, kpi)
-        mode = "comparison"
-        what = f"{chosen_lever}={better} beats {than} on {kpi}"
+    if better is None or better == ALL_RUNS:
+        better = None
+        cases = frame
     else:
-        mode = "threshold"
-        if better is None or better == ALL_RUNS:
-            better = None
-            cases = frame
-        else:
-            chosen_lever = _find_lever(frame, levers, better, better, lever)
-            cases = frame[_matches(frame[chosen_lever], better)]
-        values = cases[kpi].to_numpy(dtype=np.float64)
-        cases = cases[np.isfinite(values)].reset_index(drop=True)
-        values = cases[kpi].to_numpy(dtype=np.float64)
-        if len(values) == 0:
-            raise InputError(f"no run has a value of {kpi!r}")
-        used_threshold = (
-            float(np.quantile(values, DEFAULT_QUANTILE)) if threshold is None else float(threshold)
-        )
-        y = values >= used_threshold
-        what = f"{kpi} >= {used_threshold:.6g}"
+        chosen_lever = _find_lever(frame, levers, better, better, lever)
+        cases = frame[_matches(frame[chosen_lever], better)]
+    values = cases[kpi].to_numpy(dtype=np.float64)
+    cases = cases[np.isfinite(values)].reset_index(drop=True)
+    values = cases[kpi].to_numpy(dtype=np.float64)
+    if len(values) == 0:
+        raise InputError(f"no run has a value of {kpi!r}")
+    used_threshold = (
+        float(np.quantile(values, DEFAULT_QUANTILE)) if threshold is None else float(threshold)
+    )
+    y = values >= used_threshold
+    what = f"{kpi} >= {used_threshold:.6g}"
+    return _Cases("threshold", cases, y, chosen_lever, better, used_threshold, what)
 
-    n_interest = int(y.sum())
-    if n_interest == 0:
-        raise InputError(f"no case of interest ({what}) among {len(y)} cases; nothing to explain")
-    if n_interest == len(y):
-        raise InputError(
-            f"every case is of interest ({what}, {len(y)} cases); nothing to tell apart"
-        )
 
-    x = _prepare_x(cases, uncs)
+def _run_prim(
+    x: pd.DataFrame, y: np.ndarray, peel_alpha: float, mass_min: float
+) -> tuple[Any, Any]:
+    """Run PRIM on ``x`` with labels ``y``; returns the Prim object and the box it found."""
     prim = _prim_module()
     with warnings.catch_warnings():
         # ema-workbench 3.0.0 calls pandas APIs that pandas 3.1 deprecates (e.g.
@@ -470,9 +559,12 @@ def discover_frame(
         warnings.filterwarnings("ignore", category=Pandas4Warning, module=r"ema_workbench\.")
         prim_obj = prim.Prim(x, y.astype(bool), peel_alpha=peel_alpha, mass_min=mass_min)
         box = prim_obj.find_box()
-    raw = box.peeling_trajectory.reset_index(drop=True)
-    index = _choose(raw, min_density)
-    trajectory = pd.DataFrame(
+    return prim_obj, box
+
+
+def _trajectory_table(raw: pd.DataFrame, index: int) -> pd.DataFrame:
+    """PRIM's peeling trajectory as :data:`TRAJECTORY_COLUMNS`, ``chosen`` marking ``index``."""
+    return pd.DataFrame(
         {
             "id": raw["id"].astype(np.int64),
             "coverage": raw["coverage"].astype(np.float64),
@@ -484,25 +576,6 @@ def discover_frame(
             "chosen": np.arange(len(raw)) == index,
         },
         columns=list(TRAJECTORY_COLUMNS),
-    )
-    row = trajectory.iloc[index]
-    return DiscoveryResult(
-        kpi=kpi,
-        mode=mode,
-        lever=chosen_lever,
-        better=better,
-        than=than,
-        threshold=used_threshold,
-        uncertainties=tuple(uncs),
-        box=_box_table(prim_obj, box.box_lims[index], uncs),
-        coverage=float(row["coverage"]),
-        density=float(row["density"]),
-        mass=float(row["mass"]),
-        n_cases=len(y),
-        n_interest=n_interest,
-        n_in_box=int(row["n"]),
-        box_index=index,
-        trajectory=trajectory,
     )
 
 
@@ -541,7 +614,7 @@ def sweep_factors(sweep_dir: str | Path) -> tuple[list[str], list[str]]:
     return [f.key for f in spec.levers], [f.key for f in spec.uncertainties]
 
 
-def discover(
+def discover(  # noqa: PLR0913 (public API: the analysis's options, as keywords)
     sweep_dir: str | Path,
     better: str,
     than: str | None = None,

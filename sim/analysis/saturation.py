@@ -210,6 +210,19 @@ def _fit_scaled(
     return best
 
 
+def _unfit_reason(xa: FloatArray, ya: FloatArray, distinct: int) -> str | None:
+    """Why the finite observations ``xa``, ``ya`` cannot be fitted at all; None if they can."""
+    if xa.size == 0:
+        return "no values"
+    if np.any(xa < 0):
+        return "negative lever values; the curve needs x >= 0"
+    if float(np.max(np.abs(xa))) == 0.0 or distinct < MM_MIN_VALUES:
+        return f"{distinct} distinct lever values; at least {MM_MIN_VALUES} needed"
+    if float(np.ptp(ya)) == 0.0:
+        return "the KPI is constant; nothing to fit"
+    return None
+
+
 def fit_saturation(x: ArrayLike, y: ArrayLike, model: str = "auto") -> SaturationFit:
     """Fit the saturating curve :data:`FORMULA` to observations; never raises.
 
@@ -228,16 +241,11 @@ def fit_saturation(x: ArrayLike, y: ArrayLike, model: str = "auto") -> Saturatio
     xa, ya = xa[keep], ya[keep]
     n = int(xa.size)
     distinct = int(np.unique(xa).size)
-    if n == 0:
-        return _no_fit("no values", 0)
-    if np.any(xa < 0):
-        return _no_fit("negative lever values; the curve needs x >= 0", n)
+    reason = _unfit_reason(xa, ya, distinct)
+    if reason is not None:
+        return _no_fit(reason, n)
     x_scale = float(np.max(np.abs(xa)))
     y_min, y_range = float(np.min(ya)), float(np.ptp(ya))
-    if x_scale == 0.0 or distinct < MM_MIN_VALUES:
-        return _no_fit(f"{distinct} distinct lever values; at least {MM_MIN_VALUES} needed", n)
-    if y_range == 0.0:
-        return _no_fit("the KPI is constant; nothing to fit", n)
     u, v = xa / x_scale, (ya - y_min) / y_range
     candidates: list[tuple[str, bool]] = []
     if model in ("auto", "hill") and distinct >= HILL_MIN_VALUES:

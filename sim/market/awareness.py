@@ -6,24 +6,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 
-def group_share(
-    is_customer: NDArray[np.bool_], group: NDArray[np.int_], n_groups: int
-) -> NDArray[np.float64]:
-    """Share of customers in each account's word-of-mouth group.
-
-    Args:
-        is_customer: Whether each account is a customer at the start of the period.
-        group: Group index of each account (0 for the whole market).
-        n_groups: Number of groups.
-
-    Returns:
-        For each account, customers in its group divided by that group's size.
-    """
-    counts = np.bincount(group, weights=is_customer, minlength=n_groups)
-    sizes = np.bincount(group, minlength=n_groups)
-    return shares_from_counts(counts, sizes)[group]
-
-
 def shares_from_counts(
     customers: NDArray[np.integer] | NDArray[np.floating], sizes: NDArray[np.integer]
 ) -> NDArray[np.float64]:
@@ -73,20 +55,3 @@ def awareness_probability(
         Probabilities in [0, 1].
     """
     return np.clip(np.asarray(p_eff) + q * np.asarray(customer_share), 0.0, 1.0)
-
-
-def awareness_step(
-    unaware: NDArray[np.bool_], probability: NDArray[np.float64], uniforms: NDArray[np.float64]
-) -> NDArray[np.bool_]:
-    """Which accounts become aware this period.
-
-    Args:
-        unaware: Mask of accounts unaware at the start of the step.
-        probability: Per-account (or broadcastable) probability of becoming aware.
-        uniforms: One uniform draw per account, drawn for every account every period so that
-            the draws do not depend on how many accounts are unaware.
-
-    Returns:
-        Mask of the accounts that become aware.
-    """
-    return unaware & (uniforms < probability)

@@ -29,6 +29,7 @@ class Problem:
 
 
 def _check_names(key: str, values: list[str] | None, known: tuple[str, ...]) -> list[Problem]:
+    """One problem per value of ``values`` that is not in ``known`` (none when unset)."""
     if values is None:
         return []
     return [Problem(f"{key}", v, f"one of {', '.join(known)}") for v in values if v not in known]
@@ -43,13 +44,30 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
     Returns:
         The problems found, empty when the scenario is usable.
     """
-    problems: list[Problem] = []
     territories = tuple(scenario.market.territories)
+    return [
+        *_check_direct(scenario, territories),
+        *_check_partner_types(scenario, territories),
+        *_check_exclusivity(scenario, territories),
+        *_check_program_features(scenario),
+        *_check_supply(scenario),
+    ]
+
+
+def _check_direct(scenario: Scenario, territories: tuple[str, ...]) -> list[Problem]:
+    """The direct force's segments and territories, and self-serve's segments, are known."""
+    problems: list[Problem] = []
     problems += _check_names("direct.segments", scenario.direct.segments, SEGMENTS)
     problems += _check_names("direct.territories", scenario.direct.territories, territories)
     problems += _check_names(
         "direct.self_serve.segments", scenario.direct.self_serve.segments, SEGMENTS
     )
+    return problems
+
+
+def _check_partner_types(scenario: Scenario, territories: tuple[str, ...]) -> list[Problem]:
+    """Each partner type: known segments, implemented, coverage within the market's size."""
+    problems: list[Problem] = []
     for ptype in PARTNER_TYPES:
         params = scenario.partners.of(ptype)
         problems += _check_names(f"partners.{ptype}.segments", params.segments, SEGMENTS)
@@ -78,6 +96,12 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
                     f"at most the number of verticals ({n_verticals})",
                 )
             )
+    return problems
+
+
+def _check_exclusivity(scenario: Scenario, territories: tuple[str, ...]) -> list[Problem]:
+    """The exclusivity tables name partner types, and exclusive types fit their territories."""
+    problems: list[Problem] = []
     for table in ("exclusivity", "exclusivity_holders"):
         for ptype in getattr(scenario.program, table):
             if ptype not in PARTNER_TYPES:
@@ -114,6 +138,12 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
     for ptype, holders in scenario.program.exclusivity_holders.items():
         if holders < 1:
             problems.append(Problem(f"program.exclusivity_holders.{ptype}", holders, "an int ≥ 1"))
+    return problems
+
+
+def _check_program_features(scenario: Scenario) -> list[Problem]:
+    """The program asks only for features the model implements (conflict rule, registration)."""
+    problems: list[Problem] = []
     rule = scenario.program.conflict.rule
     if rule not in IMPLEMENTED_CONFLICT_RULES:
         implemented = ", ".join(sorted(IMPLEMENTED_CONFLICT_RULES))
@@ -132,6 +162,12 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
                 "false (deal registration is not implemented yet)",
             )
         )
+    return problems
+
+
+def _check_supply(scenario: Scenario) -> list[Problem]:
+    """Hardware sells above cost, and the distributor's stock policy is consistent."""
+    problems: list[Problem] = []
     hw = scenario.product.hardware
     if hw.units_per_seat > 0 and hw.unit_cost > hw.unit_price:
         problems.append(

@@ -321,6 +321,7 @@ def make_chunks(runs: Sequence[RunSpec], size: int) -> list[tuple[RunSpec, ...]]
 
 
 def _unique(runs: Iterable[RunSpec]) -> list[RunSpec]:
+    """The runs in their order, each run id once (the first of duplicates kept)."""
     seen: set[str] = set()
     out: list[RunSpec] = []
     for spec in runs:
@@ -366,63 +367,91 @@ def execute_runs(
     n_workers = workers if workers is not None else default_workers()
     size = chunk_size(len(pending), n_workers)
     tasks = [ChunkTask(base_source, str(sweep_dir), chunk) for chunk in make_chunks(pending, size)]
-    done = 0
-    failed_ids: list[str] = []
-
-    def record(statuses: Iterable[RunStatus], advance: Callable[[int, int], None]) -> None:
-        nonlocal done
-        ok = bad = 0
-        for status in statuses:
-            if status.ok:
-                ok += 1
-            else:
-                bad += 1
-                failed_ids.append(status.run_id)
-            if on_status is not None:
-                on_status(status)
-        done += ok
-        advance(ok, bad)
-
+    tally = _Tally(on_status)
     own = executor is None and bool(tasks)
     pool: Executor | None = executor
     if own:
         pool = local_executor(min(n_workers, len(tasks)))
     try:
         with runs_progress(len(design), "sweep", wants_progress(progress), skipped) as advance:
-            queue = iter(tasks)
-            in_flight: dict[Future[list[RunStatus]], ChunkTask] = {}
             limit = max(1, IN_FLIGHT_PER_WORKER * n_workers)
-            while True:
-                while pool is not None and len(in_flight) < limit:
-                    task = next(queue, None)
-                    if task is None:
-                        break
-                    try:
-                        in_flight[pool.submit(run_chunk, task)] = task
-                    except Exception as exc:  # e.g. a broken pool: the chunk cannot run
-                        record(_chunk_lost(task, sweep_dir, exc), advance)
-                if not in_flight:
-                    break
-                finished_now, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                for future in finished_now:
-                    task = in_flight.pop(future)
-                    try:
-                        statuses = future.result()
-                    except Exception as exc:  # a worker died, or the task did not pickle
-                        statuses = _chunk_lost(task, sweep_dir, exc)
-                    record(statuses, advance)
+            _run_chunks(pool, tasks, limit, sweep_dir, tally, advance)
     finally:
         if own and pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
     return SweepSummary(
         sweep_dir=sweep_dir,
         total=len(design),
-        done=done,
-        failed=len(failed_ids),
+        done=tally.done,
+        failed=len(tally.failed_ids),
         skipped=skipped,
-        failed_ids=tuple(sorted(failed_ids)),
+        failed_ids=tuple(sorted(tally.failed_ids)),
         seconds=time.perf_counter() - start,
     )
+
+
+@dataclass
+class _Tally:
+    """The runs finished so far, and the caller's per-run callback.
+
+    Attributes:
+        on_status: Called for every finished run (None: nobody listens).
+        done: Runs that succeeded.
+        failed_ids: Run ids that failed.
+    """
+
+    on_status: Callable[[RunStatus], None] | None
+    done: int = 0
+    failed_ids: list[str] = field(default_factory=list)
+
+    def record(self, statuses: Iterable[RunStatus], advance: Callable[[int, int], None]) -> None:
+        """Count a chunk's statuses, pass each to ``on_status``, advance the progress bar."""
+        ok = bad = 0
+        for status in statuses:
+            if status.ok:
+                ok += 1
+            else:
+                bad += 1
+                self.failed_ids.append(status.run_id)
+            if self.on_status is not None:
+                self.on_status(status)
+        self.done += ok
+        advance(ok, bad)
+
+
+def _run_chunks(
+    pool: Executor | None,
+    tasks: Sequence[ChunkTask],
+    limit: int,
+    sweep_dir: Path,
+    tally: _Tally,
+    advance: Callable[[int, int], None],
+) -> None:
+    """Keep up to ``limit`` chunks in flight on ``pool`` and record each one as it completes.
+
+    A chunk that cannot be submitted, or whose task raises, is recorded by :func:`_chunk_lost`.
+    """
+    queue = iter(tasks)
+    in_flight: dict[Future[list[RunStatus]], ChunkTask] = {}
+    while True:
+        while pool is not None and len(in_flight) < limit:
+            task = next(queue, None)
+            if task is None:
+                break
+            try:
+                in_flight[pool.submit(run_chunk, task)] = task
+            except Exception as exc:  # e.g. a broken pool: the chunk cannot run
+                tally.record(_chunk_lost(task, sweep_dir, exc), advance)
+        if not in_flight:
+            break
+        finished_now, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+        for future in finished_now:
+            task = in_flight.pop(future)
+            try:
+                statuses = future.result()
+            except Exception as exc:  # a worker died, or the task did not pickle
+                statuses = _chunk_lost(task, sweep_dir, exc)
+            tally.record(statuses, advance)
 
 
 def _chunk_lost(task: ChunkTask, sweep_dir: Path, exc: BaseException) -> list[RunStatus]:
@@ -538,7 +567,7 @@ def check_resume(sweep_dir: Path, runs: Sequence[RunSpec], source: str) -> dict[
     return manifest
 
 
-def run_sweep(
+def run_sweep(  # noqa: PLR0913 (public API: keywords mirror the sweep command's flags)
     base_source: str,
     runs: Sequence[RunSpec],
     sweep_dir: Path,

@@ -313,13 +313,7 @@ def check_spec(spec: SweepSpec, file: str = "<sweep>") -> list[str]:
         The problem lines; empty if the sweep is consistent.
     """
     out: list[str] = []
-
-    def bad(path: Key, value: Any, expected: str) -> None:
-        message = f"{_fmt_value(value)} is not accepted; expected {expected}"
-        out.append(_problem(file, path, message))
-
-    factors = spec.factors
-    if not factors:
+    if not spec.factors:
         out.append(
             _problem(
                 file,
@@ -328,81 +322,150 @@ def check_spec(spec: SweepSpec, file: str = "<sweep>") -> list[str]:
                 "[[uncertainties]] table with a key to vary",
             )
         )
+    out += _check_factors(spec, file)
+    out += _check_samples(spec, file)
+    out += _check_set_items(spec, file)
+    out += _check_kpi_names(spec, file)
+    return list(dict.fromkeys(out))
+
+
+def _bad(file: str, path: Key, value: Any, expected: str) -> str:
+    """The problem line for a value that is not accepted at ``path``."""
+    return _problem(file, path, f"{_fmt_value(value)} is not accepted; expected {expected}")
+
+
+def _check_factors(spec: SweepSpec, file: str) -> list[str]:
+    """Each factor: a key varied once (not the seed), a well-formed set of values or range."""
+    out: list[str] = []
     seen: dict[str, Key] = {}
-    for path, factor in zip(spec.factor_paths(), factors, strict=True):
+    for path, factor in zip(spec.factor_paths(), spec.factors, strict=True):
         key_path = (*path, "key")
         if factor.key in seen:
-            bad(key_path, factor.key, f"a key not already varied by {_fmt_key(seen[factor.key])}")
+            expected = f"a key not already varied by {_fmt_key(seen[factor.key])}"
+            out.append(_bad(file, key_path, factor.key, expected))
         seen.setdefault(factor.key, path)
         if factor.key == "seed":
-            bad(key_path, factor.key, "a scenario key other than seed (replications set seeds)")
-        has_low, has_high = factor.low is not None, factor.high is not None
-        if factor.values is not None and (has_low or has_high):
-            which = "low" if has_low else "high"
-            bad((*path, which), getattr(factor, which), "either values or low/high, not both")
-        elif factor.values is None and not (has_low or has_high):
-            out.append(
-                _problem(
-                    file,
-                    path,
-                    "no values and no range; expected values = [...] or low = ... and high = ...",
-                )
+            expected = "a scenario key other than seed (replications set seeds)"
+            out.append(_bad(file, key_path, factor.key, expected))
+        out += _check_values_or_range(file, path, factor)
+        out += _check_range(file, path, factor)
+        out += _check_factor_for_method(file, path, factor, spec.method)
+    return out
+
+
+def _check_values_or_range(file: str, path: Key, factor: Factor) -> list[str]:
+    """A factor has either a list of values or both ends of a range."""
+    has_low, has_high = factor.low is not None, factor.high is not None
+    if factor.values is not None and (has_low or has_high):
+        which = "low" if has_low else "high"
+        return [
+            _bad(
+                file, (*path, which), getattr(factor, which), "either values or low/high, not both"
             )
-        elif has_low != has_high:
-            missing = "high" if has_low else "low"
-            out.append(_problem(file, (*path, missing), "key is missing; expected a number"))
-        if factor.has_range:
-            low, high = factor.low, factor.high
-            assert low is not None and high is not None
-            if not low < high:
-                bad((*path, "high"), high, f"a number > low ({_fmt_value(low)})")
-            if factor.distribution == "loguniform" and low <= 0:
-                bad((*path, "low"), low, "a number > 0 for distribution 'loguniform'")
-            if factor.integer:
-                for end in ("low", "high"):
-                    value = getattr(factor, end)
-                    if not float(value).is_integer():
-                        bad((*path, end), value, "a whole number for an integer factor")
-        if factor.levels is not None and not factor.has_range:
-            bad((*path, "levels"), factor.levels, "levels only with low and high")
-        grid_range = spec.method == "grid" and factor.values is None and factor.has_range
-        if grid_range and factor.levels is None:
-            out.append(
-                _problem(
-                    file,
-                    path,
-                    "a range without levels; expected values = [...] or levels = n "
-                    "(n evenly spaced values from low to high) for method 'grid'",
-                )
+        ]
+    if factor.values is None and not (has_low or has_high):
+        return [
+            _problem(
+                file,
+                path,
+                "no values and no range; expected values = [...] or low = ... and high = ...",
             )
-        if spec.method in _RANGE_METHODS and factor.values is not None:
-            bad(
+        ]
+    if has_low != has_high:
+        missing = "high" if has_low else "low"
+        return [_problem(file, (*path, missing), "key is missing; expected a number")]
+    return []
+
+
+def _check_range(file: str, path: Key, factor: Factor) -> list[str]:
+    """A range's ends are ordered, positive for loguniform, whole for integer factors."""
+    out: list[str] = []
+    if factor.has_range:
+        low, high = factor.low, factor.high
+        assert low is not None and high is not None
+        if not low < high:
+            out.append(_bad(file, (*path, "high"), high, f"a number > low ({_fmt_value(low)})"))
+        if factor.distribution == "loguniform" and low <= 0:
+            out.append(
+                _bad(file, (*path, "low"), low, "a number > 0 for distribution 'loguniform'")
+            )
+        if factor.integer:
+            for end in ("low", "high"):
+                value = getattr(factor, end)
+                if not float(value).is_integer():
+                    expected = "a whole number for an integer factor"
+                    out.append(_bad(file, (*path, end), value, expected))
+    if factor.levels is not None and not factor.has_range:
+        out.append(_bad(file, (*path, "levels"), factor.levels, "levels only with low and high"))
+    return out
+
+
+def _check_factor_for_method(file: str, path: Key, factor: Factor, method: str) -> list[str]:
+    """A grid needs values or levels; the range methods need ranges, not value lists."""
+    out: list[str] = []
+    grid_range = method == "grid" and factor.values is None and factor.has_range
+    if grid_range and factor.levels is None:
+        out.append(
+            _problem(
+                file,
+                path,
+                "a range without levels; expected values = [...] or levels = n "
+                "(n evenly spaced values from low to high) for method 'grid'",
+            )
+        )
+    if method in _RANGE_METHODS and factor.values is not None:
+        out.append(
+            _bad(
+                file,
                 (*path, "values"),
                 factor.values,
-                f"low and high (method {spec.method!r} samples ranges, not value lists)",
+                f"low and high (method {method!r} samples ranges, not value lists)",
             )
+        )
+    return out
+
+
+def _check_samples(spec: SweepSpec, file: str) -> list[str]:
+    """The sample count the method needs: present, a power of 2 for Sobol, ≥ 2 for Morris."""
+    out: list[str] = []
     if spec.method in _SAMPLED_METHODS and spec.samples is None:
         out.append(
             _problem(file, ("samples",), f"key is missing; expected an int ≥ 1 for {spec.method!r}")
         )
     if spec.method == "sobol" and spec.samples is not None and not _is_power_of_two(spec.samples):
-        bad(("samples",), spec.samples, "a power of 2 for 'sobol' (e.g. 32, 64, 128)")
+        out.append(
+            _bad(file, ("samples",), spec.samples, "a power of 2 for 'sobol' (e.g. 32, 64, 128)")
+        )
     if spec.method == "morris" and spec.samples is not None and spec.samples < 2:
-        bad(("samples",), spec.samples, "an int ≥ 2 (trajectories) for 'morris'")
-    for i, item in enumerate(spec.set):
-        if isinstance(_parse_set_value(item.partition("=")[2]), dict):
-            bad(
-                ("set", i),
-                item,
-                "KEY=VALUE with a single value, one item per key (e.g. partners.var.count=3), "
-                "not a table",
-            )
+        out.append(_bad(file, ("samples",), spec.samples, "an int ≥ 2 (trajectories) for 'morris'"))
+    return out
+
+
+def _check_set_items(spec: SweepSpec, file: str) -> list[str]:
+    """Each ``set`` item gives a single value, not a table."""
+    return [
+        _bad(
+            file,
+            ("set", i),
+            item,
+            "KEY=VALUE with a single value, one item per key (e.g. partners.var.count=3), "
+            "not a table",
+        )
+        for i, item in enumerate(spec.set)
+        if isinstance(_parse_set_value(item.partition("=")[2]), dict)
+    ]
+
+
+def _check_kpi_names(spec: SweepSpec, file: str) -> list[str]:
+    """Each KPI to keep is a summary KPI name (with a suggestion for a near miss)."""
+    out: list[str] = []
     for i, kpi in enumerate(spec.kpis):
         if kpi not in KPI_NAMES:
             close = difflib.get_close_matches(kpi, KPI_NAMES, n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            bad(("kpis", i), kpi, f"a summary KPI name (see sim.sweep.spec.KPI_NAMES){hint}")
-    return list(dict.fromkeys(out))
+            expected = f"a summary KPI name (see sim.sweep.spec.KPI_NAMES){hint}"
+            out.append(_bad(file, ("kpis", i), kpi, expected))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
