@@ -2,6 +2,9 @@
 
 The recorder fills one row per period from the model's state at the period's end. Money columns
 are in the scenario's currency per period; ``mrr`` and ``arr`` are per month and per year.
+
+The model exposes the recorder as ``model.datacollector`` too: it answers the part of Mesa's
+``DataCollector`` API that Mesa's visualization reads (see :class:`MetricsRecorder`).
 """
 
 from __future__ import annotations
@@ -75,7 +78,15 @@ COLUMNS: dict[str, str] = {
 
 
 class MetricsRecorder:
-    """Preallocated table of one row per period.
+    """Preallocated table of one row per period; the model's Mesa data collector.
+
+    It stands in for a ``mesa.DataCollector`` with the part of its API that Mesa 3.5's
+    visualization reads (``make_plot_component`` calls ``get_model_vars_dataframe()``) and the
+    names a Mesa user looks for (``collect(model)``, ``model_vars``). A real DataCollector would
+    need one reporter per column (83) and deep-copies each value every period: that would add
+    about 55 % to the time of recording a row (measured: 94 µs on top of 170 µs per period on
+    ``tiny``), while :meth:`record` computes all the columns in one pass from shared arrays and
+    writes them into a preallocated array.
 
     Args:
         periods: Number of periods of the run.
@@ -213,8 +224,33 @@ class MetricsRecorder:
         self.data[self.rows, self._row_cols] = np.array(list(row.values()), dtype=np.float64)
         self.rows += 1
 
+    def collect(self, model: ChannelModel) -> None:
+        """Record the period's row (Mesa's ``DataCollector.collect``; same as :meth:`record`).
+
+        Args:
+            model: The model, after the period's updates.
+        """
+        self.record(model)
+
     def frame(self) -> pd.DataFrame:
         """The recorded rows as a DataFrame (``period`` as int)."""
         df = pd.DataFrame(self.data[: self.rows], columns=self.names)
         df["period"] = df["period"].astype(np.int64)
+        return df
+
+    @property
+    def model_vars(self) -> dict[str, list[float]]:
+        """The recorded rows as Mesa's ``DataCollector.model_vars``: column name → values."""
+        frame = self.frame()
+        return {name: frame[name].tolist() for name in self.names}
+
+    def get_model_vars_dataframe(self) -> pd.DataFrame:
+        """The recorded rows, indexed by period (Mesa's ``DataCollector`` method).
+
+        Mesa's plot components draw each column against this index (their x axis, "Step"): the
+        period, which is Mesa's step count after the period. The index has no name, so that
+        the Altair plots' ``reset_index()`` does not collide with the ``period`` column.
+        """
+        df = self.frame()
+        df.index = pd.Index(df["period"].to_numpy(), dtype=np.int64)
         return df

@@ -137,6 +137,7 @@ class ChannelModel(mesa.Model):
         for seller in self.sellers:
             self._open_desk(seller)
         self.metrics = MetricsRecorder(scenario.time.periods)
+        self.datacollector = self.metrics  # Mesa's name for it: SolaraViz's plots read it
         self.cumulative_cash = 0.0
         self.training_subsidies_period = 0.0
 
@@ -270,18 +271,41 @@ class ChannelModel(mesa.Model):
     # ------------------------------------------------------------------ the period
 
     def run(self) -> None:
-        """Run every period of the scenario."""
-        for _ in range(self.config.time.periods):
+        """Run the scenario's remaining periods (all of them on a new model)."""
+        while self.running:
             self.step()
 
+    def _wrapped_step(self) -> None:
+        """Mesa's ``step()``, refused past the scenario's last period.
+
+        Mesa 3.5 binds ``model.step`` to this method, which advances Mesa's time and calls
+        :meth:`step` through its event list. The horizon is checked before Mesa counts the step,
+        so that every call past the end raises (a failing step would leave Mesa's event list
+        without its next step, and the following calls would silently do nothing).
+
+        Raises:
+            RuntimeError: The scenario's last period has been run.
+        """
+        periods = self.config.time.periods
+        if self.steps >= periods:
+            called_for = self.steps + 1
+            raise RuntimeError(
+                f"the scenario has {periods} periods; step() was called for period {called_for}"
+            )
+        super()._wrapped_step()
+
     def step(self) -> None:
-        """Advance one period in the order of SPEC §2.2."""
+        """Advance one period in the order of SPEC §2.2.
+
+        Sellers act first, each in turn in the order of their index (the order Mesa's agent set
+        keeps: the order they were created in); nothing shuffles them. After the last period
+        ``running`` turns False.
+        """
         t = self.steps
         self.period = t
         self.vendor_costs_period = self._zero_costs()
         self._period = _PeriodCounters()
-        for seller in self.sellers:
-            seller.act()
+        self.agents.do("act")
         table = self._seller_table()
         self._awareness()
         opps, source, referrer = self._evaluation(table)
@@ -292,6 +316,7 @@ class ChannelModel(mesa.Model):
         self._partner_updates()
         self._vendor_updates()
         self._collect()
+        self.running = t < self.config.time.periods
 
     # 1. awareness -----------------------------------------------------------
 
@@ -1230,7 +1255,7 @@ class ChannelModel(mesa.Model):
     # 7. data collection ----------------------------------------------------------
 
     def _collect(self) -> None:
-        self.metrics.record(self)
+        self.datacollector.collect(self)
 
 
 class _PeriodCounters:
