@@ -27,8 +27,8 @@ from mesa.visualization import SolaraViz, make_plot_component
 
 from sim.agents import ROLE_CLASSES
 from sim.model import ChannelModel
+from sim.names import PARTNER_TYPES
 from sim.scenario import list_shipped, load_scenario
-from sim.scenario.schema import PARTNER_TYPES
 
 if TYPE_CHECKING:
     from reacton.core import Element
