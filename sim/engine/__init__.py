@@ -1,0 +1,1 @@
+"""The phases of a period and the mechanisms they call, one module each (see sim/model.py)."""
