@@ -317,9 +317,12 @@ class ChannelModel(mesa.Model):
             seller = self.sellers[i]
             seller.status = Status.EXITED
             seller.exited_period = self.period
+        arrays = self.seller_arrays
         self._partner_slots_set = update_desk_slots(
             self.sellers,
-            self.seller_arrays,
+            arrays.slot_base,
+            arrays.is_partner,
+            arrays.has_desk,
             st,
             self.desks,
             self._partner_slots_set,

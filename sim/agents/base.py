@@ -278,6 +278,7 @@ class Partner(Seller):
         st = self._state
         st.row("rival_profit")[self.index] = rival
         st.row("effort_base")[self.index] = self.effort_base()
+        st.row("opex_share_of_sales")[self.index] = self.opex_share_of_sales()
         st.row("is_partner")[self.index] = True
         st.row("exclusive")[self.index] = exclusive
         self.credit_blocked = False  # its distributor's credit line is used up (set each period)
@@ -312,3 +313,7 @@ class Partner(Seller):
     def effort_base(self) -> float:
         """Monthly cost of its sales effort at full commitment to this vendor."""
         return self.reps * self.params.cost_per_rep
+
+    def opex_share_of_sales(self) -> float:
+        """Operating cost per unit of its distributor sales (0 unless a distributor)."""
+        return 0.0

@@ -33,7 +33,6 @@ class Distributor(Partner):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.closes_deals = bool(self.segments.any())
-        self._state.row("is_distributor")[self.index] = True
         p = self.params
         env = self.model.env
         self.stock = simpy.Container(env, capacity=p.stock_capacity, init=p.initial_stock)
@@ -59,6 +58,10 @@ class Distributor(Partner):
     def effort_base(self) -> float:
         """Distributors' operating cost is a share of their sales, not of effort (see opex)."""
         return 0.0
+
+    def opex_share_of_sales(self) -> float:
+        """Operating cost per unit of sales to its resellers (``opex_share``)."""
+        return self.params.opex_share
 
     def _replenish(self) -> Generator[simpy.Event, Any, None]:
         env = self.model.env

@@ -44,11 +44,11 @@ def end_period(model: ChannelModel, active: NDArray[np.bool_]) -> NDArray[np.int
     n = st.n
     ledger = st.row("period")[:n]
     partner = st.is_partner
-    dist_opex = cfg.partners.distributor.opex_share
-    effort = np.where(
-        st.is_distributor,
-        dist_opex * ledger[:, COL["distributor_sales"]],
-        st.effort_base * st.commitment * m,
+    # Effort at its commitment, plus opex on sales for the roles that have it (distributors;
+    # the other term is zero for each role).
+    effort = (
+        st.effort_base * st.commitment * m
+        + st.opex_share_of_sales * ledger[:, COL["distributor_sales"]]
     )
     ledger[:, COL["effort_cost"]] += np.where(active & partner, effort, 0.0)
     profit = income(ledger) - costs(ledger)

@@ -8,14 +8,15 @@ import numpy as np
 
 from sim.agents.base import Seller
 from sim.agents.state import SellerState
-from sim.engine.period import FloatArray
-from sim.engine.seller_arrays import SellerArrays
+from sim.engine.period import BoolArray, FloatArray
 from sim.sales.desk_bank import UNLIMITED, DeskBank
 
 
 def update_desk_slots(
     sellers: Sequence[Seller],
-    arrays: SellerArrays,
+    slot_base: FloatArray,
+    is_partner: BoolArray,
+    has_desk: BoolArray,
     state: SellerState,
     desks: DeskBank,
     slots_set: FloatArray,
@@ -30,7 +31,9 @@ def update_desk_slots(
 
     Args:
         sellers: Every seller.
-        arrays: The sellers' arrays (slot bases, desks).
+        slot_base: Each seller's slots at full commitment (partners).
+        is_partner: Whether each seller is a partner.
+        has_desk: Whether each seller has a desk.
         state: The seller state (commitment).
         desks: The desk bank.
         slots_set: The partners' slots as set last period.
@@ -39,12 +42,11 @@ def update_desk_slots(
     Returns:
         The partners' slots as set now (pass them back next period).
     """
-    partner_slots: FloatArray = np.maximum(1.0, np.round(arrays.slot_base * state.commitment))
-    is_partner = arrays.is_partner
+    partner_slots: FloatArray = np.maximum(1.0, np.round(slot_base * state.commitment))
     changed = ~is_partner
     changed[len(slots_set) :] = True
     changed[: len(slots_set)] |= partner_slots[: len(slots_set)] != slots_set
-    changed &= arrays.has_desk
+    changed &= has_desk
     banked: list[int] = []
     banked_slots: list[int] = []
     for i in np.flatnonzero(changed).tolist():

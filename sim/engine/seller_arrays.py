@@ -128,7 +128,7 @@ def seller_arrays(
         verticals=verticals,
         specialised=verticals & specialised[:, None],
         route=np.array([ROUTE_CODES[s.route.value] for s in sellers], dtype=np.int8),
-        is_direct=np.array([s.kind == "direct" for s in sellers]),
+        is_direct=np.array([not s.is_partner for s in sellers]),
         services=np.array([s.services_attach > 0 for s in sellers]),
         managed=managed,
         projects_only=np.array([s.projects_only for s in sellers]),
