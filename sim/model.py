@@ -100,20 +100,24 @@ class ChannelModel(mesa.Model):
         self._no_hardware = scenario.product.hardware.units_per_seat == 0
         self._period = PeriodCounters()
         self._flows = Flows.zeros(0)
-
-        self.direct = DirectSales(self)
-        self.add_seller(self.direct)
-        self.self_serve = SelfServe(self)
-        self.add_seller(self.self_serve)
-        self.recruitment = Recruitment(self)
-        self.recruitment.create_initial()
-        for seller in self.sellers:
-            self.open_desk(seller)
+        self.direct, self.self_serve, self.recruitment = self._create_sellers()
         self.metrics = MetricsRecorder(scenario.time.periods)
         self.cumulative_cash = 0.0
         self.training_subsidies_period = 0.0
 
     # ------------------------------------------------------------------ sellers
+
+    def _create_sellers(self) -> tuple[DirectSales, SelfServe, Recruitment]:
+        """The vendor's channels, then the initial partners; every seller's desk opens."""
+        direct = DirectSales(self)
+        self.add_seller(direct)
+        self_serve = SelfServe(self)
+        self.add_seller(self_serve)
+        recruitment = Recruitment(self)
+        recruitment.create_initial()
+        for seller in self.sellers:
+            self.open_desk(seller)
+        return direct, self_serve, recruitment
 
     def add_seller(self, seller: Seller) -> None:
         """Register a seller that was just created (sellers register in index order)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -49,6 +50,19 @@ class Accounts:
         )
 
 
+class NewContracts(NamedTuple):
+    """Deals whose cycle ended this period, as new contracts."""
+
+    ids: IntArray
+    """Their opportunity ids, in increasing order."""
+    accounts: IntArray
+    sellers: IntArray
+    referrers: IntArray
+    """The referring affiliate of each, or -1."""
+    first: NDArray[np.bool_]
+    """Whether each is the account's first purchase."""
+
+
 def billing_phase(
     accounts: Accounts,
     pop: Population,
@@ -86,14 +100,13 @@ def billing_phase(
     new_ids = close_won_deals(book, *completed)
     hardware_vendor_revenue = 0.0
     if len(new_ids):
-        acc, sel, ref, first = start_terms(
-            accounts, pop, book, new_ids, arrays, quality, config, clock
-        )
+        new = start_terms(accounts, pop, book, new_ids, arrays, quality, config, clock)
         hardware_vendor_revenue = bill_new_sales(
-            accounts.contracts, book, new_ids, acc, sel, ref, first, arrays, config, flows,
-            counters, costs, clock.period_months,
-        )  # fmt: skip
-        start_contracts(accounts, pop, acc, sel, streams.get("billing.churn"), clock.period)
+            accounts.contracts, book, new, arrays, config, flows, counters, costs, clock
+        )
+        start_contracts(
+            accounts, pop, new.accounts, new.sellers, streams.get("billing.churn"), clock.period
+        )
     lapsed = bill_recurring(
         accounts, pop, config, streams.get("billing.renewal"), clock, flows, counters
     )
@@ -122,12 +135,18 @@ def start_terms(
     quality: FloatArray,
     config: Scenario,
     clock: Clock,
-) -> tuple[IntArray, IntArray, IntArray, NDArray[np.bool_]]:
+) -> NewContracts:
     """Make the deals' accounts customers and set their contract terms from the book.
 
-    Returns:
-        The accounts, their sellers, their referrers (-1 if none) and whether each is a
-        first purchase.
+    Args:
+        accounts: Contracts and dated events (updated).
+        pop: The population (updated).
+        book: The opportunity book.
+        new_ids: The completed deals, in increasing order.
+        arrays: The sellers' arrays (managed fees, churn factors).
+        quality: Every seller's service quality now.
+        config: The scenario.
+        clock: The current period.
     """
     con = accounts.contracts
     t, pm = clock.period, clock.period_months
@@ -155,31 +174,40 @@ def start_terms(
     commission_end = t + max(1, int(np.ceil(aff.commission_months / pm)))
     accounts.commission_ends.set(acc, commission_end)  # commission_until
     con.partner_sourced[acc] = (ref >= 0) | (pop.aware_source[acc] == AwareSource.PARTNER)
-    return acc, sel, ref, first
+    return NewContracts(new_ids, acc, sel, ref, first)
 
 
 def bill_new_sales(
     con: Contracts,
     book: OpportunityBook,
-    new_ids: IntArray,
-    acc: IntArray,
-    sel: IntArray,
-    ref: IntArray,
-    first: NDArray[np.bool_],
+    new: NewContracts,
     arrays: SellerArrays,
     config: Scenario,
     flows: Flows,
     counters: PeriodCounters,
     costs: dict[str, float],
-    pm: float,
+    clock: Clock,
 ) -> float:
     """Bill new sales' one-off amounts, services, hardware, new-logo bonuses, commissions.
+
+    Args:
+        con: The contracts (waterfall ratios).
+        book: The opportunity book.
+        new: The new contracts.
+        arrays: The sellers' arrays (which are partners).
+        config: The scenario.
+        flows: The period's flows (added to).
+        counters: The period's counters (new customers, bookings, cycle lengths).
+        costs: The vendor's costs (hardware cost of goods added).
+        clock: The current period.
 
     Returns:
         The vendor's net revenue from hardware in these sales (costed separately).
     """
     n_s = len(flows.vendor_revenue)
     sc = config
+    new_ids, acc, sel, ref, first = new
+    pm = clock.period_months
     # One-off amounts (licence, hardware) and the first year of maintenance, invoiced now.
     once_list = book["once_list"][new_ids]
     flows.add_sales(sel, once_list, once_list + book["maint_list"][new_ids], con, acc)
