@@ -169,25 +169,14 @@ class ChannelModel(mesa.Model):
             seller.act()
         table = self._seller_table()
         self._awareness()
-        opps, source, referrer = evaluation_phase(
-            self.population,
-            self.config.marketing,
-            self.config.market.evaluation_rate,
-            table,
-            self.direct.index,
-            self.affiliates,
-            self.seller_state,
-            self.streams,
-            t,
-            self.period_months,
-        )
+        opps, source, referrer = self._evaluation(table)
         self._offers_and_choice(opps, source, referrer, table)
         self.env.run(until=t)
         self.desks.run(float(t - 1), float(t))
         self._billing_and_churn()
         self._partner_updates()
         self._vendor_updates()
-        self.metrics.record(self)
+        self._collect()
 
     def _clock(self) -> Clock:
         return Clock(self.period, self.period_months, self.periods_per_year)
@@ -226,6 +215,22 @@ class ChannelModel(mesa.Model):
             partner_terr,
             self.accounts.recurring.customers.sum(axis=0),
             self._territory_sizes,
+        )
+
+    def _evaluation(
+        self, table: SellerTable
+    ) -> tuple[Opportunities, NDArray[np.int8], NDArray[np.int64]]:
+        return evaluation_phase(
+            self.population,
+            self.config.marketing,
+            self.config.market.evaluation_rate,
+            table,
+            self.direct.index,
+            self.affiliates,
+            self.seller_state,
+            self.streams,
+            self.period,
+            self.period_months,
         )
 
     def _offers_and_choice(
@@ -345,3 +350,6 @@ class ChannelModel(mesa.Model):
             int((st.active & st.is_partner).sum()),
             self.period_months,
         )
+
+    def _collect(self) -> None:
+        self.metrics.record(self)
