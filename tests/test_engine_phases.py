@@ -8,15 +8,19 @@ import pytest
 from sim.agents import ROLE_CLASSES
 from sim.agents.state import COL, SellerState
 from sim.billing import Contracts
+from sim.engine.billing_phase import Accounts, bill_recurring, end_contracts, start_contracts
 from sim.engine.capacity import update_desk_slots
 from sim.engine.flows import Flows
 from sim.engine.mdf import settle_mdf
 from sim.engine.partner_ledger import post_flows
+from sim.engine.period import Clock, PeriodCounters
 from sim.engine.pricing import list_per_seat
+from sim.market.population import Population, State
+from sim.rng import Streams
 from sim.sales.desk_bank import DeskBank
 from sim.sales.leads import account_cells, may_open, route_leads
 from sim.sales.offers import SellerTable
-from sim.scenario.schema import IMPLEMENTED_PARTNER_TYPES, Mdf, Product
+from sim.scenario.schema import IMPLEMENTED_PARTNER_TYPES, Market, Mdf, Product, Scenario
 
 
 def _table(territories: list[list[bool]], can_bid: list[bool]) -> SellerTable:
@@ -186,3 +190,36 @@ def test_managed_offers_are_monthly_whatever_the_product() -> None:
 
 def test_every_implemented_partner_type_has_a_role_class() -> None:
     assert set(ROLE_CLASSES) == IMPLEMENTED_PARTNER_TYPES
+
+
+def test_recurring_billing_and_churn_of_two_accounts() -> None:
+    pop = Population(Market(customers=4), Streams(1))
+    accounts = Accounts.of(pop)
+    con = accounts.contracts
+    acc = np.array([0, 1])
+    sellers = np.array([0, 1])
+    pop.state[acc] = State.CUSTOMER
+    pop.seller[acc] = sellers
+    con.monthly_list[acc] = [100.0, 50.0]
+    con.r_vendor[acc] = [1.0, 0.8]
+    con.r_customer[acc] = [1.0, 1.0]
+    con.r_reseller[acc] = [0.0, 0.2]
+    accounts.recurring.grow(2)
+    start_contracts(accounts, pop, acc, sellers, np.random.default_rng(1), period=1)
+    con.churn_at[1] = 2  # account 1 churns in period 2, after that period's bill
+
+    for period, expected_vendor, expected_churned in ((1, [100.0, 40.0], 0), (2, [100.0, 40.0], 1)):
+        flows = Flows.zeros(2)
+        counters = PeriodCounters()
+        clock = Clock(period, 1.0, 12)
+        rng = np.random.default_rng(2)
+        lapsed = bill_recurring(accounts, pop, Scenario(), rng, clock, flows, counters)
+        assert len(lapsed) == 0  # no maintenance contracts
+        np.testing.assert_allclose(flows.vendor_revenue, expected_vendor)
+        np.testing.assert_allclose(flows.reseller_margin, [0.0, 10.0])
+        end_contracts(accounts, pop, lapsed, period, counters)
+        assert counters.churned == expected_churned
+    # Account 1 has lapsed: only account 0's subscription is left in the totals.
+    assert pop.state[1] == State.LAPSED
+    assert counters.mrr == 100.0
+    np.testing.assert_allclose(accounts.recurring.totals["vendor"], [100.0, 0.0])
