@@ -144,6 +144,16 @@ class ChannelModel(mesa.Model):
             self._process_desks.append(seller.index)
 
     @property
+    def flows(self) -> Flows:
+        """The money flows by seller of the last period billed."""
+        return self._flows
+
+    @property
+    def counters(self) -> PeriodCounters:
+        """The counts of the current (or last) period."""
+        return self._period
+
+    @property
     def seller_arrays(self) -> SellerArrays:
         """The sellers' slowly changing attributes as arrays, as built this period."""
         return self._arrays.arrays
@@ -222,8 +232,7 @@ class ChannelModel(mesa.Model):
     ) -> tuple[Opportunities, NDArray[np.int8], NDArray[np.int64]]:
         return evaluation_phase(
             self.population,
-            self.config.marketing,
-            self.config.market.evaluation_rate,
+            self.config,
             table,
             self.direct.index,
             self.affiliates,

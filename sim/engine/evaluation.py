@@ -15,7 +15,7 @@ from sim.rng import Streams, draws_below, uniform_bits
 from sim.sales.book import Source
 from sim.sales.leads import may_open, pick_first_eligible, route_leads
 from sim.sales.offers import Opportunities, SellerTable
-from sim.scenario.schema import Marketing
+from sim.scenario.schema import Marketing, Scenario
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
@@ -106,8 +106,7 @@ def vendor_leads(
 
 def evaluation_phase(
     pop: Population,
-    marketing: Marketing,
-    evaluation_rate: float,
+    config: Scenario,
     table: SellerTable,
     direct: int,
     affiliates: AffiliateNetwork,
@@ -120,8 +119,7 @@ def evaluation_phase(
 
     Args:
         pop: The population (the opening accounts become evaluating).
-        marketing: The vendor's marketing parameters.
-        evaluation_rate: ``market.evaluation_rate`` per month.
+        config: The scenario (evaluation rate, the vendor's marketing).
         table: This period's seller table (lead routing).
         direct: Seller index of the direct team.
         affiliates: The affiliates (referrals).
@@ -133,7 +131,10 @@ def evaluation_phase(
     Returns:
         The opportunities, the source of each and its referrer (-1 if none).
     """
-    opening = organic_openings(pop, evaluation_rate, streams.get("market.evaluation"), period, pm)
+    marketing = config.marketing
+    opening = organic_openings(
+        pop, config.market.evaluation_rate, streams.get("market.evaluation"), period, pm
+    )
     batches = OpeningBatches()
     none = np.full(len(opening), -1, dtype=np.int64)
     batches.add(opening, none, Source.ORGANIC, none.copy())
