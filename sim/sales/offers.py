@@ -172,18 +172,11 @@ def choose(
             matrix = np.zeros((m, len(bidders)), dtype=bool)
             matrix[row, col] = True
             row, col = np.nonzero(rule(matrix, ctx))
-        # One entry per bid: the bidding seller and its opportunity's account attributes.
+        # One entry per bid: the bidding seller and its opportunity.
         seller = bidders[col]
         opp = idx[row]
-        terr, vert = opps.territory[idx], opps.vertical[idx]
-        util = _utilities(opps, table, params, opp, seller, terr[row], vert[row])
-        pick = logit_choice_ragged(util, row, m, shared, params.scale, u_all[idx])
-        result = np.full(m, NO_DECISION, dtype=np.int64)
-        is_offer = (pick >= 0) & (pick < len(seller))
-        result[is_offer] = seller[pick[is_offer]]
-        if rival_utility is not None:
-            result[pick == len(seller)] = RIVAL
-        chosen[idx] = result
+        has_rival = rival_utility is not None
+        chosen[idx] = _decide(opps, table, params, idx, row, seller, shared, has_rival, u_all)
         rows.append(opp)
         cols.append(seller.astype(np.int32))
         bid_counts[idx] = np.bincount(row, minlength=m)
@@ -265,6 +258,43 @@ def _bids(
     draws = u_bids.random(len(row))
     bid = (draws < table.bid_probability[seller]) | (opps.owner[idx][row] == seller)
     return row[bid], col[bid]
+
+
+def _decide(
+    opps: Opportunities,
+    table: SellerTable,
+    params: Choice,
+    idx: IntArray,
+    row: IntArray,
+    seller: IntArray,
+    shared: FloatArray,
+    has_rival: bool,
+    u_all: FloatArray,
+) -> IntArray:
+    """Each account's choice in a block: a bidding seller, the rival or no decision.
+
+    Args:
+        opps: The opportunities.
+        table: The sellers.
+        params: Choice weights and scale.
+        idx: The block's opportunities.
+        row: Each bid's opportunity, as a position in the block.
+        seller: Each bid's seller.
+        shared: Utilities of the options every account has (rival, no decision).
+        has_rival: Whether the rival is one of them (the first).
+        u_all: Every opportunity's choice draw.
+    """
+    m = len(idx)
+    opp = idx[row]
+    terr, vert = opps.territory[idx], opps.vertical[idx]
+    util = _utilities(opps, table, params, opp, seller, terr[row], vert[row])
+    pick = logit_choice_ragged(util, row, m, shared, params.scale, u_all[idx])
+    result = np.full(m, NO_DECISION, dtype=np.int64)
+    is_offer = (pick >= 0) & (pick < len(seller))
+    result[is_offer] = seller[pick[is_offer]]
+    if has_rival:
+        result[pick == len(seller)] = RIVAL
+    return result
 
 
 def _in_bid_order(rows: list[IntArray], cols: list[NDArray[np.int32]]) -> NDArray[np.int32]:
