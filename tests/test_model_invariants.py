@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import numpy as np
@@ -9,6 +10,8 @@ import pandas as pd
 import pytest
 
 from sim.agents import Distributor
+from sim.engine.pricing import list_per_seat
+from sim.engine.seller_arrays import seller_arrays
 from sim.market.population import State
 from sim.metrics import CHANNELS, COLUMNS
 from sim.model import ChannelModel
@@ -131,11 +134,21 @@ def check_period(m: ChannelModel, row: pd.Series, prev: pd.Series | None) -> Non
 
 def check_caches(m: ChannelModel) -> None:
     """What the model caches across periods equals what it would compute afresh."""
-    fresh = m._static_seller_arrays()
-    n_cached = len(m._static["is_partner"])
+    subscription = m.subscription_now()
+    fresh = seller_arrays(
+        m.sellers,
+        list_per_seat(m.config.product, subscription, managed=False),
+        list_per_seat(m.config.product, subscription, managed=True),
+        m.config.market.choice.horizon_months,
+    )
+    cached = m.seller_arrays
+    n_cached = len(cached)
     assert n_cached <= len(m.sellers)
-    for key, value in m._static.items():
-        np.testing.assert_array_equal(value, fresh[key][:n_cached], err_msg=key)
+    for field in dataclasses.fields(cached):
+        value = getattr(cached, field.name)
+        np.testing.assert_array_equal(
+            value, getattr(fresh, field.name)[:n_cached], err_msg=field.name
+        )
     active = np.array([s.active for s in m.sellers])
     np.testing.assert_array_equal(m.seller_state.active, active)
     live = np.array([s.status in ("active", "onboarding") for s in m.sellers])
@@ -143,12 +156,12 @@ def check_caches(m: ChannelModel) -> None:
     # Affiliate reach and referral rates, computed for all affiliates at once, are each
     # affiliate's own Affiliate.reach / referral_rate.
     reach = np.zeros(len(m.population.territory_names))
-    for a in m._affiliates:
+    for a in m.affiliates.members:
         reach = reach + a.territories * a.reach()
-    np.testing.assert_allclose(m._affiliate_reach(), reach, rtol=1e-12)
-    active_affiliates = [a for a in m._affiliates if a.active]
+    np.testing.assert_allclose(m.affiliates.reach(m.seller_state), reach, rtol=1e-12)
+    active_affiliates = [a for a in m.affiliates.members if a.active]
     np.testing.assert_allclose(
-        m._referral_rates(active_affiliates),
+        m.affiliates.referral_rates(m.seller_state, active_affiliates),
         [a.referral_rate() for a in active_affiliates],
         rtol=1e-12,
     )
@@ -166,7 +179,7 @@ def check_caches(m: ChannelModel) -> None:
     n_s, n_t = len(m.sellers), len(pop.territory_names)
     counts = np.zeros((n_s, n_t), dtype=int)
     np.add.at(counts, (seller, pop.territory[customers].astype(np.int64)), 1)
-    rec = m._recurring
+    rec = m.accounts.recurring
     kept = np.zeros((n_s, n_t), dtype=int)
     kept[: len(rec.customers)] = rec.customers
     np.testing.assert_array_equal(kept, counts)

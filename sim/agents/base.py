@@ -15,7 +15,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.agents.state import COL, COSTS, INCOME, LEDGER_FIELDS, SellerState
-from sim.scenario.schema import SEGMENTS, PartnerType
+from sim.names import SEGMENTS
+from sim.scenario.schema import PartnerType
 
 if TYPE_CHECKING:
     from sim.model import ChannelModel
@@ -111,6 +112,12 @@ class Seller(mesa.Agent):
     managed = False
     projects_only = False
     churn_factor = 1.0
+    is_partner = False
+    """Whether it is a partner (commitment, trust and exit decisions; bid reach per rep)."""
+    buys_through_distributor = False
+    """Whether it may buy through a distributor (two-tier), drawn when it joins."""
+    reps = 0
+    credit_blocked = False
 
     commitment = _state_property("commitment", "Share of its sales effort it gives this vendor.")
     trust = _state_property("trust", "Its trust in the vendor, in [0, 1].")
@@ -177,9 +184,22 @@ class Seller(mesa.Agent):
         """Whether the seller is selling now."""
         return self._status == Status.ACTIVE
 
+    @property
+    def has_desk(self) -> bool:
+        """Whether it works won opportunities at a sales desk (it closes deals)."""
+        return self.closes_deals
+
     def capacity_slots(self) -> int | None:
         """Concurrent opportunities it works for this vendor (``None`` = unlimited)."""
         return None
+
+    def slot_base(self) -> float:
+        """Desk slots at full commitment; NaN when its slots do not follow commitment."""
+        return float("nan")
+
+    def reach_per_rep(self) -> float:
+        """Chance one of its reps reaches an opportunity (partners; 0 for the vendor)."""
+        return 0.0
 
     def bid_probability(self) -> float:
         """Probability the vendor's own channel bids on an opportunity it can reach.
@@ -224,6 +244,9 @@ class Partner(Seller):
         exclusive: Whether it holds exclusivity in its territory.
     """
 
+    is_partner = True
+    buys_through_distributor = True
+
     def __init__(
         self,
         model: ChannelModel,
@@ -256,6 +279,7 @@ class Partner(Seller):
         st = self._state
         st.row("rival_profit")[self.index] = rival
         st.row("effort_base")[self.index] = self.effort_base()
+        st.row("opex_share_of_sales")[self.index] = self.opex_share_of_sales()
         st.row("is_partner")[self.index] = True
         st.row("exclusive")[self.index] = exclusive
         self.credit_blocked = False  # its distributor's credit line is used up (set each period)
@@ -267,6 +291,10 @@ class Partner(Seller):
     def slot_base(self) -> float:
         """Concurrent opportunities at full commitment: reps × opportunities per rep."""
         return float(self.reps * self.params.concurrent_opportunities)
+
+    def reach_per_rep(self) -> float:
+        """Chance one of its reps reaches an opportunity (``reach_per_rep`` of its type)."""
+        return self.params.reach_per_rep
 
     def capacity_slots(self) -> int | None:
         """:meth:`slot_base` scaled by commitment (at least one slot)."""
@@ -286,3 +314,7 @@ class Partner(Seller):
     def effort_base(self) -> float:
         """Monthly cost of its sales effort at full commitment to this vendor."""
         return self.reps * self.params.cost_per_rep
+
+    def opex_share_of_sales(self) -> float:
+        """Operating cost per unit of its distributor sales (0 unless a distributor)."""
+        return 0.0

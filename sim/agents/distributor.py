@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from typing import Any
+from collections.abc import Callable, Generator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
 from numpy.typing import NDArray
 
-from sim.agents.base import Partner
+from sim.agents.base import Partner, Seller
 from sim.agents.state import SellerState
 from sim.scenario.schema import DistributorType
+
+if TYPE_CHECKING:
+    from sim.sales.book import OpportunityBook
 
 
 class Distributor(Partner):
@@ -25,11 +28,11 @@ class Distributor(Partner):
     """
 
     params: DistributorType
+    buys_through_distributor = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.closes_deals = bool(self.segments.any())
-        self._state.row("is_distributor")[self.index] = True
         p = self.params
         env = self.model.env
         self.stock = simpy.Container(env, capacity=p.stock_capacity, init=p.initial_stock)
@@ -38,6 +41,11 @@ class Distributor(Partner):
         self.units_shipped = 0.0
         self.resellers: list[Partner] = []
         self._replenisher = env.process(self._replenish())
+
+    @property
+    def has_desk(self) -> bool:
+        """A distributor keeps a desk even when it sells to no end customer."""
+        return True
 
     def rival_profit(self) -> float:
         """Distributors carry many vendors: rival profit scales with their sales capacity."""
@@ -50,6 +58,10 @@ class Distributor(Partner):
     def effort_base(self) -> float:
         """Distributors' operating cost is a share of their sales, not of effort (see opex)."""
         return 0.0
+
+    def opex_share_of_sales(self) -> float:
+        """Operating cost per unit of sales to its resellers (``opex_share``)."""
+        return self.params.opex_share
 
     def _replenish(self) -> Generator[simpy.Event, Any, None]:
         env = self.model.env
@@ -82,6 +94,54 @@ class Distributor(Partner):
             self.stockout_waits += 1
         self.units_shipped += units
         return self.stock.get(units)
+
+    def ship_cohort(
+        self,
+        book: OpportunityBook,
+        cohort: list[int],
+        activate: Callable[[list[int], float], None],
+    ) -> Generator[simpy.Event, Any, None]:
+        """Ship a cohort of deals' hardware from stock, in order; stock-outs wait (a process).
+
+        Args:
+            book: The opportunity book (hardware units per deal).
+            cohort: Opportunity ids whose cycles ended together.
+            activate: Called with each deal and the time its hardware shipped.
+        """
+        for opp in cohort:
+            # The book's arrays are replaced when it grows: look the column up each time.
+            yield self.ship(float(book.cols["hardware_units"][opp]))
+            activate([opp], self.model.env.now)
+
+
+def distributors_of(sellers: Sequence[Seller]) -> list[Distributor]:
+    """The distributors among the sellers, in seller order."""
+    return [s for s in sellers if isinstance(s, Distributor)]
+
+
+def link_reseller(
+    seller: Seller, distributors: list[Distributor], rng: np.random.Generator
+) -> None:
+    """Link a reseller to a distributor it buys through, with its type's two-tier share.
+
+    A seller that does not buy through distributors draws nothing. Otherwise one draw decides
+    whether it is two-tier, and one more picks its distributor uniformly among those that
+    overlap its territories (or among all when none does).
+
+    Args:
+        seller: A seller that just joined.
+        distributors: The distributors, in seller order.
+        rng: The ``partners.two_tier`` stream.
+    """
+    if not isinstance(seller, Partner) or not seller.buys_through_distributor:
+        return
+    if not distributors or rng.random() >= seller.params.two_tier_share:
+        return
+    overlap = [d for d in distributors if (d.territories & seller.territories).any()]
+    pool = overlap or distributors
+    dist = pool[int(rng.integers(len(pool)))]
+    seller.distributor = dist
+    dist.resellers.append(seller)
 
 
 def credit_blocked(

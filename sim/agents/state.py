@@ -50,6 +50,7 @@ _FLOAT = (
     "expected_profit_per_effort",
     "rival_profit",
     "effort_base",
+    "opex_share_of_sales",
     "services_margin",
     "mdf_balance",
 )
@@ -63,7 +64,7 @@ _INT = (
     "conflicts",
     "history_count",
 )
-_BOOL = ("is_partner", "is_distributor", "exclusive", "closes_deals", "active", "live")
+_BOOL = ("is_partner", "exclusive", "closes_deals", "active", "live")
 
 
 class SellerState:

@@ -22,10 +22,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.agents.state import COL, costs, income
+from sim.agents.state import COL, SellerState, costs, income
 
 if TYPE_CHECKING:
     from sim.model import ChannelModel
+    from sim.scenario.schema import Partner as PartnerRules
+    from sim.scenario.schema import Scenario
 
 
 def end_period(model: ChannelModel, active: NDArray[np.bool_]) -> NDArray[np.int64]:
@@ -41,23 +43,40 @@ def end_period(model: ChannelModel, active: NDArray[np.bool_]) -> NDArray[np.int
     st = model.seller_state
     cfg = model.config
     m = model.period_months
-    n = st.n
-    ledger = st.row("period")[:n]
-    partner = st.is_partner
-    dist_opex = cfg.partners.distributor.opex_share
-    effort = np.where(
-        st.is_distributor,
-        dist_opex * ledger[:, COL["distributor_sales"]],
-        st.effort_base * st.commitment * m,
+    ledger = st.row("period")[: st.n]
+    # Effort at its commitment, plus opex on sales for the roles that have it (distributors;
+    # the other term is zero for each role).
+    effort = (
+        st.effort_base * st.commitment * m
+        + st.opex_share_of_sales * ledger[:, COL["distributor_sales"]]
     )
-    ledger[:, COL["effort_cost"]] += np.where(active & partner, effort, 0.0)
+    ledger[:, COL["effort_cost"]] += np.where(active & st.is_partner, effort, 0.0)
     profit = income(ledger) - costs(ledger)
+    update_commitment_and_trust(st, profit + ledger[:, COL["effort_cost"]], cfg, m)
+    st.push_history(ledger[:, COL["vendor_revenue"]], profit, ledger[:, COL["purchases"]])
+    st.row("total")[: st.n] += ledger
+    ledger[:] = 0.0
+    return exits(st, active, cfg.partner, m)
 
+
+def update_commitment_and_trust(
+    st: SellerState, gross_profit: NDArray[np.float64], cfg: Scenario, m: float
+) -> None:
+    """Move partners' expected profit, commitment and trust (SPEC §2.4); reset conflict counts.
+
+    Args:
+        st: The seller state.
+        gross_profit: Each seller's profit of the period before its effort cost.
+        cfg: The scenario.
+        m: Months per period.
+    """
+    n = st.n
+    partner = st.is_partner
     # Commitment toward the vendor's share of expected profit per unit of effort.
     commitment = st.row("commitment")[:n]
     trust = st.row("trust")[:n]
     expected = st.row("expected_profit_per_effort")[:n]
-    gross = (profit + ledger[:, COL["effort_cost"]]) / m
+    gross = gross_profit / m
     per_effort = gross / np.maximum(commitment, 0.05)
     alpha = min(1.0, m / cfg.partner.memory_months)
     new_expected = expected + alpha * (per_effort - expected)
@@ -84,17 +103,25 @@ def end_period(model: ChannelModel, active: NDArray[np.bool_]) -> NDArray[np.int
     st.row("lost_to_direct_period")[:n] = 0
     st.row("undercut_period")[:n] = 0
 
-    st.push_history(ledger[:, COL["vendor_revenue"]], profit, ledger[:, COL["purchases"]])
-    st.row("total")[:n] += ledger
-    ledger[:] = 0.0
 
-    # Exit after sustained trailing losses or collapsed trust.
-    rules = cfg.partner
-    judged = active & partner
+def exits(
+    st: SellerState, active: NDArray[np.bool_], rules: PartnerRules, m: float
+) -> NDArray[np.int64]:
+    """Active partners that exit: sustained trailing losses or collapsed trust.
+
+    Args:
+        st: The seller state (loss months are counted).
+        active: Per seller, whether it is active this period.
+        rules: ``partner`` rules (exit thresholds).
+        m: Months per period.
+    """
+    n = st.n
+    judged = active & st.is_partner
     trailing_loss = (st.history_count == st.row("profit_history").shape[1]) & (
         st.profit_history.sum(axis=1) < 0
     )
     loss_months = st.row("loss_months")[:n]
     loss_months[judged] = np.where(trailing_loss[judged], loss_months[judged] + 1, 0)
-    exits = judged & ((loss_months >= rules.exit_loss_months / m) | (trust < rules.exit_trust))
-    return np.flatnonzero(exits)
+    trust = st.row("trust")[:n]
+    leaving = judged & ((loss_months >= rules.exit_loss_months / m) | (trust < rules.exit_trust))
+    return np.flatnonzero(leaving)

@@ -6,6 +6,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.arrays import run_starts
+from sim.market.population import AWARE, UNAWARE
+from sim.sales.offers import SellerTable
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
@@ -84,3 +86,95 @@ def _pick_sequentially(
                         break
         chosen.append(np.array(mine, dtype=np.int64))
     return chosen
+
+
+def may_open(state: NDArray[np.int8], accounts: IntArray, taken: BoolArray) -> BoolArray:
+    """Whether a lead or referral may open an opportunity for each account.
+
+    It may when the account is unaware or aware and has no opportunity this period yet.
+
+    Args:
+        state: Every account's state code.
+        accounts: The drawn accounts.
+        taken: Per account, whether it opens an opportunity this period already.
+    """
+    drawn = state[accounts]
+    return ((drawn == UNAWARE) | (drawn == AWARE)) & ~taken[accounts]
+
+
+def route_leads(
+    territory: NDArray[np.integer],
+    segment: NDArray[np.integer],
+    vertical: NDArray[np.integer],
+    table: SellerTable,
+    direct: int,
+    direct_share: float,
+    rng: np.random.Generator,
+) -> IntArray:
+    """Geographic routing: direct keeps its share; the rest go to a covering partner.
+
+    A lead goes to direct with probability ``direct_share`` (or when no partner covers it),
+    otherwise to a partner drawn uniformly among those covering the account's territory,
+    segment and vertical that can bid; -1 when nobody covers it.
+
+    Args:
+        territory: Territory of each lead's account.
+        segment: Segment of each lead's account.
+        vertical: Vertical of each lead's account.
+        table: This period's seller table.
+        direct: Seller index of the direct team.
+        direct_share: ``marketing.direct_lead_share``.
+        rng: The ``leads`` stream (two uniform draws per lead).
+
+    Returns:
+        The seller each lead is routed to, or -1.
+    """
+    n = len(territory)
+    u = rng.random(n)
+    pick = rng.random(n)
+    terr, seg, vert = territory, segment, vertical
+    d = direct
+    direct_ok = (
+        table.territories[d, terr] & table.segments[d, seg] & table.verticals[d, vert]
+    ) & table.can_bid[d]
+    # Partners that can bid, in seller order, and which leads each covers: (partners, leads).
+    bidders = np.flatnonzero(~table.is_direct & table.can_bid)
+    partners = (
+        table.territories[bidders][:, terr] & table.segments[bidders][:, seg]
+    ) & table.verticals[bidders][:, vert]
+    n_partners = partners.sum(axis=0)
+    # The k-th covering partner in seller order, k drawn uniformly.
+    k = np.minimum((pick * n_partners).astype(np.int64), np.maximum(n_partners - 1, 0))
+    rank = np.cumsum(partners, axis=0) - 1
+    chosen_partner = (
+        bidders[np.argmax(partners & (rank == k[None, :]), axis=0)]
+        if len(bidders)
+        else np.zeros(n, dtype=np.int64)
+    )
+    to_direct = direct_ok & ((u < direct_share) | (n_partners == 0))
+    owners: IntArray = np.where(to_direct, d, np.where(n_partners > 0, chosen_partner, -1))
+    return owners
+
+
+def account_cells(
+    territory: NDArray[np.integer], segment: NDArray[np.integer], n_segments: int
+) -> dict[tuple[int, int], IntArray]:
+    """Account indices by (territory, segment), for sampling leads and referrals.
+
+    Args:
+        territory: Every account's territory.
+        segment: Every account's segment.
+        n_segments: Number of segments.
+
+    Returns:
+        The accounts of each non-empty (territory, segment) cell, in account order.
+    """
+    key = territory.astype(np.int64) * n_segments + segment
+    order = np.argsort(key, kind="stable")
+    cells: dict[tuple[int, int], IntArray] = {}
+    bounds = np.flatnonzero(np.diff(key[order])) + 1
+    for chunk in np.split(order, bounds):
+        if len(chunk):
+            k = int(key[chunk[0]])
+            cells[(k // n_segments, k % n_segments)] = chunk
+    return cells

@@ -9,6 +9,7 @@ sellers that cover the cell.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -155,12 +156,62 @@ def choose(
         cell.astype(np.int16) if n_seg * table.territories.shape[1] < 2**15 else cell, kind="stable"
     )
     shared = np.array([u for u in (rival_utility, no_decision_utility) if u is not None])
+    outside = _OutsideOptions(shared, rival_utility is not None)
+    cover = _coverage(opps, table, cell)
+    bidders = cover.bidders
+    ctx = ConflictContext(is_direct=table.is_direct[bidders], is_partner=~table.is_direct[bidders])
+    if n * max(len(bidders), 1) <= BLOCK_ELEMENTS:
+        blocks = [order]  # every cell in one matrix: the cells in order, as _blocks would
+    else:
+        bounds = np.flatnonzero(np.diff(cell[order])) + 1
+        blocks = _blocks(np.split(order, bounds), len(bidders))
+    for idx in blocks:
+        m = len(idx)
+        row, col = _bids(opps, table, cover, idx, u_bids)
+        if rule is not free_for_all:
+            # The conflict rule sees opportunities × sellers that can bid. (Free for all keeps
+            # every bid: the pairs are already in the row-major order np.nonzero would give.)
+            matrix = np.zeros((m, len(bidders)), dtype=bool)
+            matrix[row, col] = True
+            row, col = np.nonzero(rule(matrix, ctx))
+        # One entry per bid: the bidding seller and its opportunity.
+        seller = bidders[col]
+        opp = idx[row]
+        chosen[idx] = _decide(opps, table, params, idx, row, seller, outside, u_all[idx])
+        rows.append(opp)
+        cols.append(seller.astype(np.int32))
+        bid_counts[idx] = np.bincount(row, minlength=m)
+        direct = table.is_direct[seller]
+        party_counts[idx] = np.bincount(row[~direct], minlength=m) + (
+            np.bincount(row[direct], minlength=m) > 0
+        )
+    offsets = np.concatenate(([0], np.cumsum(bid_counts))).astype(np.int64)
+    return ChoiceResult(chosen, bid_counts, party_counts, offsets, _in_bid_order(rows, cols))
+
+
+@dataclass
+class _Coverage:
+    """Who covers each (territory, segment, vertical) that has an opportunity.
+
+    The covering bidders of key ``k`` are ``sellers[start[k] : start[k] + count[k]]``
+    (positions in ``bidders``, in seller order); ``key_of`` maps each opportunity to its key.
+    """
+
+    bidders: IntArray
+    key_of: IntArray
+    count: IntArray
+    start: IntArray
+    sellers: IntArray
+
+
+def _coverage(opps: Opportunities, table: SellerTable, cell: IntArray) -> _Coverage:
+    """The sellers that can bid and the lists of those covering each opportunity's key."""
+    n_seg = table.segments.shape[1]
     # Coverage of the sellers that can bid, as (territory, seller) etc. for row gathers.
     bidders = np.flatnonzero(table.can_bid)
     territory_cover = np.ascontiguousarray(table.territories[bidders].T)
     segment_cover = np.ascontiguousarray(table.segments[bidders].T)
     vertical_cover = np.ascontiguousarray(table.verticals[bidders].T)
-    ctx = ConflictContext(is_direct=table.is_direct[bidders], is_partner=~table.is_direct[bidders])
     # Who covers each (territory, segment, vertical) that has an opportunity, as lists of
     # bidders in seller order: an opportunity's covering sellers are its key's list.
     n_vert = table.verticals.shape[1]
@@ -171,70 +222,96 @@ def choose(
     keys = np.flatnonzero(present)
     position = np.zeros(n_keys, dtype=np.int64)
     position[keys] = np.arange(len(keys))
-    key_of = position[key]
     key_cover = territory_cover[keys // (n_seg * n_vert)] & segment_cover[(keys // n_vert) % n_seg]
     key_cover &= vertical_cover[keys % n_vert]
     key_row, key_sellers = np.nonzero(key_cover)
     key_count = np.bincount(key_row, minlength=len(keys))
     key_start = np.cumsum(key_count) - key_count
-    if n * max(len(bidders), 1) <= BLOCK_ELEMENTS:
-        blocks = [order]  # every cell in one matrix: the cells in order, as _blocks would
-    else:
-        bounds = np.flatnonzero(np.diff(cell[order])) + 1
-        blocks = _blocks(np.split(order, bounds), len(bidders))
-    for idx in blocks:
-        m = len(idx)
-        terr = opps.territory[idx]
-        vert = opps.vertical[idx]
-        # Sellers covering each opportunity's territory, segment and vertical, as pairs in the
-        # row-major order of an opportunities × bidders matrix.
-        k = key_of[idx]
-        count = key_count[k]
-        row = np.repeat(np.arange(m), count)
-        col = key_sellers[index_ranges(key_start[k], count)]
-        seller = bidders[col]
-        # Within its budget, and an SI only where implementation is needed.
-        reach = table.price_month[seller] <= opps.wtp[idx][row]
-        reach &= ~table.projects_only[seller] | opps.needs_implementation[idx][row]
-        row, col, seller = row[reach], col[reach], seller[reach]
-        # It bids with its bid probability (one draw per reachable pair), always on its lead.
-        draws = u_bids.random(len(row))
-        bid = (draws < table.bid_probability[seller]) | (opps.owner[idx][row] == seller)
-        row, col = row[bid], col[bid]
-        if rule is not free_for_all:
-            # The conflict rule sees opportunities × sellers that can bid. (Free for all keeps
-            # every bid: the pairs are already in the row-major order np.nonzero would give.)
-            matrix = np.zeros((m, len(bidders)), dtype=bool)
-            matrix[row, col] = True
-            row, col = np.nonzero(rule(matrix, ctx))
-        # One entry per bid: the bidding seller and its opportunity's account attributes.
-        seller = bidders[col]
-        opp = idx[row]
-        util = _utilities(opps, table, params, opp, seller, terr[row], vert[row])
-        pick = logit_choice_ragged(util, row, m, shared, params.scale, u_all[idx])
-        result = np.full(m, NO_DECISION, dtype=np.int64)
-        is_offer = (pick >= 0) & (pick < len(seller))
-        result[is_offer] = seller[pick[is_offer]]
-        if rival_utility is not None:
-            result[pick == len(seller)] = RIVAL
-        chosen[idx] = result
-        rows.append(opp)
-        cols.append(seller.astype(np.int32))
-        bid_counts[idx] = np.bincount(row, minlength=m)
-        direct = table.is_direct[seller]
-        party_counts[idx] = np.bincount(row[~direct], minlength=m) + (
-            np.bincount(row[direct], minlength=m) > 0
-        )
-    # Bidders in opportunity order, then seller order.
-    if rows:
-        r_all = np.concatenate(rows)
-        c_all = np.concatenate(cols)
-        o = np.lexsort((c_all, r_all))
-        bid_sellers = c_all[o]
-    else:
-        bid_sellers = np.zeros(0, dtype=np.int32)
-    offsets = np.concatenate(([0], np.cumsum(bid_counts))).astype(np.int64)
-    return ChoiceResult(chosen, bid_counts, party_counts, offsets, bid_sellers)
+    return _Coverage(bidders, position[key], key_count, key_start, key_sellers)
+
+
+def _bids(
+    opps: Opportunities,
+    table: SellerTable,
+    cover: _Coverage,
+    idx: IntArray,
+    u_bids: np.random.Generator,
+) -> tuple[IntArray, IntArray]:
+    """The bids on a block of opportunities, before the conflict rule.
+
+    Returns:
+        Row-major (opportunity in the block, position in ``cover.bidders``) pairs.
+    """
+    m = len(idx)
+    bidders = cover.bidders
+    # Sellers covering each opportunity's territory, segment and vertical, as pairs in the
+    # row-major order of an opportunities × bidders matrix.
+    k = cover.key_of[idx]
+    count = cover.count[k]
+    row = np.repeat(np.arange(m), count)
+    col = cover.sellers[index_ranges(cover.start[k], count)]
+    seller = bidders[col]
+    # Within its budget, and an SI only where implementation is needed.
+    reach = table.price_month[seller] <= opps.wtp[idx][row]
+    reach &= ~table.projects_only[seller] | opps.needs_implementation[idx][row]
+    row, col, seller = row[reach], col[reach], seller[reach]
+    # It bids with its bid probability (one draw per reachable pair), always on its lead.
+    draws = u_bids.random(len(row))
+    bid = (draws < table.bid_probability[seller]) | (opps.owner[idx][row] == seller)
+    return row[bid], col[bid]
+
+
+class _OutsideOptions(NamedTuple):
+    """The options every account has besides the bids: the rival (first, if any), no decision."""
+
+    utilities: FloatArray
+    has_rival: bool
+
+
+def _decide(
+    opps: Opportunities,
+    table: SellerTable,
+    params: Choice,
+    idx: IntArray,
+    row: IntArray,
+    seller: IntArray,
+    outside: _OutsideOptions,
+    u_block: FloatArray,
+) -> IntArray:
+    """Each account's choice in a block: a bidding seller, the rival or no decision.
+
+    Args:
+        opps: The opportunities.
+        table: The sellers.
+        params: Choice weights and scale.
+        idx: The block's opportunities.
+        row: Each bid's opportunity, as a position in the block.
+        seller: Each bid's seller.
+        outside: The options every account has besides the bids.
+        u_block: The block's choice draws, in block order.
+    """
+    m = len(idx)
+    opp = idx[row]
+    terr, vert = opps.territory[idx], opps.vertical[idx]
+    util = _utilities(opps, table, params, opp, seller, terr[row], vert[row])
+    pick = logit_choice_ragged(util, row, m, outside.utilities, params.scale, u_block)
+    result = np.full(m, NO_DECISION, dtype=np.int64)
+    is_offer = (pick >= 0) & (pick < len(seller))
+    result[is_offer] = seller[pick[is_offer]]
+    if outside.has_rival:
+        result[pick == len(seller)] = RIVAL
+    return result
+
+
+def _in_bid_order(rows: list[IntArray], cols: list[NDArray[np.int32]]) -> NDArray[np.int32]:
+    """Bidders in opportunity order, then seller order."""
+    if not rows:
+        return np.zeros(0, dtype=np.int32)
+    r_all = np.concatenate(rows)
+    c_all = np.concatenate(cols)
+    o = np.lexsort((c_all, r_all))
+    bid_sellers: NDArray[np.int32] = c_all[o]
+    return bid_sellers
 
 
 def _utilities(

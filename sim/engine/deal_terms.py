@@ -1,0 +1,154 @@
+"""Deal terms of this period's opportunities: price waterfall, services, cycle length, the book."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.economics.waterfall import price_ratios
+from sim.engine.pricing import ListPerSeat
+from sim.engine.seller_arrays import SellerArrays
+from sim.sales.book import OpportunityBook, Outcome
+from sim.sales.offers import RIVAL, ChoiceResult, Opportunities
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+
+
+def deal_terms(
+    chosen: IntArray,
+    seats: FloatArray,
+    arrays: SellerArrays,
+    prices: ListPerSeat,
+    managed_prices: ListPerSeat,
+    hardware_units_per_seat: float,
+    services_rng: np.random.Generator,
+) -> dict[str, Any]:
+    """Contract terms and first-year money of each opportunity (zero unless won).
+
+    The first-year list amount is split by the seller's price waterfall
+    (:func:`~sim.economics.waterfall.price_ratios`); a won deal comes with services with the
+    seller's attach probability.
+
+    Args:
+        chosen: The chosen seller of each opportunity, or a negative outcome code.
+        seats: Seats of each opportunity's account.
+        arrays: The sellers' arrays.
+        prices: List amounts per seat of a new sale now.
+        managed_prices: List amounts per seat of a managed sale now.
+        hardware_units_per_seat: ``product.hardware.units_per_seat``.
+        services_rng: The ``sales.services`` stream (one draw per opportunity).
+
+    Returns:
+        Book columns by name (money, terms and ratios).
+    """
+    once, monthly, maint = prices
+    m_once, m_monthly, _ = managed_prices
+    won = chosen >= 0
+    si = np.maximum(chosen, 0)
+    mg = won & arrays.managed[si]
+    fy_seat = np.where(mg, m_once + 12 * m_monthly, once + 12 * (monthly + maint))
+    list_fy = np.where(won, fy_seat * seats, 0.0)
+    r = price_ratios(arrays.discount[si], arrays.pass_through[si], arrays.dist_margin[si])
+    attach_u = services_rng.random(len(chosen))
+    attach_p = arrays.services_attach[si]
+    ratio_s = arrays.services_ratio[si]
+    services = np.where(won & (attach_u < attach_p), ratio_s * list_fy * r.customer, 0.0)
+    return {
+        "distributor": np.where(won, arrays.distributor[si], -1),
+        "list_amount": list_fy,
+        "customer_price": list_fy * r.customer,
+        "reseller_margin": list_fy * r.reseller,
+        "distributor_margin": list_fy * r.distributor,
+        "vendor_net": list_fy * r.vendor,
+        "services_revenue": services,
+        "hardware_units": np.where(won, hardware_units_per_seat * seats, 0.0),
+        "once_list": np.where(mg, m_once, once) * seats * won,
+        "monthly_list": np.where(mg, m_monthly, monthly) * seats * won,
+        "maint_list": np.where(mg, 0.0, maint * 12.0) * seats * won,
+        "r_customer": r.customer,
+        "r_reseller": r.reseller,
+        "r_distributor": r.distributor,
+        "r_vendor": r.vendor,
+    }
+
+
+def sales_cycles(
+    chosen: IntArray,
+    segment: IntArray,
+    segment_cycle_months: FloatArray,
+    cycle_multiplier: FloatArray,
+    rng: np.random.Generator,
+    period_months: float,
+) -> FloatArray:
+    """Sales-cycle length of each won opportunity, in periods (0 for the others).
+
+    Gamma with shape 2 (coefficient of variation ≈ 0.7) around the segment's mean times the
+    seller's multiplier; a zero mean gives zero-length cycles.
+
+    Args:
+        chosen: The chosen seller of each opportunity, or a negative outcome code.
+        segment: Segment of each opportunity.
+        segment_cycle_months: Mean sales cycle of each segment, in months.
+        cycle_multiplier: Each seller's cycle multiplier.
+        rng: The ``sales.cycles`` stream (one draw per opportunity).
+        period_months: Months per period.
+    """
+    won = chosen >= 0
+    multiplier = cycle_multiplier[np.maximum(chosen, 0)]
+    draws = rng.gamma(2.0, 0.5, size=len(chosen))
+    cycle: FloatArray = np.where(
+        won, segment_cycle_months[segment] * multiplier * draws / period_months, 0.0
+    )
+    return cycle
+
+
+def record_opportunities(
+    book: OpportunityBook,
+    opps: Opportunities,
+    res: ChoiceResult,
+    source: NDArray[np.int8],
+    referrer: IntArray,
+    terms: dict[str, Any],
+    cycle: FloatArray,
+    period: int,
+) -> IntArray:
+    """Append this period's opportunities to the book, won ones still open.
+
+    Args:
+        book: The opportunity book.
+        opps: The opportunities.
+        res: The outcome of offers and choice.
+        source: Where each came from.
+        referrer: Its referring affiliate, or -1.
+        terms: :func:`deal_terms` of each.
+        cycle: :func:`sales_cycles` of each.
+        period: The current period.
+
+    Returns:
+        The opportunities' ids in the book.
+    """
+    chosen = res.chosen
+    won = chosen >= 0
+    n = len(chosen)
+    outcome = np.where(
+        won, Outcome.OPEN, np.where(chosen == RIVAL, Outcome.RIVAL, Outcome.NO_DECISION)
+    )
+    columns = {
+        "account": opps.account,
+        "period_opened": np.full(n, period),
+        "won_time": np.full(n, float(period - 1)),
+        "closed_time": np.where(won, np.nan, float(period - 1)),
+        "seller": np.where(won, chosen, -1),
+        "outcome": outcome,
+        "source": source,
+        "referrer": referrer,
+        "n_bidders": res.bid_counts,
+        "conflict": res.party_counts >= 2,
+        **terms,
+        "cycle": cycle,
+    }
+    ids: IntArray = book.append(columns, res.bid_counts, res.bid_sellers)
+    return ids
