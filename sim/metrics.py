@@ -21,6 +21,8 @@ from sim.names import CHANNELS, PARTNER_TYPES, SEGMENTS, TIERS
 if TYPE_CHECKING:
     from sim.model import ChannelModel
 
+IntArray = NDArray[np.int64]
+
 COLUMNS: dict[str, str] = {
     "period": "period number, 1 … T",
     **{f"revenue_{c}": f"vendor net revenue from deals {c} closed" for c in CHANNELS},
@@ -121,85 +123,24 @@ class MetricsRecorder:
         Args:
             model: The model, after the period's updates.
         """
-        row: dict[str, float] = {}
-        pop = model.population
-        flows = model._flows
-        costs = model.vendor_costs_period
-        p = model._period
-        t = model.period
+        row: dict[str, float] = {"period": model.period}
         channels = self._seller_channels(model)
         # Partners recruited at the end of this period have no flows yet.
-        n_billed = len(flows.vendor_revenue)
-        channel = channels[:n_billed]
-        by_channel = np.bincount(channel, weights=flows.vendor_revenue, minlength=len(CHANNELS))
-        row["period"] = t
-        for c, value in zip(CHANNELS, by_channel.tolist(), strict=True):
-            row[f"revenue_{c}"] = value
-        revenue = float(sum(by_channel.tolist()))
-        row["revenue_total"] = revenue
-        row["list_revenue"] = float(flows.list_revenue.sum())
-        row["discounts"] = row["list_revenue"] - revenue
-        row["net_revenue"] = revenue
-        row["customer_spend"] = float(flows.customer_revenue.sum())
-        row["billings"] = float(flows.billings_vendor.sum())
-        row["bookings"] = p.bookings
-        row["mrr"] = p.mrr
-        row["arr"] = 12.0 * p.mrr
-        row["cogs"] = costs["cogs"]
-        row["direct_sales_cost"] = costs["direct_sales"]
-        row["mdf"] = costs["mdf"]
-        row["commissions"] = costs["commissions"]
-        row["rebates_bonuses"] = costs["rebates_bonuses"]
-        row["fees"] = costs["fees"]
-        row["program_overhead"] = costs["program_overhead"]
-        row["training_subsidies"] = model.training_subsidies_period
-        row["marketing_cost"] = costs["marketing"]
-        inside = (
-            "cogs",
-            "direct_sales_cost",
-            "mdf",
-            "commissions",
-            "rebates_bonuses",
-            "fees",
-            "program_overhead",
-        )
-        row["vendor_costs"] = float(sum(row[k] for k in inside))
-        row["contribution_margin"] = revenue - row["vendor_costs"]
-        model.cumulative_cash += row["billings"] - row["vendor_costs"] - row["marketing_cost"]
-        row["cumulative_cash"] = model.cumulative_cash
-        direct_idx = channel == 0
-        partner_idx = channel != 0
-        partner_discount = float(
-            flows.list_revenue[partner_idx].sum() - flows.vendor_revenue[partner_idx].sum()
-        )
-        direct_discount = float(
-            flows.list_revenue[direct_idx].sum() - flows.vendor_revenue[direct_idx].sum()
-        )
-        row["cost_of_channel"] = partner_discount + sum(
-            row[k] for k in ("mdf", "commissions", "rebates_bonuses", "fees", "program_overhead")
-        )
-        row["direct_cost_of_sales"] = row["direct_sales_cost"] + direct_discount
-        row["revenue_partner_sourced"] = p.partner_sourced
-        row["revenue_partner_fulfilled"] = float(flows.vendor_revenue[partner_idx].sum())
-        counts = pop.state_counts()
-        row["customers_active"] = float(counts[State.CUSTOMER])
-        row["adoption"] = np.count_nonzero(pop.ever_bought) / pop.n
-        row["aware_share"] = 1.0 - counts[State.UNAWARE] / pop.n
-        row["new_customers"] = p.new_customers
-        row["churned_customers"] = p.churned
-        for i, segment in enumerate(SEGMENTS):
-            row[f"churned_{segment}"] = float(p.churned_by_segment[i])
-        row["lost_to_rival"] = p.lost_rival
-        row["opportunities_opened"] = p.opened
-        row["opportunities_won"] = p.won
-        row["opportunities_lost"] = p.lost_rival + p.no_decision
-        row["win_rate"] = p.won / p.opened if p.opened else 0.0
-        row["cycle_length_months"] = p.cycle_sum / p.new_customers if p.new_customers else 0.0
-        row["conflicts"] = p.conflicts
-        for state in State:
-            row[f"state_{state.name.lower()}"] = float(counts[state])
+        channel = channels[: len(model.flows.vendor_revenue)]
+        _revenue_and_costs(row, model, channel)
+        _accounts_and_pipeline(row, model)
+        self._partners(row, model, channels)
+        if self._row_cols is None:  # the entries come in the same order every period
+            self._row_cols = np.array([self._col[k] for k in row], dtype=np.int64)
+        assert len(row) == len(self._row_cols)
+        self.data[self.rows, self._row_cols] = np.array(list(row.values()), dtype=np.float64)
+        self.rows += 1
+
+    def _partners(self, row: dict[str, float], model: ChannelModel, channels: IntArray) -> None:
+        """Partners by type and tier, their profit, trust and commitment; the margin pool."""
+        flows = model.flows
         sellers = model.seller_state
-        active = model.seller_state.active[: len(model.sellers)] & (channels != 0)
+        active = sellers.active[: len(model.sellers)] & (channels != 0)
         tiers = np.array([s.tier for s in model.sellers])
         profit = sellers.last("profit_history")
         for ptype in PARTNER_TYPES:
@@ -214,15 +155,10 @@ class MetricsRecorder:
         )
         row["trust_mean"] = float(sellers.trust[active].mean()) if n_active else 0.0
         row["commitment_mean"] = float(sellers.commitment[active].mean()) if n_active else 0.0
-        row["margin_pool_vendor"] = revenue
+        row["margin_pool_vendor"] = row["revenue_total"]
         row["margin_pool_distributor"] = float(flows.distributor_margin.sum())
         row["margin_pool_resellers"] = float(flows.reseller_margin.sum())
         row["margin_pool_services"] = float(flows.services.sum())
-        if self._row_cols is None:  # the entries come in the same order every period
-            self._row_cols = np.array([self._col[k] for k in row], dtype=np.int64)
-        assert len(row) == len(self._row_cols)
-        self.data[self.rows, self._row_cols] = np.array(list(row.values()), dtype=np.float64)
-        self.rows += 1
 
     def collect(self, model: ChannelModel) -> None:
         """Record the period's row (Mesa's ``DataCollector.collect``; same as :meth:`record`).
@@ -254,3 +190,91 @@ class MetricsRecorder:
         df = self.frame()
         df.index = pd.Index(df["period"].to_numpy(), dtype=np.int64)
         return df
+
+
+_COSTS_INSIDE_MARGIN: tuple[str, ...] = (
+    "cogs",
+    "direct_sales_cost",
+    "mdf",
+    "commissions",
+    "rebates_bonuses",
+    "fees",
+    "program_overhead",
+)
+"""Cost columns inside contribution margin (marketing is outside it)."""
+
+
+def _revenue_and_costs(row: dict[str, float], model: ChannelModel, channel: IntArray) -> None:
+    """Revenue by channel, billings, the vendor's costs, margin, cash and cost of channel.
+
+    Args:
+        row: The period's row (added to).
+        model: The model after the period (its cumulative cash is advanced).
+        channel: The channel code of every seller billed this period.
+    """
+    flows = model.flows
+    costs = model.vendor_costs_period
+    p = model.counters
+    by_channel = np.bincount(channel, weights=flows.vendor_revenue, minlength=len(CHANNELS))
+    for c, value in zip(CHANNELS, by_channel.tolist(), strict=True):
+        row[f"revenue_{c}"] = value
+    revenue = float(sum(by_channel.tolist()))
+    row["revenue_total"] = revenue
+    row["list_revenue"] = float(flows.list_revenue.sum())
+    row["discounts"] = row["list_revenue"] - revenue
+    row["net_revenue"] = revenue
+    row["customer_spend"] = float(flows.customer_revenue.sum())
+    row["billings"] = float(flows.billings_vendor.sum())
+    row["bookings"] = p.bookings
+    row["mrr"] = p.mrr
+    row["arr"] = 12.0 * p.mrr
+    row["cogs"] = costs["cogs"]
+    row["direct_sales_cost"] = costs["direct_sales"]
+    row["mdf"] = costs["mdf"]
+    row["commissions"] = costs["commissions"]
+    row["rebates_bonuses"] = costs["rebates_bonuses"]
+    row["fees"] = costs["fees"]
+    row["program_overhead"] = costs["program_overhead"]
+    row["training_subsidies"] = model.training_subsidies_period
+    row["marketing_cost"] = costs["marketing"]
+    row["vendor_costs"] = float(sum(row[k] for k in _COSTS_INSIDE_MARGIN))
+    row["contribution_margin"] = revenue - row["vendor_costs"]
+    model.cumulative_cash += row["billings"] - row["vendor_costs"] - row["marketing_cost"]
+    row["cumulative_cash"] = model.cumulative_cash
+    direct_idx = channel == 0
+    partner_idx = channel != 0
+    partner_discount = float(
+        flows.list_revenue[partner_idx].sum() - flows.vendor_revenue[partner_idx].sum()
+    )
+    direct_discount = float(
+        flows.list_revenue[direct_idx].sum() - flows.vendor_revenue[direct_idx].sum()
+    )
+    row["cost_of_channel"] = partner_discount + sum(
+        row[k] for k in ("mdf", "commissions", "rebates_bonuses", "fees", "program_overhead")
+    )
+    row["direct_cost_of_sales"] = row["direct_sales_cost"] + direct_discount
+    row["revenue_partner_sourced"] = p.partner_sourced
+    row["revenue_partner_fulfilled"] = float(flows.vendor_revenue[partner_idx].sum())
+
+
+def _accounts_and_pipeline(row: dict[str, float], model: ChannelModel) -> None:
+    """Accounts by state, adoption, churn, opportunities, win rate, cycle length, conflicts."""
+    pop = model.population
+    p = model.counters
+    counts = pop.state_counts()
+    row["customers_active"] = float(counts[State.CUSTOMER])
+    row["adoption"] = np.count_nonzero(pop.ever_bought) / pop.n
+    row["aware_share"] = 1.0 - counts[State.UNAWARE] / pop.n
+    row["new_customers"] = p.new_customers
+    row["churned_customers"] = p.churned
+    for i, segment in enumerate(SEGMENTS):
+        row[f"churned_{segment}"] = float(p.churned_by_segment[i])
+    row["lost_to_rival"] = p.lost_rival
+    row["opportunities_opened"] = p.opened
+    row["opportunities_won"] = p.won
+    row["opportunities_lost"] = p.lost_rival + p.no_decision
+    row["win_rate"] = p.won / p.opened if p.opened else 0.0
+    row["cycle_length_months"] = p.cycle_sum / p.new_customers if p.new_customers else 0.0
+    row["conflicts"] = p.conflicts
+    for state in State:
+        row[f"state_{state.name.lower()}"] = float(counts[state])

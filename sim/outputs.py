@@ -223,6 +223,27 @@ def _labels(labels: dict[int, str]) -> list[str]:
     return [labels.get(i, str(i)) for i in range(max(labels) + 1)]
 
 
+def _partner_ids(model: ChannelModel) -> tuple[list[str], NDArray[np.int64]]:
+    """The distinct ``partner_id`` values in seller order, and each seller's code among them.
+
+    The direct team and the self-serve store share the id ``direct``, so they share a code.
+    """
+    pid_names: list[str] = []
+    pid_index: dict[str, int] = {}
+    for s in model.sellers:
+        pid_index.setdefault(s.partner_id, len(pid_names))
+        if len(pid_names) < len(pid_index):
+            pid_names.append(s.partner_id)
+    pid_code = np.array([pid_index[s.partner_id] for s in model.sellers], dtype=np.int64)
+    return pid_names, pid_code
+
+
+def _id_codes(pid_code: NDArray[np.int64], seller: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The ``partner_id`` code of each seller index, -1 where the index is -1 (nobody)."""
+    safe = np.where(seller >= 0, seller, 0)
+    return np.where(seller >= 0, pid_code[safe], -1)
+
+
 def deals_frame(model: ChannelModel, scenario_name: str | None = None) -> pd.DataFrame:
     """One row per closed or lost opportunity (``deals.parquet``).
 
@@ -260,38 +281,24 @@ def deals_frame(model: ChannelModel, scenario_name: str | None = None) -> pd.Dat
     rows = np.flatnonzero(outcome != int(Outcome.OPEN)).astype(np.int64)
     out = outcome[rows]
     won = out == int(Outcome.WON)
-
-    pid_names: list[str] = []
-    pid_index: dict[str, int] = {}
-    for s in model.sellers:
-        pid_index.setdefault(s.partner_id, len(pid_names))
-        if len(pid_names) < len(pid_index):
-            pid_names.append(s.partner_id)
-    pid_code = np.array([pid_index[s.partner_id] for s in model.sellers], dtype=np.int64)
+    pid_names, pid_code = _partner_ids(model)
     kinds = [str(s.kind) for s in model.sellers]
 
-    def seller_codes(col: str) -> NDArray[np.int64]:
-        idx = np.asarray(book[col], dtype=np.int64)[rows]
-        safe = np.where(idx >= 0, idx, 0)
-        return np.where(idx >= 0, pid_code[safe], -1)
-
-    seller_idx = np.asarray(book["seller"], dtype=np.int64)[rows]
-    referrer_idx = np.asarray(book["referrer"], dtype=np.int64)[rows]
-    accounts = np.asarray(book["account"], dtype=np.int64)[rows]
-    pop = model.population
-    closed = np.asarray(book["closed_time"], dtype=np.float64)[rows]
-    won_time = np.asarray(book["won_time"], dtype=np.float64)[rows]
-    opened = np.asarray(book["period_opened"], dtype=np.int64)[rows]
-    period = np.where(won, np.floor(np.where(won, closed, 0.0)).astype(np.int64) + 1, opened)
-    list_amount = np.asarray(book["list_amount"], dtype=np.float64)[rows]
-    customer_price = np.asarray(book["customer_price"], dtype=np.float64)[rows]
-    cycle = np.where(won, (closed - won_time) * float(model.period_months), np.nan)
-    ref_safe = np.where(referrer_idx >= 0, referrer_idx, 0)
-    referrer_code = np.where(referrer_idx >= 0, pid_code[ref_safe], -1)
+    def ints(col: str) -> NDArray[np.int64]:
+        return np.asarray(book[col], dtype=np.int64)[rows]
 
     def floats(col: str) -> NDArray[np.float64]:
         return np.asarray(book[col], dtype=np.float64)[rows]
 
+    seller_idx = ints("seller")
+    accounts = ints("account")
+    pop = model.population
+    closed = floats("closed_time")
+    opened = ints("period_opened")
+    period = np.where(won, np.floor(np.where(won, closed, 0.0)).astype(np.int64) + 1, opened)
+    list_amount = floats("list_amount")
+    customer_price = floats("customer_price")
+    cycle = np.where(won, (closed - floats("won_time")) * float(model.period_months), np.nan)
     columns: dict[str, Any] = {
         "opportunity_id": rows,
         "period": period.astype(np.int64),
@@ -299,15 +306,15 @@ def deals_frame(model: ChannelModel, scenario_name: str | None = None) -> pd.Dat
         "account": accounts,
         "segment": _strings(list(SEGMENTS), pop.segment[accounts].astype(np.int64)),
         "territory": _strings(pop.territory_names, pop.territory[accounts].astype(np.int64)),
-        "seller": _strings(pid_names, seller_codes("seller")),
+        "seller": _strings(pid_names, _id_codes(pid_code, seller_idx)),
         "seller_type": _strings(kinds, seller_idx),
         "parties": _parties(model, rows, pid_code, pid_names),
         "n_bidders": np.asarray(book["n_bidders"], dtype=np.int64)[rows],
         "registered": np.zeros(len(rows), dtype=bool),
         "conflict": np.asarray(book["conflict"], dtype=bool)[rows],
-        "distributor": _strings(pid_names, seller_codes("distributor")),
+        "distributor": _strings(pid_names, _id_codes(pid_code, ints("distributor"))),
         "source": _strings(_labels(_SOURCE_NAMES), np.asarray(book["source"])[rows]),
-        "referrer": _strings(pid_names, referrer_code),
+        "referrer": _strings(pid_names, _id_codes(pid_code, ints("referrer"))),
         "list_amount": list_amount,
         "customer_discount": list_amount - customer_price,
         "customer_price": customer_price,
