@@ -38,9 +38,22 @@ CHANNELS: tuple[str, ...] = tuple(CHANNEL_LABELS)
 PARTNER_TYPES: tuple[str, ...] = CHANNELS[1:]
 """Every partner type of the schema, in the order used for columns."""
 
-IMPLEMENTED_PARTNER_TYPES: frozenset[str] = frozenset(
-    {"distributor", "var", "si", "msp", "affiliate"}
-)
+ROLE_MODULES: dict[str, str] = {
+    "distributor": "sim.agents.distributor:Distributor",
+    "var": "sim.agents.var:ValueAddedReseller",
+    "si": "sim.agents.si:SystemIntegrator",
+    "msp": "sim.agents.msp:ManagedServiceProvider",
+    "affiliate": "sim.agents.affiliate:Affiliate",
+}
+"""The implemented partner roles: type name → the class that plays it, as ``module:Class``.
+
+This is the one registration of a role: adding one (say ``oem``) means writing its module in
+``sim/agents/`` and adding its line here. The classes are imported by
+:data:`sim.agents.ROLE_CLASSES` when the model is built, so that validating a scenario does not
+import Mesa.
+"""
+
+IMPLEMENTED_PARTNER_TYPES: frozenset[str] = frozenset(ROLE_MODULES)
 """Partner types the model implements; a positive count of any other is "not implemented yet"."""
 
 SEGMENTS: tuple[str, ...] = ("smb", "mid", "enterprise")

@@ -108,3 +108,15 @@ def test_names_module_is_light() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
     )
     assert done.stdout.strip() == ""
+
+
+def test_roles_are_registered_once_by_module_path() -> None:
+    from sim.agents import ROLE_CLASSES, Partner, _role_class
+    from sim.names import IMPLEMENTED_PARTNER_TYPES, ROLE_MODULES
+
+    assert set(ROLE_CLASSES) == set(ROLE_MODULES) == IMPLEMENTED_PARTNER_TYPES
+    for ptype, path in ROLE_MODULES.items():
+        assert ROLE_CLASSES[ptype].__name__ == path.split(":")[1]
+        assert issubclass(ROLE_CLASSES[ptype], Partner)
+    with pytest.raises(TypeError, match=r"subclass of sim\.agents\.base\.Partner"):
+        _role_class("sim.agents.direct:DirectSales")
