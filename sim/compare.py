@@ -40,22 +40,35 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
 import os
 import re
 import shutil
 import traceback
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import numpy as np
+import pandas as pd
+
+import sim
+from sim.analysis.stats import better_direction, holm, paired_test, t_interval, verdict
 from sim.errors import InputError
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from sim.scenario import LoadedScenario
+from sim.progress import runs_progress, wants_progress
+from sim.run import (
+    check_out_dir,
+    flatten_kpis,
+    make_temp_dir,
+    publish_dir,
+    run_name,
+    simulate,
+    summary_document,
+)
+from sim.scenario import LoadedScenario, load_scenario, scenario_sha256
 
 COMPARISON_COLUMNS: tuple[str, ...] = (
     "kpi",
@@ -139,7 +152,7 @@ class RunOutcome:
         design: Index of the design.
         replication: Replication index.
         seed: The root seed.
-        kpis: The KPIs (:func:`run_kpis`), None if the run failed.
+        kpis: The KPIs (:func:`sim.run.run_kpis`), None if the run failed.
         timeseries: The per-period timeseries, None if the run failed.
         error: The error text of a failed run (type, message and traceback), else None.
     """
@@ -225,9 +238,6 @@ def load_designs(
         InputError: Fewer than two designs, or any problem in any design (all problems, each
             once, in order).
     """
-    from sim.run import run_name
-    from sim.scenario import load_scenario
-
     if len(sources) < 2:
         shown = ", ".join(sources) if sources else "none"
         raise InputError(
@@ -305,53 +315,6 @@ def default_out_dir() -> Path:
 # ---------------------------------------------------------------------------------------------
 
 
-def run_kpis(
-    ts: pd.DataFrame,
-    partners: pd.DataFrame,
-    deals: pd.DataFrame,
-    loaded: LoadedScenario,
-    retention: Any,
-) -> dict[str, Any]:
-    """The KPIs of one run: :func:`~sim.analysis.kpis.summary_kpis` plus the partner-side totals.
-
-    ``discount_cost_total`` (the ``discounts`` column summed) follows ``revenue_total`` and
-    ``partner_profit_total`` (every ``partner_profit_<type>`` column summed over the run)
-    follows ``contribution_total``.
-
-    Args:
-        ts: The timeseries.
-        partners: The partners table.
-        deals: The deals table.
-        loaded: The scenario of the run.
-        retention: The retention cohort (:func:`sim.run.run_model`).
-
-    Returns:
-        The KPIs by name, in a fixed order; JSON-safe.
-    """
-    import numpy as np
-
-    from sim.analysis.bass import fit_bass
-    from sim.analysis.kpis import json_safe, summary_kpis
-
-    fit = fit_bass(ts["adoption"].to_numpy(dtype="float64"))
-    base = summary_kpis(ts, partners, deals, loaded.scenario, retention, fit)
-    profit_cols = [str(c) for c in ts.columns if str(c).startswith("partner_profit_")]
-    partner_profit = float(np.nan_to_num(ts[profit_cols].to_numpy(dtype=np.float64), nan=0.0).sum())
-    discounts = (
-        float(np.nan_to_num(ts["discounts"].to_numpy(dtype=np.float64), nan=0.0).sum())
-        if "discounts" in ts.columns
-        else None
-    )
-    out: dict[str, Any] = {}
-    for key, value in base.items():
-        out[key] = value
-        if key == "revenue_total":
-            out["discount_cost_total"] = discounts
-        elif key == "contribution_total":
-            out["partner_profit_total"] = partner_profit
-    return {key: json_safe(value) for key, value in out.items()}
-
-
 def run_task(task: RunTask) -> RunOutcome:
     """Run one (design, seed); never raises for a failing run (the error is returned).
 
@@ -364,13 +327,10 @@ def run_task(task: RunTask) -> RunOutcome:
         The KPIs and timeseries, or the error.
     """
     try:
-        from sim.outputs import deals_frame, partners_frame
-        from sim.run import run_model
-
-        model, retention = run_model(task.loaded, task.seed)
-        ts = model.metrics.frame()
-        kpis = run_kpis(ts, partners_frame(model), deals_frame(model), task.loaded, retention)
-        return RunOutcome(task.design, task.replication, task.seed, kpis=kpis, timeseries=ts)
+        result = simulate(task.loaded, task.seed)
+        return RunOutcome(
+            task.design, task.replication, task.seed, kpis=result.kpis, timeseries=result.timeseries
+        )
     except Exception as exc:
         text = "".join(traceback.format_exception(exc))
         return RunOutcome(task.design, task.replication, task.seed, error=text)
@@ -405,9 +365,6 @@ def execute(
             outcomes.append(run_task(task))
             step(outcomes[-1])
         return outcomes
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
     results: dict[int, RunOutcome] = {}
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
@@ -427,32 +384,6 @@ def execute(
 # ---------------------------------------------------------------------------------------------
 # statistics
 # ---------------------------------------------------------------------------------------------
-
-
-def flatten_kpis(kpis: dict[str, Any]) -> dict[str, float | None]:
-    """The scalar numeric KPIs, dict-valued ones flattened as ``name.key``.
-
-    Args:
-        kpis: KPIs as :func:`run_kpis` returns them.
-
-    Returns:
-        KPI name → float or None, in the order of ``kpis``; booleans and strings are left out.
-    """
-    out: dict[str, float | None] = {}
-
-    def put(name: str, value: Any) -> None:
-        if value is None:
-            out[name] = None
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            out[name] = float(value) if math.isfinite(float(value)) else None
-
-    for key, value in kpis.items():
-        if isinstance(value, dict):
-            for sub, inner in value.items():
-                put(f"{key}.{sub}", inner)
-        else:
-            put(key, value)
-    return out
 
 
 def _kpi_order(flat: Sequence[dict[str, float | None]]) -> list[str]:
@@ -477,11 +408,6 @@ def comparison_table(
         One row per (KPI, design), KPIs in the order of the KPI dict, designs in the order
         given; columns :data:`COMPARISON_COLUMNS`.
     """
-    import numpy as np
-    import pandas as pd
-
-    from sim.analysis.stats import better_direction, holm, paired_test, t_interval, verdict
-
     n_designs = len(design_list)
     # values[d][r]: flattened KPIs of design d in replication r (None: the run failed)
     values: list[list[dict[str, float | None] | None]] = [
@@ -552,9 +478,6 @@ def comparison_table(
 
 def _mean_band(series: Sequence[pd.Series]) -> tuple[Any, Any, Any]:
     """Per-period mean and ±1.96·se over replications (aligned on ``period``)."""
-    import numpy as np
-    import pandas as pd
-
     frame = pd.concat(list(series), axis=1)
     mean = frame.mean(axis=1)
     n = frame.count(axis=1).to_numpy(dtype=np.float64)
@@ -580,9 +503,10 @@ def plot_revenue(
     Returns:
         The output path.
     """
+    # lazy: spawned workers import this module for run_task; matplotlib would cost each, measured
     import matplotlib.pyplot as plt
 
-    from sim.plots import _note, _save
+    from sim.plots import draw_note, save_figure
 
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(8.0, 7.0), sharex=True)
     fig.subplots_adjust(left=0.12, right=0.97, top=0.94, bottom=0.08, hspace=0.15)
@@ -609,14 +533,14 @@ def plot_revenue(
         top.legend(loc="upper left", fontsize=8)
         bottom.legend(loc="upper left", fontsize=7, ncols=2)
     else:
-        _note(top, "no completed runs")
+        draw_note(top, "no completed runs")
     top.set_title("Revenue per period: mean over replications, band ±1.96·se")
     top.set_ylabel(f"Revenue ({currency} per period)")
     bottom.set_ylabel(f"By channel ({currency} per period)")
     bottom.set_xlabel("Period (index)")
     for ax in (top, bottom):
         ax.grid(True, alpha=0.3)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _value(x: Any) -> float | None:
@@ -644,11 +568,10 @@ def plot_kpis(table: pd.DataFrame, design_list: Sequence[str], path: Path) -> Pa
     Returns:
         The output path.
     """
-    import numpy as np
+    # lazy: spawned workers import this module for run_task; matplotlib would cost each, measured
+    from sim.plots import draw_note, new_figure, save_figure
 
-    from sim.plots import _new_figure, _note, _save
-
-    fig, ax = _new_figure()
+    fig, ax = new_figure()
     shown: list[str] = []
     skipped: list[str] = []
     stats: dict[tuple[str, str], tuple[float, float, float]] = {}
@@ -695,13 +618,13 @@ def plot_kpis(table: pd.DataFrame, design_list: Sequence[str], path: Path) -> Pa
         )
         ax.legend(loc="best", fontsize=8)
     else:
-        _note(ax, "no KPI to normalise")
+        draw_note(ax, "no KPI to normalise")
     note = f" (not shown, first design's mean is 0: {', '.join(skipped)})" if skipped else ""
     ax.set_xlabel(f"KPI{note}", fontsize=8)
     ax.set_ylabel(f"Mean, {design_list[0]} = 100 (95 % CI)")
     ax.set_title("Headline KPIs by design")
     ax.grid(True, axis="y", alpha=0.3)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -743,11 +666,6 @@ def run_compare(
     Raises:
         InputError: ``out_dir`` exists or cannot be created.
     """
-    import sim
-    from sim.progress import runs_progress, wants_progress
-    from sim.run import _publish, check_out_dir, make_temp_dir, summary_document
-    from sim.scenario import scenario_sha256
-
     out_dir = Path(out_dir)
     check_out_dir(out_dir)
     tasks = [
@@ -816,7 +734,7 @@ def run_compare(
         currency = designs[0].loaded.scenario.finance.currency
         plot_revenue(names, outcomes, tmp / PLOT_FILES[0], currency)
         plot_kpis(table, names, tmp / PLOT_FILES[1])
-        _publish(tmp, out_dir)
+        publish_dir(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -625,7 +625,7 @@ def plot_tradeoff(path: Path, result: DiscoveryResult) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from sim.plots import _save
+    from sim.plots import save_figure
 
     traj = result.trajectory
     coverage = traj["coverage"].to_numpy(dtype=np.float64)
@@ -657,7 +657,7 @@ def plot_tradeoff(path: Path, result: DiscoveryResult) -> Path:
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def write_discovery(result: DiscoveryResult, out_dir: str | Path, name: str) -> list[Path]:

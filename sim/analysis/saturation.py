@@ -446,7 +446,7 @@ def plot_saturation(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from sim.plots import _save
+    from sim.plots import save_figure
 
     xs = table["lever_value"].to_numpy(dtype=np.float64)
     means = table["mean"].to_numpy(dtype=np.float64)
@@ -476,7 +476,7 @@ def plot_saturation(
     handles2, labels2 = twin.get_legend_handles_labels()
     ax.legend(handles + handles2, labels + labels2, fontsize=8, loc="best")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def write_saturation_files(sweep_dir: str | Path, loaded_sweep: LoadedSweep | Any) -> list[Path]:

@@ -276,7 +276,7 @@ def plot_indices(path: Path, table: pd.DataFrame, kpi: str) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from sim.plots import _save
+    from sim.plots import save_figure
 
     method = str(table["method"].iloc[0]) if len(table) else "sobol"
     factors = [str(f) for f in table["factor"]]
@@ -323,7 +323,7 @@ def plot_indices(path: Path, table: pd.DataFrame, kpi: str) -> Path:
     ax.set_title(kpi + (f" — {notes[0]}" if notes else ""), fontsize=10)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def manifest_run_points(sweep_dir: Path) -> list[tuple[int, str]]:

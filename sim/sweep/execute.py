@@ -29,20 +29,29 @@ absent, so a resumed sweep neither loses nor duplicates a run.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import math
+import multiprocessing
 import os
 import shutil
+import signal
+import sys
 import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import tomli_w
+
 from sim.errors import InputError
+from sim.progress import runs_progress, wants_progress
+from sim.run import check_out_dir, flatten_kpis, simulate
+from sim.scenario import load_scenario
 from sim.sweep import store
 from sim.sweep.types import RunSpec
 
@@ -133,8 +142,6 @@ def override_args(overrides: dict[str, Any]) -> list[str]:
     Returns:
         The override strings, in the order of ``overrides``.
     """
-    import tomli_w
-
     out: list[str] = []
     for key, value in overrides.items():
         if isinstance(value, dict):
@@ -148,8 +155,8 @@ def override_args(overrides: dict[str, Any]) -> list[str]:
 def compute_run(base_source: str, spec: RunSpec) -> pa.Table:
     """Run one design point with one seed and build its long-format table.
 
-    The KPIs are those of ``channelsim compare`` (:func:`sim.compare.run_kpis`, flattened by
-    :func:`sim.compare.flatten_kpis`).
+    The KPIs are those of ``channelsim compare`` (:attr:`sim.run.RunResult.kpis`, flattened by
+    :func:`sim.run.flatten_kpis`).
 
     Args:
         base_source: The base scenario.
@@ -161,16 +168,9 @@ def compute_run(base_source: str, spec: RunSpec) -> pa.Table:
     Raises:
         Exception: Whatever the scenario or the model raises.
     """
-    from sim.compare import flatten_kpis, run_kpis
-    from sim.outputs import deals_frame, partners_frame
-    from sim.run import run_model
-    from sim.scenario import load_scenario
-
     loaded = load_scenario(base_source, override_args(spec.overrides))
-    model, retention = run_model(loaded, spec.seed)
-    ts = model.metrics.frame()
-    kpis = flatten_kpis(run_kpis(ts, partners_frame(model), deals_frame(model), loaded, retention))
-    return store.run_table(spec, ts, kpis)
+    result = simulate(loaded, spec.seed)
+    return store.run_table(spec, result.timeseries, flatten_kpis(result.kpis))
 
 
 def run_one(base_source: str, sweep_dir: Path, spec: RunSpec) -> RunStatus:
@@ -216,10 +216,6 @@ def run_chunk(task: ChunkTask) -> list[RunStatus]:
 
 def _set_parent_death_signal() -> None:
     """On Linux, ask the kernel to SIGKILL this process when its parent dies (best effort)."""
-    import ctypes
-    import signal
-    import sys
-
     if not sys.platform.startswith("linux"):
         return
     try:
@@ -281,9 +277,6 @@ def local_executor(workers: int) -> Executor:
     """
     if workers <= 1:
         return InlineExecutor()
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
@@ -355,8 +348,6 @@ def execute_runs(
     Returns:
         What happened.
     """
-    from sim.progress import runs_progress, wants_progress
-
     start = time.perf_counter()
     sweep_dir = Path(sweep_dir).absolute()
     design = _unique(runs)
@@ -465,8 +456,6 @@ def create_sweep_dir(sweep_dir: Path, manifest: dict[str, Any]) -> None:
     Raises:
         InputError: The directory exists or cannot be created.
     """
-    from sim.run import check_out_dir
-
     sweep_dir = Path(sweep_dir)
     exists = (
         f"{sweep_dir}: output directory already exists; expected a path that does not exist "
