@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import json
 import math
-import multiprocessing
 import os
 import re
 import shutil
@@ -58,6 +57,7 @@ import pandas as pd
 import sim
 from sim.analysis.stats import better_direction, holm, paired_test, t_interval, verdict
 from sim.errors import InputError
+from sim.pools import spawn_context
 from sim.progress import runs_progress, wants_progress
 from sim.run import (
     check_out_dir,
@@ -175,6 +175,7 @@ class CompareResult:
         failed: Names (``<design>-s<seed>``) of the runs that failed, in task order.
         currency: The first design's currency (for display).
         seeds: The seeds of the replications.
+        outcomes: Every run's outcome, in task order (design-major).
     """
 
     out_dir: Path
@@ -182,6 +183,7 @@ class CompareResult:
     failed: list[str] = field(default_factory=list)
     currency: str = ""
     seeds: list[int] = field(default_factory=list)
+    outcomes: list[RunOutcome] = field(default_factory=list, repr=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -315,6 +317,23 @@ def default_out_dir() -> Path:
 # ---------------------------------------------------------------------------------------------
 
 
+def compare_tasks(designs: Sequence[Design], seeds: Sequence[int]) -> list[RunTask]:
+    """Every run of a comparison: each design (outer) with each replication's seed (inner).
+
+    Args:
+        designs: The designs, the reference first.
+        seeds: The replications' seeds (:func:`replication_seeds`).
+
+    Returns:
+        The tasks, design-major.
+    """
+    return [
+        RunTask(d, r, seed, design.loaded)
+        for d, design in enumerate(designs)
+        for r, seed in enumerate(seeds)
+    ]
+
+
 def run_task(task: RunTask) -> RunOutcome:
     """Run one (design, seed); never raises for a failing run (the error is returned).
 
@@ -342,7 +361,7 @@ def execute(
     """Run every task, in this process (1 worker) or in a pool of ``spawn``-ed processes.
 
     Workers are started with ``spawn``, not ``fork``: the parent may hold threads (BLAS,
-    Arrow) that a fork would copy in an undefined state.
+    Arrow) that a fork would copy in an undefined state (:mod:`sim.pools`).
 
     Args:
         tasks: The runs.
@@ -352,6 +371,9 @@ def execute(
 
     Returns:
         One outcome per task, in the order of ``tasks`` whatever the order of completion.
+
+    Raises:
+        UnguardedMainError: See :func:`sim.pools.check_main_guard`.
     """
 
     def step(outcome: RunOutcome) -> None:
@@ -366,7 +388,7 @@ def execute(
             step(outcomes[-1])
         return outcomes
     results: dict[int, RunOutcome] = {}
-    context = multiprocessing.get_context("spawn")
+    context = spawn_context(f"compare with {workers} workers")
     with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
         futures = {pool.submit(run_task, task): i for i, task in enumerate(tasks)}
         for future in as_completed(futures):
@@ -668,11 +690,7 @@ def run_compare(
     """
     out_dir = Path(out_dir)
     check_out_dir(out_dir)
-    tasks = [
-        RunTask(d, r, seed, design.loaded)
-        for d, design in enumerate(designs)
-        for r, seed in enumerate(seeds)
-    ]
+    tasks = compare_tasks(designs, seeds)
     with runs_progress(len(tasks), "compare", wants_progress(progress)) as advance:
         outcomes = execute(tasks, workers, advance)
 
@@ -739,5 +757,10 @@ def run_compare(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return CompareResult(
-        out_dir=out_dir, table=table, failed=failed, currency=currency, seeds=list(seeds)
+        out_dir=out_dir,
+        table=table,
+        failed=failed,
+        currency=currency,
+        seeds=list(seeds),
+        outcomes=outcomes,
     )

@@ -22,7 +22,7 @@ import os
 import re
 import tomllib
 import types
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import Enum
@@ -836,6 +836,28 @@ def _unique(lines: list[str]) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 # public entry points
 # ---------------------------------------------------------------------------------------------
+
+
+def override_items(overrides: Mapping[str, Any]) -> list[str]:
+    """``KEY=VALUE`` strings (``--set`` items) for :func:`load_scenario` from a dict.
+
+    Values are written as TOML (``tomli_w``), so that they parse back to the same value; a dict
+    value becomes one override per key below it (``{"a.b": {"c": 1}}`` → ``a.b.c=1``).
+
+    Args:
+        overrides: Dotted scenario key → value, e.g. ``{"time.periods": 12}``.
+
+    Returns:
+        The override strings, in the order of ``overrides``.
+    """
+    out: list[str] = []
+    for key, value in overrides.items():
+        if isinstance(value, Mapping):
+            out += override_items({f"{key}.{sub}": inner for sub, inner in value.items()})
+            continue
+        text = tomli_w.dumps({"v": value})
+        out.append(f"{key}={text.removeprefix('v = ').rstrip()}")
+    return out
 
 
 def load_scenario(source: str | Path, overrides: Sequence[str] = ()) -> LoadedScenario:

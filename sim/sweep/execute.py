@@ -31,7 +31,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import math
-import multiprocessing
 import os
 import shutil
 import signal
@@ -46,12 +45,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import tomli_w
-
 from sim.errors import InputError
+from sim.pools import check_main_guard, spawn_context
 from sim.progress import runs_progress, wants_progress
 from sim.run import check_out_dir, flatten_kpis, simulate
-from sim.scenario import load_scenario
+from sim.scenario import load_scenario, override_items
 from sim.sweep import store
 from sim.sweep.types import RunSpec
 
@@ -130,28 +128,6 @@ class SweepSummary:
 # ---------------------------------------------------------------------------------------------
 
 
-def override_args(overrides: dict[str, Any]) -> list[str]:
-    """``KEY=VALUE`` strings for :func:`sim.scenario.load_scenario` from a design point.
-
-    Values are written as TOML (``tomli_w``); a dict value becomes one override per key below
-    it (``a.b = {c = 1}`` → ``a.b.c=1``).
-
-    Args:
-        overrides: Scenario key → value.
-
-    Returns:
-        The override strings, in the order of ``overrides``.
-    """
-    out: list[str] = []
-    for key, value in overrides.items():
-        if isinstance(value, dict):
-            out += override_args({f"{key}.{sub}": inner for sub, inner in value.items()})
-            continue
-        text = tomli_w.dumps({"v": value})
-        out.append(f"{key}={text.removeprefix('v = ').rstrip()}")
-    return out
-
-
 def compute_run(base_source: str, spec: RunSpec) -> pa.Table:
     """Run one design point with one seed and build its long-format table.
 
@@ -168,7 +144,7 @@ def compute_run(base_source: str, spec: RunSpec) -> pa.Table:
     Raises:
         Exception: Whatever the scenario or the model raises.
     """
-    loaded = load_scenario(base_source, override_args(spec.overrides))
+    loaded = load_scenario(base_source, override_items(spec.overrides))
     result = simulate(loaded, spec.seed)
     return store.run_table(spec, result.timeseries, flatten_kpis(result.kpis))
 
@@ -274,12 +250,15 @@ def local_executor(workers: int) -> Executor:
     Returns:
         An :class:`InlineExecutor`, or a ``spawn`` process pool whose workers exit with this
         process.
+
+    Raises:
+        UnguardedMainError: See :func:`sim.pools.check_main_guard`.
     """
     if workers <= 1:
         return InlineExecutor()
     return ProcessPoolExecutor(
         max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
+        mp_context=spawn_context(f"sweep with {workers} workers"),
         initializer=_worker_init,
         initargs=(os.getpid(),),
     )
@@ -567,8 +546,13 @@ def run_sweep(
     Raises:
         InputError: The directory exists (without ``resume``), or does not hold this sweep
             (with ``resume``).
+        UnguardedMainError: A local pool would re-run the calling script's unguarded top level
+            (:func:`sim.pools.check_main_guard`).
     """
     sweep_dir = Path(sweep_dir)
+    n_workers = workers if workers is not None else default_workers()
+    if executor is None and n_workers > 1:  # before anything is written
+        check_main_guard(f"sweep with {n_workers} workers")
     if resume:
         check_resume(sweep_dir, runs, source)
         store.clear_stale(sweep_dir)
