@@ -525,7 +525,7 @@ def plot_revenue(
     Returns:
         The output path.
     """
-    # lazy: spawned workers import this module for run_task; matplotlib would cost each, measured
+    # lazy: spawned workers import this module (run_task); matplotlib slows their start, measured
     import matplotlib.pyplot as plt
 
     from sim.plots import draw_note, save_figure
@@ -590,7 +590,7 @@ def plot_kpis(table: pd.DataFrame, design_list: Sequence[str], path: Path) -> Pa
     Returns:
         The output path.
     """
-    # lazy: spawned workers import this module for run_task; matplotlib would cost each, measured
+    # lazy: spawned workers import this module (run_task); matplotlib slows their start, measured
     from sim.plots import draw_note, new_figure, save_figure
 
     fig, ax = new_figure()

@@ -10,9 +10,9 @@ that fails leaves nothing behind, and an existing directory is never overwritten
 or host-dependent enters the files: the same scenario and seed give the same bytes.
 
 Imports of the model, pandas, pyarrow, matplotlib and the KPI modules are lazy (inside the
-functions): ``channelsim validate`` imports this module for :func:`run_name` and would otherwise
-load them all (about 1 s, measured), and on ``channelsim run`` the CLI imports the model before
-them (:func:`sim.cli._prepare_run`).
+functions, marked ``# lazy``): ``channelsim validate`` imports this module for :func:`run_name`
+and would otherwise load them all (seconds, measured with ``python -X importtime``), and on
+``channelsim run`` the CLI imports the model before them (``sim.cli._prepare_run``).
 """
 
 from __future__ import annotations
@@ -446,7 +446,8 @@ def run_kpis(
     Returns:
         The KPIs by name, in a fixed order; JSON-safe.
     """
-    import numpy as np  # lazy: see the module docstring
+    # lazy: see the module docstring
+    import numpy as np
 
     from sim.analysis.bass import fit_bass
     from sim.analysis.kpis import json_safe, summary_kpis

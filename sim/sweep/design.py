@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.analysis.sensitivity import MORRIS_LEVELS
 from sim.errors import InputError
 from sim.rng import stream_key
 from sim.scenario import dump_resolved, load_scenario
@@ -42,9 +43,6 @@ from sim.sweep.types import RunSpec
 
 DESIGN_STREAM = "sweep.design"
 """The name of the random stream of sampled designs (:func:`sim.rng.stream_key`)."""
-
-MORRIS_LEVELS = 4
-"""Grid levels of Morris trajectories."""
 
 
 def design_rng(seed: int) -> np.random.Generator:
@@ -153,15 +151,18 @@ def unit_design(spec: SweepSpec) -> NDArray[np.float64]:
     if spec.method == "random":
         return rng.random((n, d))
     if spec.method == "lhs":
+        # lazy: SALib is heavy, only for sampled designs (measured)
         from SALib.sample import latin
 
         return np.asarray(latin.sample(problem, n, seed=rng), dtype=np.float64)
     if spec.method == "sobol":
+        # lazy: SALib is heavy, only for sampled designs (measured)
         from SALib.sample import sobol
 
         out = sobol.sample(problem, n, calc_second_order=False, seed=rng)
         return np.asarray(out, dtype=np.float64)
     if spec.method == "morris":
+        # lazy: SALib is heavy, only for sampled designs (measured)
         from SALib.sample import morris
 
         out = morris.sample(problem, n, num_levels=MORRIS_LEVELS, seed=rng)
