@@ -104,7 +104,7 @@ SCALAR_KPIS: tuple[str, ...] = (
     "win_rate",
     "distributor_gross_margin",
 )
-"""Scalar summary KPIs of a run (:func:`sim.compare.run_kpis`)."""
+"""Scalar summary KPIs of a run (:func:`sim.run.run_kpis`)."""
 
 DICT_KPIS: tuple[str, ...] = ("channel_mix", "cac_by_channel")
 """Summary KPIs that are a table by channel; kept whole, or one channel as ``name.channel``."""
