@@ -42,7 +42,8 @@ from sim.compare import (
 )
 from sim.errors import InputError
 from sim.progress import runs_progress, wants_progress
-from sim.run import RunResult, flatten_kpis, run_name, simulate
+from sim.run import RunResult, flatten_kpis, simulate
+from sim.rundir import run_name
 from sim.scenario import LoadedScenario, dump_resolved, load_scenario, override_items
 from sim.sweep import execute as sweep_execute
 from sim.sweep import store
@@ -132,7 +133,7 @@ def run(
         The run: ``timeseries`` (one row per period), ``partners`` (one row per seller),
         ``deals`` (one row per won deal), ``summary`` (the content of ``summary.json``) and
         ``kpis`` (the summary KPIs plus the partner-side totals that ``compare`` reports).
-        :func:`sim.run.write_run` writes it as a run directory.
+        :func:`sim.rundir.write_run` writes it as a run directory.
 
     Raises:
         InputError: A problem with the scenario or an override.

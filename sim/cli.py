@@ -248,7 +248,8 @@ def run(
 ) -> None:
     """Run one scenario and write its run directory (tables, summary, plots)."""
     # lazy: keeps `channelsim --help` fast, measured (see the module docstring)
-    from sim.run import check_out_dir, default_out_dir, run_name, run_scenario
+    from sim.run import run_scenario
+    from sim.rundir import check_out_dir, default_out_dir, run_name
 
     overrides = list(set_ or [])
     if periods is not None:
@@ -321,7 +322,7 @@ def _print_summary(summary: dict[str, Any], out_dir: Path) -> None:
 def validate(scenario: ScenarioArg, set_: SetOpt = None) -> None:
     """Check a scenario against the schema without running it."""
     # lazy: keeps `channelsim --help` fast, measured (see the module docstring)
-    from sim.run import run_name
+    from sim.rundir import run_name
 
     loaded = _load(scenario, set_ or [])
     sys.stdout.write(f"ok: {loaded.path} ({run_name(loaded)})\n")
@@ -419,7 +420,7 @@ def compare(
     )
 
     # lazy: keeps `channelsim --help` fast, measured (see the module docstring)
-    from sim.run import check_out_dir
+    from sim.rundir import check_out_dir
 
     problems: list[str] = []
     designs: list[Design] = []

@@ -59,15 +59,8 @@ from sim.analysis.stats import better_direction, holm, paired_test, t_interval, 
 from sim.errors import InputError
 from sim.pools import spawn_context
 from sim.progress import runs_progress, wants_progress
-from sim.run import (
-    check_out_dir,
-    flatten_kpis,
-    make_temp_dir,
-    publish_dir,
-    run_name,
-    simulate,
-    summary_document,
-)
+from sim.run import flatten_kpis, simulate, summary_document
+from sim.rundir import check_out_dir, make_temp_dir, publish_dir, run_name
 from sim.scenario import LoadedScenario, load_scenario, scenario_sha256
 
 COMPARISON_COLUMNS: tuple[str, ...] = (
@@ -205,7 +198,7 @@ def design_names(names: Sequence[str]) -> list[str]:
     A repeated name gets ``-2``, ``-3``… from its second occurrence on (``tiny``, ``tiny-2``).
 
     Args:
-        names: The scenarios' names (:func:`sim.run.run_name`).
+        names: The scenarios' names (:func:`sim.rundir.run_name`).
 
     Returns:
         One unique name per design.

@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 import sim.api as cs
-from sim.run import run_scenario, simulate, write_run
+from sim.run import run_scenario, simulate
+from sim.rundir import write_run
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -28,13 +28,12 @@ from sim.outputs import (
     deals_frame,
     partners_frame,
 )
-from sim.run import (
+from sim.run import run_model, run_scenario
+from sim.rundir import (
     check_out_dir,
     default_out_dir,
     resolved_text,
-    run_model,
     run_name,
-    run_scenario,
     write_parquet,
 )
 from sim.scenario import LoadedScenario, Scenario, list_shipped, load_scenario

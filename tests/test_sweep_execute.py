@@ -430,8 +430,11 @@ def fake_sweep_modules(
 
         spec_mod = types.ModuleType("sim.sweep.spec")
         spec_mod.load_sweep = lambda p: Loaded(Path(p))  # type: ignore[attr-defined]
+        vars(spec_mod).update(LoadedSweep=Loaded, SweepSpec=Loaded)
         design_mod = types.ModuleType("sim.sweep.design")
         design_mod.design_runs = lambda loaded: list(runs)  # type: ignore[attr-defined]
+        # sim.sweep.reports (the saturation files after a sweep) imports these; unused here
+        vars(design_mod).update(problem_of=None, unit_design=None)
         monkeypatch.setitem(sys.modules, "sim.sweep.spec", spec_mod)
         monkeypatch.setitem(sys.modules, "sim.sweep.design", design_mod)
         return path

@@ -48,7 +48,8 @@ from typing import TYPE_CHECKING, Any
 from sim.errors import InputError
 from sim.pools import check_main_guard, spawn_context
 from sim.progress import runs_progress, wants_progress
-from sim.run import check_out_dir, flatten_kpis, simulate
+from sim.run import flatten_kpis, simulate
+from sim.rundir import check_out_dir
 from sim.scenario import load_scenario, override_items
 from sim.sweep import store
 from sim.sweep.types import RunSpec
