@@ -71,11 +71,12 @@ class RunResult:
         return fit_bass(self.timeseries["adoption"].to_numpy(dtype="float64"))
 
     @cached_property
-    def summary(self) -> dict[str, Any]:
-        """The content of ``summary.json`` (:func:`summary_document`)."""
-        from sim.analysis.kpis import summary_kpis  # lazy: see the module docstring
+    def summary_kpis(self) -> dict[str, Any]:
+        """The KPIs of ``summary.json`` (:func:`sim.analysis.kpis.summary_kpis`)."""
+        # lazy: see the module docstring
+        from sim.analysis.kpis import summary_kpis as compute_summary_kpis
 
-        kpis = summary_kpis(
+        return compute_summary_kpis(
             self.timeseries,
             self.partners,
             self.deals,
@@ -83,19 +84,16 @@ class RunResult:
             self.retention,
             self.bass_fit,
         )
-        return summary_document(self.loaded, self.seed, kpis)
+
+    @cached_property
+    def summary(self) -> dict[str, Any]:
+        """The content of ``summary.json``: the run's identity and its KPIs."""
+        return summary_document(self.loaded, self.seed, self.summary_kpis)
 
     @cached_property
     def kpis(self) -> dict[str, Any]:
         """The KPIs that ``compare`` and ``sweep`` analyse (:func:`run_kpis`)."""
-        return run_kpis(
-            self.timeseries,
-            self.partners,
-            self.deals,
-            self.loaded,
-            self.retention,
-            self.bass_fit,
-        )
+        return run_kpis(self)
 
 
 def run_model(
@@ -201,27 +199,15 @@ def simulate(
     )
 
 
-def run_kpis(
-    ts: pd.DataFrame,
-    partners: pd.DataFrame,
-    deals: pd.DataFrame,
-    loaded: LoadedScenario,
-    retention: Retention | None,
-    fit: BassFit | None = None,
-) -> dict[str, Any]:
-    """The KPIs of one run: :func:`~sim.analysis.kpis.summary_kpis` plus the partner-side totals.
+def run_kpis(result: RunResult) -> dict[str, Any]:
+    """The KPIs of one run: its summary KPIs plus the partner-side totals.
 
     ``discount_cost_total`` (the ``discounts`` column summed) follows ``revenue_total`` and
     ``partner_profit_total`` (every ``partner_profit_<type>`` column summed over the run)
     follows ``contribution_total``. These are the KPIs of ``compare`` and ``sweep``.
 
     Args:
-        ts: The timeseries.
-        partners: The partners table.
-        deals: The deals table.
-        loaded: The scenario of the run.
-        retention: The retention cohort (:func:`run_model`).
-        fit: The Bass fit of the adoption (None: fitted here).
+        result: The run (:func:`simulate`).
 
     Returns:
         The KPIs by name, in a fixed order; JSON-safe.
@@ -229,12 +215,10 @@ def run_kpis(
     # lazy: see the module docstring
     import numpy as np
 
-    from sim.analysis.bass import fit_bass
-    from sim.analysis.kpis import json_safe, summary_kpis
+    from sim.analysis.kpis import json_safe
 
-    if fit is None:
-        fit = fit_bass(ts["adoption"].to_numpy(dtype="float64"))
-    base = summary_kpis(ts, partners, deals, loaded.scenario, retention, fit)
+    ts = result.timeseries
+    base = result.summary_kpis
     profit_cols = [str(c) for c in ts.columns if str(c).startswith("partner_profit_")]
     partner_profit = float(np.nan_to_num(ts[profit_cols].to_numpy(dtype=np.float64), nan=0.0).sum())
     discounts = (
