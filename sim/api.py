@@ -15,7 +15,7 @@ one-line messages as the command line.
 
 ``compare`` and ``sweep`` with more than one worker start worker processes with ``spawn``; in a
 script, call them under ``if __name__ == "__main__":`` (they raise
-:class:`~sim.pools.UnguardedMainError` at once otherwise). Notebooks need no guard.
+:class:`UnguardedMainError` at once otherwise). Notebooks need no guard.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from sim.compare import (
     run_compare,
 )
 from sim.errors import InputError
+from sim.pools import UnguardedMainError
 from sim.progress import runs_progress, wants_progress
 from sim.run import RunResult, flatten_kpis, simulate
 from sim.rundir import run_name
@@ -50,7 +51,16 @@ from sim.sweep import store
 from sim.sweep.design import design_runs
 from sim.sweep.spec import load_sweep
 
-__all__ = ["Comparison", "InputError", "RunResult", "compare", "load", "run", "sweep"]
+__all__ = [
+    "Comparison",
+    "InputError",
+    "RunResult",
+    "UnguardedMainError",
+    "compare",
+    "load",
+    "run",
+    "sweep",
+]
 
 ScenarioLike = str | Path | LoadedScenario
 """A shipped scenario's name, a path to a scenario file, or a loaded scenario."""

@@ -146,7 +146,7 @@ def save_figure(fig: Figure, path: Path) -> Path:
         )
     finally:
         if getattr(fig.canvas, "manager", None) is not None:
-            # Only pyplot figures have a manager, so pyplot is imported already.
+            # lazy: only pyplot figures have a manager, so pyplot is imported already.
             import matplotlib.pyplot as plt
 
             plt.close(fig)

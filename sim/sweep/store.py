@@ -149,8 +149,6 @@ def run_table(spec: RunSpec, timeseries: pd.DataFrame, kpis: Mapping[str, Any]) 
         A table with :func:`run_schema`, rows sorted by period then metric (KPIs first, at
         period 0), without any schema metadata.
     """
-    import pyarrow as pa
-
     names: list[str] = []
     periods: list[Any] = []
     values: list[Any] = []
