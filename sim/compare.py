@@ -44,18 +44,24 @@ import re
 import shutil
 import traceback
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import numpy as np
+import pandas as pd
+
+import sim
 from sim.analysis.kpi_registry import COMPARE_HEADLINE_KPIS
+from sim.analysis.stats import better_direction, holm, paired_test, t_interval, verdict
 from sim.errors import InputError
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from sim.scenario import LoadedScenario
+from sim.pools import spawn_context
+from sim.progress import runs_progress, wants_progress
+from sim.run import flatten_kpis, simulate, summary_document
+from sim.rundir import check_out_dir, make_temp_dir, publish_dir, run_name
+from sim.scenario import LoadedScenario, load_scenario, scenario_sha256
 
 COMPARISON_COLUMNS: tuple[str, ...] = (
     "kpi",
@@ -132,7 +138,7 @@ class RunOutcome:
         design: Index of the design.
         replication: Replication index.
         seed: The root seed.
-        kpis: The KPIs (:func:`run_kpis`), None if the run failed.
+        kpis: The KPIs (:func:`sim.run.run_kpis`), None if the run failed.
         timeseries: The per-period timeseries, None if the run failed.
         error: The error text of a failed run (type, message and traceback), else None.
     """
@@ -155,6 +161,7 @@ class CompareResult:
         failed: Names (``<design>-s<seed>``) of the runs that failed, in task order.
         currency: The first design's currency (for display).
         seeds: The seeds of the replications.
+        outcomes: Every run's outcome, in task order (design-major).
     """
 
     out_dir: Path
@@ -162,6 +169,7 @@ class CompareResult:
     failed: list[str] = field(default_factory=list)
     currency: str = ""
     seeds: list[int] = field(default_factory=list)
+    outcomes: list[RunOutcome] = field(default_factory=list, repr=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -183,7 +191,7 @@ def design_names(names: Sequence[str]) -> list[str]:
     A repeated name gets ``-2``, ``-3``… from its second occurrence on (``tiny``, ``tiny-2``).
 
     Args:
-        names: The scenarios' names (:func:`sim.run.run_name`).
+        names: The scenarios' names (:func:`sim.rundir.run_name`).
 
     Returns:
         One unique name per design.
@@ -218,9 +226,6 @@ def load_designs(
         InputError: Fewer than two designs, or any problem in any design (all problems, each
             once, in order).
     """
-    from sim.run import run_name
-    from sim.scenario import load_scenario
-
     if len(sources) < 2:
         shown = ", ".join(sources) if sources else "none"
         raise InputError(
@@ -298,30 +303,21 @@ def default_out_dir() -> Path:
 # ---------------------------------------------------------------------------------------------
 
 
-def run_kpis(
-    ts: pd.DataFrame,
-    partners: pd.DataFrame,
-    deals: pd.DataFrame,
-    loaded: LoadedScenario,
-    retention: Any,
-) -> dict[str, Any]:
-    """The KPIs of one run: :func:`~sim.analysis.kpis.summary_kpis`.
+def compare_tasks(designs: Sequence[Design], seeds: Sequence[int]) -> list[RunTask]:
+    """Every run of a comparison: each design (outer) with each replication's seed (inner).
 
     Args:
-        ts: The timeseries.
-        partners: The partners table.
-        deals: The deals table.
-        loaded: The scenario of the run.
-        retention: The retention cohort (:func:`sim.run.run_model`).
+        designs: The designs, the reference first.
+        seeds: The replications' seeds (:func:`replication_seeds`).
 
     Returns:
-        The KPIs by name, in registry order; JSON-safe.
+        The tasks, design-major.
     """
-    from sim.analysis.bass import fit_bass
-    from sim.analysis.kpis import summary_kpis
-
-    fit = fit_bass(ts["adoption"].to_numpy(dtype="float64"))
-    return summary_kpis(ts, partners, deals, loaded.scenario, retention, fit)
+    return [
+        RunTask(d, r, seed, design.loaded)
+        for d, design in enumerate(designs)
+        for r, seed in enumerate(seeds)
+    ]
 
 
 def run_task(task: RunTask) -> RunOutcome:
@@ -336,13 +332,10 @@ def run_task(task: RunTask) -> RunOutcome:
         The KPIs and timeseries, or the error.
     """
     try:
-        from sim.outputs import deals_frame, partners_frame
-        from sim.run import run_model
-
-        model, retention = run_model(task.loaded, task.seed)
-        ts = model.metrics.frame()
-        kpis = run_kpis(ts, partners_frame(model), deals_frame(model), task.loaded, retention)
-        return RunOutcome(task.design, task.replication, task.seed, kpis=kpis, timeseries=ts)
+        result = simulate(task.loaded, task.seed)
+        return RunOutcome(
+            task.design, task.replication, task.seed, kpis=result.kpis, timeseries=result.timeseries
+        )
     except Exception as exc:
         text = "".join(traceback.format_exception(exc))
         return RunOutcome(task.design, task.replication, task.seed, error=text)
@@ -354,7 +347,7 @@ def execute(
     """Run every task, in this process (1 worker) or in a pool of ``spawn``-ed processes.
 
     Workers are started with ``spawn``, not ``fork``: the parent may hold threads (BLAS,
-    Arrow) that a fork would copy in an undefined state.
+    Arrow) that a fork would copy in an undefined state (:mod:`sim.pools`).
 
     Args:
         tasks: The runs.
@@ -364,6 +357,9 @@ def execute(
 
     Returns:
         One outcome per task, in the order of ``tasks`` whatever the order of completion.
+
+    Raises:
+        UnguardedMainError: See :func:`sim.pools.check_main_guard`.
     """
 
     def step(outcome: RunOutcome) -> None:
@@ -377,11 +373,8 @@ def execute(
             outcomes.append(run_task(task))
             step(outcomes[-1])
         return outcomes
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
     results: dict[int, RunOutcome] = {}
-    context = multiprocessing.get_context("spawn")
+    context = spawn_context(f"compare with {workers} workers")
     with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
         futures = {pool.submit(run_task, task): i for i, task in enumerate(tasks)}
         for future in as_completed(futures):
@@ -399,32 +392,6 @@ def execute(
 # ---------------------------------------------------------------------------------------------
 # statistics
 # ---------------------------------------------------------------------------------------------
-
-
-def flatten_kpis(kpis: dict[str, Any]) -> dict[str, float | None]:
-    """The scalar numeric KPIs, dict-valued ones flattened as ``name.key``.
-
-    Args:
-        kpis: KPIs as :func:`run_kpis` returns them.
-
-    Returns:
-        KPI name → float or None, in the order of ``kpis``; booleans and strings are left out.
-    """
-    out: dict[str, float | None] = {}
-
-    def put(name: str, value: Any) -> None:
-        if value is None:
-            out[name] = None
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            out[name] = float(value) if math.isfinite(float(value)) else None
-
-    for key, value in kpis.items():
-        if isinstance(value, dict):
-            for sub, inner in value.items():
-                put(f"{key}.{sub}", inner)
-        else:
-            put(key, value)
-    return out
 
 
 def _kpi_order(flat: Sequence[dict[str, float | None]]) -> list[str]:
@@ -449,12 +416,6 @@ def comparison_table(
         One row per (KPI, design), KPIs in the order of the KPI dict, designs in the order
         given; columns :data:`COMPARISON_COLUMNS`.
     """
-    import numpy as np
-    import pandas as pd
-
-    from sim.analysis.kpi_registry import better_direction
-    from sim.analysis.stats import holm, paired_test, t_interval, verdict
-
     n_designs = len(design_list)
     # values[d][r]: flattened KPIs of design d in replication r (None: the run failed)
     values: list[list[dict[str, float | None] | None]] = [
@@ -525,9 +486,6 @@ def comparison_table(
 
 def _mean_band(series: Sequence[pd.Series]) -> tuple[Any, Any, Any]:
     """Per-period mean and ±1.96·se over replications (aligned on ``period``)."""
-    import numpy as np
-    import pandas as pd
-
     frame = pd.concat(list(series), axis=1)
     mean = frame.mean(axis=1)
     n = frame.count(axis=1).to_numpy(dtype=np.float64)
@@ -553,9 +511,10 @@ def plot_revenue(
     Returns:
         The output path.
     """
+    # lazy: spawned workers import this module (run_task); matplotlib slows their start, measured
     import matplotlib.pyplot as plt
 
-    from sim.plots import _note, _save
+    from sim.plots import draw_note, save_figure
 
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(8.0, 7.0), sharex=True)
     fig.subplots_adjust(left=0.12, right=0.97, top=0.94, bottom=0.08, hspace=0.15)
@@ -582,14 +541,14 @@ def plot_revenue(
         top.legend(loc="upper left", fontsize=8)
         bottom.legend(loc="upper left", fontsize=7, ncols=2)
     else:
-        _note(top, "no completed runs")
+        draw_note(top, "no completed runs")
     top.set_title("Revenue per period: mean over replications, band ±1.96·se")
     top.set_ylabel(f"Revenue ({currency} per period)")
     bottom.set_ylabel(f"By channel ({currency} per period)")
     bottom.set_xlabel("Period (index)")
     for ax in (top, bottom):
         ax.grid(True, alpha=0.3)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _value(x: Any) -> float | None:
@@ -617,11 +576,10 @@ def plot_kpis(table: pd.DataFrame, design_list: Sequence[str], path: Path) -> Pa
     Returns:
         The output path.
     """
-    import numpy as np
+    # lazy: spawned workers import this module (run_task); matplotlib slows their start, measured
+    from sim.plots import draw_note, new_figure, save_figure
 
-    from sim.plots import _new_figure, _note, _save
-
-    fig, ax = _new_figure()
+    fig, ax = new_figure()
     shown: list[str] = []
     skipped: list[str] = []
     stats: dict[tuple[str, str], tuple[float, float, float]] = {}
@@ -668,13 +626,13 @@ def plot_kpis(table: pd.DataFrame, design_list: Sequence[str], path: Path) -> Pa
         )
         ax.legend(loc="best", fontsize=8)
     else:
-        _note(ax, "no KPI to normalise")
+        draw_note(ax, "no KPI to normalise")
     note = f" (not shown, first design's mean is 0: {', '.join(skipped)})" if skipped else ""
     ax.set_xlabel(f"KPI{note}", fontsize=8)
     ax.set_ylabel(f"Mean, {design_list[0]} = 100 (95 % CI)")
     ax.set_title("Headline KPIs by design")
     ax.grid(True, axis="y", alpha=0.3)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -716,18 +674,9 @@ def run_compare(
     Raises:
         InputError: ``out_dir`` exists or cannot be created.
     """
-    import sim
-    from sim.progress import runs_progress, wants_progress
-    from sim.run import _publish, check_out_dir, make_temp_dir, summary_document
-    from sim.scenario import scenario_sha256
-
     out_dir = Path(out_dir)
     check_out_dir(out_dir)
-    tasks = [
-        RunTask(d, r, seed, design.loaded)
-        for d, design in enumerate(designs)
-        for r, seed in enumerate(seeds)
-    ]
+    tasks = compare_tasks(designs, seeds)
     with runs_progress(len(tasks), "compare", wants_progress(progress)) as advance:
         outcomes = execute(tasks, workers, advance)
 
@@ -789,10 +738,15 @@ def run_compare(
         currency = designs[0].loaded.scenario.finance.currency
         plot_revenue(names, outcomes, tmp / PLOT_FILES[0], currency)
         plot_kpis(table, names, tmp / PLOT_FILES[1])
-        _publish(tmp, out_dir)
+        publish_dir(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return CompareResult(
-        out_dir=out_dir, table=table, failed=failed, currency=currency, seeds=list(seeds)
+        out_dir=out_dir,
+        table=table,
+        failed=failed,
+        currency=currency,
+        seeds=list(seeds),
+        outcomes=outcomes,
     )

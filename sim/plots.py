@@ -23,16 +23,19 @@ from sim.analysis.bass import BassFit, bass_cumulative
 from sim.names import CHANNEL_LABELS
 
 # Our own figures do not need it (they draw on an Agg canvas directly), but other modules create
-# pyplot figures and hand them to :func:`_save`; keep pyplot headless for them. This only sets
+# pyplot figures and hand them to :func:`save_figure`; keep pyplot headless for them. This only sets
 # the backend name: it neither imports pyplot nor changes any style.
 matplotlib.use("Agg")
 
 __all__ = [
     "CHANNEL_LABELS",
+    "draw_note",
+    "new_figure",
     "plot_adoption",
     "plot_conflicts",
     "plot_partners_by_tier",
     "plot_revenue_by_channel",
+    "save_figure",
     "write_run_plots",
 ]
 
@@ -77,7 +80,7 @@ def _column(ts: pd.DataFrame, name: str) -> FloatArray:
     return np.nan_to_num(ts[name].to_numpy(dtype=np.float64), nan=0.0)
 
 
-def _new_figure() -> tuple[Figure, Axes]:
+def new_figure() -> tuple[Figure, Axes]:
     """Create a figure with the standard size on its own Agg canvas (not known to pyplot).
 
     Returns:
@@ -92,7 +95,7 @@ def _new_figure() -> tuple[Figure, Axes]:
     return fig, ax
 
 
-def _note(ax: Axes, text: str) -> None:
+def draw_note(ax: Axes, text: str) -> None:
     """Write a centred note on an (otherwise empty) axes.
 
     Args:
@@ -111,11 +114,11 @@ def _note(ax: Axes, text: str) -> None:
     )
 
 
-def _save(fig: Figure, path: Path) -> Path:
+def save_figure(fig: Figure, path: Path) -> Path:
     """Save a figure as a deterministic PNG and close it.
 
     Args:
-        fig: Figure to save: one of :func:`_new_figure`, or a pyplot figure (closed in pyplot
+        fig: Figure to save: one of :func:`new_figure`, or a pyplot figure (closed in pyplot
             after saving).
         path: Output path; parent directories are created.
 
@@ -130,7 +133,7 @@ def _save(fig: Figure, path: Path) -> Path:
         )
     finally:
         if getattr(fig.canvas, "manager", None) is not None:
-            # Only pyplot figures have a manager, so pyplot is imported already.
+            # lazy: only pyplot figures have a manager, so pyplot is imported already.
             import matplotlib.pyplot as plt
 
             plt.close(fig)
@@ -159,17 +162,17 @@ def plot_revenue_by_channel(ts: pd.DataFrame, path: Path, currency: str = "USD")
         if np.any(y != 0.0):
             series.append(y)
             labels.append(label)
-    fig, ax = _new_figure()
+    fig, ax = new_figure()
     if series:
         ax.stackplot(x, *series, labels=labels, alpha=0.85)
         ax.legend(loc="upper left", fontsize=8, ncols=2)
     else:
-        _note(ax, "no revenue")
+        draw_note(ax, "no revenue")
     ax.set_title("Revenue by channel")
     ax.set_xlabel("Period (index)")
     ax.set_ylabel(f"Revenue ({currency} per period)")
     ax.grid(True, alpha=0.3)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_adoption(ts: pd.DataFrame, path: Path, fit: BassFit) -> Path:
@@ -188,7 +191,7 @@ def plot_adoption(ts: pd.DataFrame, path: Path, fit: BassFit) -> Path:
         The output path.
     """
     x = _periods(ts)
-    fig, ax = _new_figure()
+    fig, ax = new_figure()
     plotted = False
     if "adoption" in ts.columns:
         ax.plot(x, _column(ts, "adoption"), color="C0", lw=2, label="Adoption (ever bought)")
@@ -210,13 +213,13 @@ def plot_adoption(ts: pd.DataFrame, path: Path, fit: BassFit) -> Path:
     if plotted:
         ax.legend(loc="lower right", fontsize=8)
     else:
-        _note(ax, "no adoption data")
+        draw_note(ax, "no adoption data")
     ax.set_ylim(0.0, 1.05)
     ax.set_title("Account adoption and awareness")
     ax.set_xlabel("Period (index)")
     ax.set_ylabel("Share of accounts (0–1)")
     ax.grid(True, alpha=0.3)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_partners_by_tier(ts: pd.DataFrame, path: Path) -> Path:
@@ -237,17 +240,17 @@ def plot_partners_by_tier(ts: pd.DataFrame, path: Path) -> Path:
     cols = [str(c) for c in ts.columns if str(c).startswith(_PARTNER_TIER_PREFIX)]
     series = [_column(ts, c) for c in cols]
     labels = [c.removeprefix(_PARTNER_TIER_PREFIX).replace("_", " ").title() for c in cols]
-    fig, ax = _new_figure()
+    fig, ax = new_figure()
     if series and any(np.any(s != 0.0) for s in series):
         ax.stackplot(x, *series, labels=labels, alpha=0.85)
         ax.legend(loc="upper left", fontsize=8)
     else:
-        _note(ax, "no partners")
+        draw_note(ax, "no partners")
     ax.set_title("Partners by tier")
     ax.set_xlabel("Period (index)")
     ax.set_ylabel("Partners (count)")
     ax.grid(True, alpha=0.3)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_conflicts(ts: pd.DataFrame, path: Path) -> Path:
@@ -269,7 +272,7 @@ def plot_conflicts(ts: pd.DataFrame, path: Path) -> Path:
     opened = _column(ts, "opportunities_opened")
     rate = np.full_like(conflicts, np.nan)
     np.divide(conflicts, opened, out=rate, where=opened > 0.0)
-    fig, ax = _new_figure()
+    fig, ax = new_figure()
     bars = ax.bar(x, conflicts, width=0.8, color="C3", alpha=0.6, label="Conflicts")
     ax.set_title("Channel conflicts")
     ax.set_xlabel("Period (index)")
@@ -283,7 +286,7 @@ def plot_conflicts(ts: pd.DataFrame, path: Path) -> Path:
     else:
         ax2.set_ylim(0.0, 1.0)
     ax.legend(handles=[bars, line], loc="upper left", fontsize=8)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def write_run_plots(ts: pd.DataFrame, out_dir: Path, fit: BassFit, currency: str) -> list[Path]:

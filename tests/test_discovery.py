@@ -13,13 +13,12 @@ import pytest
 from sim.analysis.discovery import (
     BOX_COLUMNS,
     TRAJECTORY_COLUMNS,
-    discover,
     discover_frame,
-    sweep_factors,
     write_discovery,
 )
 from sim.errors import InputError
 from sim.sweep import store
+from sim.sweep.reports import discover, sweep_factors
 from sim.sweep.types import RunSpec
 
 LEVER = "partners.var.discount"

@@ -28,14 +28,13 @@ from sim.outputs import (
     deals_frame,
     partners_frame,
 )
-from sim.run import (
-    _write_parquet,
+from sim.run import run_model, run_scenario
+from sim.rundir import (
     check_out_dir,
     default_out_dir,
     resolved_text,
-    run_model,
     run_name,
-    run_scenario,
+    write_parquet,
 )
 from sim.scenario import LoadedScenario, Scenario, list_shipped, load_scenario
 from sim.scenario.schema import SEGMENTS
@@ -278,8 +277,8 @@ def test_json_safe() -> None:
 
 def test_parquet_bytes_are_stable(tmp_path: Path) -> None:
     frame = pd.DataFrame({"period": [1, 2], "x": [0.1, 0.2], "s": ["a", "b"]})
-    _write_parquet(frame, tmp_path / "a.parquet")
-    _write_parquet(frame.copy(), tmp_path / "b.parquet")
+    write_parquet(frame, tmp_path / "a.parquet")
+    write_parquet(frame.copy(), tmp_path / "b.parquet")
     first = (tmp_path / "a.parquet").read_bytes()
     assert first == (tmp_path / "b.parquet").read_bytes()
     assert b"pandas" not in first

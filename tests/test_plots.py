@@ -12,10 +12,10 @@ import pytest
 
 from sim.analysis.bass import BassFit, bass_cumulative, fit_bass
 from sim.plots import (
-    _save,
     plot_adoption,
     plot_conflicts,
     plot_partners_by_tier,
+    save_figure,
     write_run_plots,
 )
 
@@ -141,12 +141,12 @@ def test_run_plots_do_not_use_pyplot(tmp_path: Path) -> None:
 
 
 def test_save_closes_a_pyplot_figure(tmp_path: Path) -> None:
-    # Other modules hand pyplot figures to _save; it must still close them.
+    # Other modules hand pyplot figures to save_figure; it must still close them.
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots()
     ax.plot([1, 2], [3, 4])
     number = fig.number
-    out = _save(fig, tmp_path / "f.png")
+    out = save_figure(fig, tmp_path / "f.png")
     assert out.read_bytes()[:8] == PNG_SIGNATURE
     assert number not in plt.get_fignums()

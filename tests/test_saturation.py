@@ -16,8 +16,8 @@ from sim.analysis.saturation import (
     hill_slope,
     saturation_lever,
     saturation_table,
-    write_saturation_files,
 )
+from sim.sweep.reports import write_saturation_files
 from sim.sweep.spec import load_sweep
 
 SATURATION_SWEEP = """\

@@ -21,9 +21,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim.errors import InputError
-from sim.scenario import load_scenario, scenario_sha256
+from sim.scenario import load_scenario, override_items, scenario_sha256
 from sim.sweep import execute, store
-from sim.sweep.execute import RunStatus, override_args, run_sweep
+from sim.sweep.execute import RunStatus, run_sweep
 from sim.sweep.types import RunSpec
 
 BASE = "tiny"
@@ -34,7 +34,7 @@ def make_spec(point: int, replication: int, overrides: dict[str, Any]) -> RunSpe
     """A run of ``tiny`` (12 periods) whose id is the sha256 of its resolved scenario and seed."""
     seed = 100 + replication
     full = {"time.periods": PERIODS, **overrides}
-    scenario = load_scenario(BASE, override_args(full)).scenario
+    scenario = load_scenario(BASE, override_items(full)).scenario
     run_id = hashlib.sha256(f"{scenario_sha256(scenario)}:{seed}".encode()).hexdigest()
     return RunSpec(run_id, point, replication, seed, full)
 
@@ -323,7 +323,7 @@ def test_chunking() -> None:
 
 
 def test_override_args_are_toml() -> None:
-    args = override_args({"a.b": 3, "c": 0.5, "d": "x y", "e": [1, 2], "f": {"g": True}})
+    args = override_items({"a.b": 3, "c": 0.5, "d": "x y", "e": [1, 2], "f": {"g": True}})
     assert args[:3] == ["a.b=3", "c=0.5", 'd="x y"']
     assert args[3].startswith("e=[") and args[4] == "f.g=true"
 
@@ -430,8 +430,11 @@ def fake_sweep_modules(
 
         spec_mod = types.ModuleType("sim.sweep.spec")
         spec_mod.load_sweep = lambda p: Loaded(Path(p))  # type: ignore[attr-defined]
+        vars(spec_mod).update(LoadedSweep=Loaded, SweepSpec=Loaded)
         design_mod = types.ModuleType("sim.sweep.design")
         design_mod.design_runs = lambda loaded: list(runs)  # type: ignore[attr-defined]
+        # sim.sweep.reports (the saturation files after a sweep) imports these; unused here
+        vars(design_mod).update(problem_of=None, unit_design=None)
         monkeypatch.setitem(sys.modules, "sim.sweep.spec", spec_mod)
         monkeypatch.setitem(sys.modules, "sim.sweep.design", design_mod)
         return path

@@ -1,7 +1,7 @@
 """Scenario discovery: which market conditions make one design beat another (PRIM).
 
 A sweep's *uncertainties* are the market conditions; its *levers* are what the vendor decides.
-:func:`discover` labels every case of a finished sweep as of interest or not and runs PRIM
+:func:`discover_frame` labels every case of a finished sweep as of interest or not and runs PRIM
 (the Patient Rule Induction Method, through ``ema_workbench.analysis.prim``) on the
 uncertainties to find one box — a range per uncertainty — where the cases of interest
 concentrate. Two modes:
@@ -22,19 +22,19 @@ along the way, and the box kept is the last one (or, with ``min_density``, the o
 coverage whose density reaches it). :func:`write_discovery` writes the box, the trajectory and
 a coverage–density trade-off plot.
 
-:func:`discover_frame` is the core on a DataFrame (one row per run, as
-:func:`sim.sweep.store.load_sweep_frame` gives with ``wide=True``), usable without files.
+:func:`discover_frame` works on a DataFrame (one row per run, as
+:func:`sim.sweep.store.load_sweep_frame` gives with ``wide=True``), usable without files;
+:func:`sim.sweep.reports.discover` reads a sweep directory and calls it.
 """
 
 from __future__ import annotations
 
 import math
-import tomllib
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,19 +42,14 @@ from pandas.errors import Pandas4Warning
 
 from sim.errors import InputError
 
-if TYPE_CHECKING:
-    from sim.sweep.spec import SweepSpec
-
 __all__ = [
     "ALL_RUNS",
     "BOX_COLUMNS",
     "DEFAULT_QUANTILE",
     "TRAJECTORY_COLUMNS",
     "DiscoveryResult",
-    "discover",
     "discover_frame",
     "plot_tradeoff",
-    "sweep_factors",
     "write_discovery",
 ]
 
@@ -176,6 +171,7 @@ def _prim_module() -> Any:
         warnings.filterwarnings(
             "ignore", message="altair based interactive inspection", category=ImportWarning
         )
+        # lazy: optional heavy dependency, only for discovery (measured)
         from ema_workbench.analysis import prim
 
     return prim
@@ -579,110 +575,6 @@ def _trajectory_table(raw: pd.DataFrame, index: int) -> pd.DataFrame:
     )
 
 
-# ---------------------------------------------------------------------------------------------
-# sweep directories
-# ---------------------------------------------------------------------------------------------
-
-
-def sweep_factors(sweep_dir: str | Path) -> tuple[list[str], list[str]]:
-    """The lever and uncertainty keys of a sweep directory, from its manifest's sweep file.
-
-    Args:
-        sweep_dir: The sweep directory.
-
-    Returns:
-        The levers' keys and the uncertainties' keys, in the sweep file's order.
-
-    Raises:
-        InputError: No manifest, or its sweep file cannot be read.
-    """
-    from pydantic import ValidationError
-
-    from sim.sweep.spec import SweepSpec
-    from sim.sweep.store import MANIFEST, read_manifest
-
-    manifest = read_manifest(Path(sweep_dir))
-    where = Path(sweep_dir) / MANIFEST
-    text = manifest.get("sweep_file")
-    if not isinstance(text, str):
-        raise InputError(f"{where}: sweep_file: missing; cannot tell levers from uncertainties")
-    try:
-        spec: SweepSpec = SweepSpec.model_validate(tomllib.loads(text))
-    except (tomllib.TOMLDecodeError, ValidationError) as exc:
-        first = str(exc).splitlines()[0]
-        raise InputError(f"{where}: sweep_file: cannot read the sweep: {first}") from None
-    return [f.key for f in spec.levers], [f.key for f in spec.uncertainties]
-
-
-def discover(  # noqa: PLR0913 (public API: the analysis's options, as keywords)
-    sweep_dir: str | Path,
-    better: str,
-    than: str | None = None,
-    kpi: str = "contribution_total",
-    threshold: float | None = None,
-    peel_alpha: float = 0.05,
-    mass_min: float = 0.05,
-    *,
-    lever: str | None = None,
-    min_density: float | None = None,
-) -> DiscoveryResult:
-    """Which market conditions (uncertainties) make one design beat another, in a sweep.
-
-    Reads the sweep's finished runs (:func:`sim.sweep.store.load_sweep_frame`, ``wide=True``)
-    and its levers and uncertainties (the manifest's sweep file), then runs
-    :func:`discover_frame`.
-
-    Args:
-        sweep_dir: The sweep directory.
-        better: A lever value: the design of interest. In threshold mode (``than`` None),
-            :data:`ALL_RUNS` (``"*"``) analyses every run.
-        than: The lever value compared against; None for threshold mode.
-        kpi: The KPI.
-        threshold: Threshold mode: the KPI threshold (default: its 75th percentile).
-        peel_alpha: Share of the cases PRIM peels per step.
-        mass_min: Smallest mass of a box.
-        lever: The lever to compare, when the values occur in several levers.
-        min_density: Keep the largest-coverage box whose density reaches this (default:
-            PRIM's last box).
-
-    Returns:
-        The box and its statistics.
-
-    Raises:
-        InputError: Not a sweep directory, no finished runs, or any problem
-            :func:`discover_frame` raises for.
-    """
-    from sim.sweep.store import load_sweep_frame
-
-    levers, uncertainties = sweep_factors(sweep_dir)
-    if not uncertainties:
-        raise InputError(
-            f"{sweep_dir}: the sweep has no uncertainties; scenario discovery needs market "
-            "conditions ([[uncertainties]]) to explain the outcome"
-        )
-    frame = load_sweep_frame(sweep_dir, wide=True)
-    if frame.empty:
-        raise InputError(f"{sweep_dir}: no finished runs to analyse")
-    return discover_frame(
-        frame,
-        uncertainties,
-        better,
-        than,
-        kpi,
-        threshold,
-        levers=levers,
-        lever=lever,
-        peel_alpha=peel_alpha,
-        mass_min=mass_min,
-        min_density=min_density,
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# output files
-# ---------------------------------------------------------------------------------------------
-
-
 def plot_tradeoff(path: Path, result: DiscoveryResult) -> Path:
     """The coverage–density trade-off along the peeling trajectory, the kept box marked.
 
@@ -693,12 +585,13 @@ def plot_tradeoff(path: Path, result: DiscoveryResult) -> Path:
     Returns:
         ``path``.
     """
+    # lazy: pyplot only when a chart is drawn (measured)
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from sim.plots import _save
+    from sim.plots import save_figure
 
     traj = result.trajectory
     coverage = traj["coverage"].to_numpy(dtype=np.float64)
@@ -730,7 +623,7 @@ def plot_tradeoff(path: Path, result: DiscoveryResult) -> Path:
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def write_discovery(result: DiscoveryResult, out_dir: str | Path, name: str) -> list[Path]:

@@ -3,9 +3,10 @@
 A *saturation sweep* has exactly one lever, whose values are numbers (a value list or a
 range), and no uncertainties, e.g. ``scenarios/sweeps/var_saturation.toml``. For each KPI of the
 sweep's ``kpis`` (a table KPI such as ``channel_mix`` gives one KPI per channel,
-``channel_mix.var`` …) :func:`write_saturation_files` writes three files into the sweep
-directory, named ``saturation_<kpi>_vs_<lever>`` with every ``.`` of the KPI and of the lever's
-dotted key replaced by ``_`` (``saturation_revenue_total_vs_partners_var_count``):
+``channel_mix.var`` …) :func:`write_saturation_curves` (called by
+:func:`sim.sweep.reports.write_saturation_files`) writes three files into the sweep directory,
+named ``saturation_<kpi>_vs_<lever>`` with every ``.`` of the KPI and of the lever's dotted key
+replaced by ``_`` (``saturation_revenue_total_vs_partners_var_count``):
 
 * ``.csv``: one row per lever value, ascending: ``lever_value``; ``mean``, ``sd`` (ddof 1),
   ``n`` and the 95 % Student-t interval ``ci_low``/``ci_high`` of the KPI over the runs at that
@@ -36,17 +37,18 @@ from __future__ import annotations
 import json
 import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-if TYPE_CHECKING:
-    import pandas as pd
+from sim.analysis.stats import t_interval
 
+if TYPE_CHECKING:
     from sim.sweep.spec import LoadedSweep
 
 FloatArray = NDArray[np.float64]
@@ -162,6 +164,7 @@ def _fit_scaled(
     u: FloatArray, v: FloatArray, hill_free: bool
 ) -> tuple[FloatArray, FloatArray, float] | str:
     """Least squares on rescaled data; returns (params, stderr, sse) or a failure message."""
+    # lazy: scipy.optimize is heavy, only for the fit (measured)
     from scipy.optimize import OptimizeWarning, curve_fit
 
     def mm(x: FloatArray, y0: float, vmax: float, k: float) -> FloatArray:
@@ -301,10 +304,6 @@ def aggregate(x: ArrayLike, y: ArrayLike, level: float = LEVEL) -> pd.DataFrame:
         Columns ``lever_value``, ``mean``, ``sd``, ``n``, ``ci_low``, ``ci_high``, one row per
         lever value, ascending; ``sd`` and the interval are NaN with one observation.
     """
-    import pandas as pd
-
-    from sim.analysis.stats import t_interval
-
     xa = np.asarray(x, dtype=np.float64).ravel()
     ya = np.asarray(y, dtype=np.float64).ravel()
     keep = np.isfinite(xa) & np.isfinite(ya)
@@ -449,12 +448,13 @@ def plot_saturation(
     Returns:
         ``path``.
     """
+    # lazy: pyplot only when a chart is drawn (measured)
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from sim.plots import _save
+    from sim.plots import save_figure
 
     xs = table["lever_value"].to_numpy(dtype=np.float64)
     means = table["mean"].to_numpy(dtype=np.float64)
@@ -484,36 +484,34 @@ def plot_saturation(
     handles2, labels2 = twin.get_legend_handles_labels()
     ax.legend(handles + handles2, labels + labels2, fontsize=8, loc="best")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
-def write_saturation_files(sweep_dir: str | Path, loaded_sweep: LoadedSweep | Any) -> list[Path]:
-    """Write the saturation files of a saturation sweep (nothing for any other sweep).
+def write_saturation_curves(
+    out_dir: str | Path,
+    lever: str,
+    frame: pd.DataFrame,
+    design: Sequence[Mapping[str, Any]],
+    sweep_kpis: Sequence[str],
+) -> list[Path]:
+    """Write the saturation files of a saturation sweep's finished runs into ``out_dir``.
 
-    Uses the finished runs only (a sweep with failed runs gets curves of what completed). The
-    lever value of each run comes from the manifest's design; a run shared by several points
-    counts once per point.
+    A run shared by several design points counts once per point.
 
     Args:
-        sweep_dir: The sweep directory (with ``manifest.json`` and ``runs/``).
-        loaded_sweep: The loaded sweep.
+        out_dir: Where to write (the sweep directory).
+        lever: The sweep's lever (:func:`saturation_lever`).
+        frame: One row per finished run (``run_id`` and KPI columns), as
+            ``load_sweep_frame(..., wide=True)`` gives.
+        design: The manifest's design: one mapping per run with ``run_id`` and ``overrides``.
+        sweep_kpis: The sweep's ``kpis``.
 
     Returns:
-        The files written, per KPI: the CSV, the JSON sidecar and the PNG; [] when the sweep
-        is not a saturation sweep or no run finished.
+        The files written, per KPI: the CSV, the JSON sidecar and the PNG; [] without runs.
     """
-    import pandas as pd
-
-    from sim.sweep.store import load_sweep_frame, read_manifest
-
-    lever = saturation_lever(loaded_sweep)
-    if lever is None:
-        return []
-    root = Path(sweep_dir)
-    frame = load_sweep_frame(root, wide=True)
     if frame.empty:
         return []
-    design = read_manifest(root)["design"]
+    root = Path(out_dir)
     runs = pd.DataFrame(
         {
             "run_id": [str(d["run_id"]) for d in design],
@@ -522,9 +520,7 @@ def write_saturation_files(sweep_dir: str | Path, loaded_sweep: LoadedSweep | An
     )
     runs["x"] = pd.to_numeric(runs["x"], errors="coerce")
     reserved = {"run_id", "point", "replication", "seed"}
-    kpis = kpi_columns(
-        list(loaded_sweep.spec.kpis), [c for c in frame.columns if c not in reserved]
-    )
+    kpis = kpi_columns(list(sweep_kpis), [c for c in frame.columns if c not in reserved])
     by_run = frame.drop_duplicates("run_id").set_index("run_id")
     written: list[Path] = []
     for kpi in kpis:
@@ -563,5 +559,5 @@ __all__ = [
     "plot_saturation",
     "saturation_lever",
     "saturation_table",
-    "write_saturation_files",
+    "write_saturation_curves",
 ]

@@ -35,14 +35,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
 from sim.analysis.kpi_registry import unit_of
+from sim.analysis.saturation import kpi_columns
 from sim.errors import InputError
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from sim.sweep.spec import LoadedSweep, SweepSpec
 
 FloatArray = NDArray[np.float64]
@@ -67,6 +67,9 @@ NUM_RESAMPLES = 100
 
 NOT_SENSITIVITY = "sensitivity needs a sobol or morris sweep"
 """The message for sweeps of any other method."""
+
+MORRIS_LEVELS = 4
+"""Grid levels of a Morris design (the sampler, :mod:`sim.sweep.design`, and the analysis)."""
 
 
 def check_method(loaded: LoadedSweep) -> str:
@@ -138,6 +141,7 @@ def compute_indices(
     d = int(problem["num_vars"])
     yv = np.asarray(y, dtype=np.float64)
     if method == "sobol":
+        # lazy: SALib is heavy, only for the indices (measured)
         from SALib.analyze import sobol
 
         res = sobol.analyze(
@@ -150,9 +154,8 @@ def compute_indices(
             seed=seed,
         )
     elif method == "morris":
+        # lazy: SALib is heavy, only for the indices (measured)
         from SALib.analyze import morris
-
-        from sim.sweep.design import MORRIS_LEVELS
 
         if x is None:
             raise ValueError("Morris needs the design matrix x")
@@ -181,6 +184,7 @@ def sensitivity_frame(
     spec: SweepSpec,
     run_points: Sequence[tuple[int, str]],
     runs: pd.DataFrame,
+    problem: Mapping[str, Any],
     unit: FloatArray | None = None,
 ) -> pd.DataFrame:
     """The indices of every KPI of a sweep (the table of ``sensitivity.csv``).
@@ -190,23 +194,23 @@ def sensitivity_frame(
         run_points: ``(point, run_id)`` of every run of the design.
         runs: One row per finished run: ``run_id`` and KPI columns
             (:func:`sim.sweep.store.load_sweep_frame` with ``wide=True``).
-        unit: The design in the unit cube (:func:`sim.sweep.design.unit_design`), needed for
-            Morris; computed from ``spec`` when omitted.
+        problem: The SALib problem of the sweep (:func:`sim.sweep.reports.sensitivity_problem`).
+        unit: The design in the unit cube (:func:`sim.sweep.design.unit_design`); Morris needs
+            it.
+
+    Raises:
+        ValueError: Morris without ``unit``.
 
     Returns:
         One row per KPI × factor, columns as in ``sensitivity.csv``.
     """
-    import pandas as pd
-
-    from sim.analysis.saturation import kpi_columns
-    from sim.sweep.design import unit_design
-
     method = str(spec.method)
-    problem = _problem(spec)
     n_points = max((p for p, _ in run_points), default=-1) + 1
     x: FloatArray | None = None
     if method == "morris":
-        u = unit_design(spec) if unit is None else np.asarray(unit, dtype=np.float64)
+        if unit is None:
+            raise ValueError("Morris needs the design in the unit cube")
+        u = np.asarray(unit, dtype=np.float64)
         bounds = np.asarray(problem["bounds"], dtype=np.float64)
         x = bounds[:, 0] + u * (bounds[:, 1] - bounds[:, 0])
         n_points = max(n_points, int(u.shape[0]))
@@ -238,29 +242,6 @@ def sensitivity_frame(
     return pd.DataFrame(rows, columns=["kpi", "factor", "method", *columns, "note"])
 
 
-def _problem(spec: SweepSpec) -> dict[str, Any]:
-    """The SALib problem of a sweep; factors given as non-numeric values span [0, 1]."""
-    from sim.sweep.design import problem_of
-
-    try:
-        return problem_of(spec)
-    except ValueError:
-        bounds: list[list[float]] = []
-        for factor in spec.factors:
-            if factor.has_range:
-                bounds.append([float(factor.low or 0.0), float(factor.high or 1.0)])
-                continue
-            values = factor.values or []
-            numbers = [
-                float(v) for v in values if isinstance(v, int | float) and not isinstance(v, bool)
-            ]
-            if len(numbers) == len(values) and numbers:
-                bounds.append([min(numbers), max(numbers)])
-            else:
-                bounds.append([0.0, 1.0])
-        return {"num_vars": len(bounds), "names": [f.key for f in spec.factors], "bounds": bounds}
-
-
 def plot_indices(path: Path, table: pd.DataFrame, kpi: str) -> Path:
     """Bar chart of one KPI's indices with their confidence intervals, as a PNG.
 
@@ -272,12 +253,13 @@ def plot_indices(path: Path, table: pd.DataFrame, kpi: str) -> Path:
     Returns:
         ``path``.
     """
+    # lazy: pyplot only when a chart is drawn (measured)
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from sim.plots import _save
+    from sim.plots import save_figure
 
     method = str(table["method"].iloc[0]) if len(table) else "sobol"
     factors = [str(f) for f in table["factor"]]
@@ -326,38 +308,17 @@ def plot_indices(path: Path, table: pd.DataFrame, kpi: str) -> Path:
     ax.set_title(kpi + (f" — {notes[0]}" if notes else ""), fontsize=10)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
-def manifest_run_points(sweep_dir: Path) -> list[tuple[int, str]]:
-    """``(point, run_id)`` of every run in a sweep directory's manifest, in design order."""
-    from sim.sweep.store import read_manifest
-
-    design = read_manifest(sweep_dir)["design"]
-    return [(int(d["point"]), str(d["run_id"])) for d in design if isinstance(d, dict)]
-
-
-def analyse(sweep_dir: str | Path, loaded_sweep: LoadedSweep) -> pd.DataFrame:
-    """Compute a sobol or morris sweep's indices and write ``sensitivity.csv`` and the charts.
+def write_sensitivity_files(out_dir: str | Path, table: pd.DataFrame) -> None:
+    """Write ``sensitivity.csv`` and one chart per KPI (``sensitivity_<kpi>.png``).
 
     Args:
-        sweep_dir: The sweep directory (manifest and finished runs).
-        loaded_sweep: The loaded sweep that was run there.
-
-    Returns:
-        The table written to ``sensitivity.csv``.
-
-    Raises:
-        InputError: The sweep's method is neither sobol nor morris, or the directory holds no
-            sweep manifest.
+        out_dir: Where to write (the sweep directory).
+        table: The indices (:func:`sensitivity_frame`).
     """
-    from sim.sweep.store import load_sweep_frame
-
-    check_method(loaded_sweep)
-    root = Path(sweep_dir)
-    run_points = manifest_run_points(root)
-    runs = load_sweep_frame(root, wide=True)
-    table = sensitivity_frame(loaded_sweep.spec, run_points, runs)
+    root = Path(out_dir)
     table.to_csv(root / CSV_FILE, index=False)
     for kpi in dict.fromkeys(table["kpi"]):
         plot_indices(
@@ -365,19 +326,18 @@ def analyse(sweep_dir: str | Path, loaded_sweep: LoadedSweep) -> pd.DataFrame:
             table[table["kpi"] == kpi],
             str(kpi),
         )
-    return table
 
 
 __all__ = [
     "CSV_FILE",
     "INDEX_COLUMNS",
     "METHODS",
+    "MORRIS_LEVELS",
     "NOT_SENSITIVITY",
-    "analyse",
     "check_method",
     "compute_indices",
-    "manifest_run_points",
     "plot_indices",
     "point_means",
     "sensitivity_frame",
+    "write_sensitivity_files",
 ]

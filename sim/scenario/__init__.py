@@ -6,6 +6,7 @@ from sim.scenario.loader import (
     dump_resolved,
     list_shipped,
     load_scenario,
+    override_items,
     scenario_sha256,
 )
 from sim.scenario.schema import Scenario
@@ -17,5 +18,6 @@ __all__ = [
     "dump_resolved",
     "list_shipped",
     "load_scenario",
+    "override_items",
     "scenario_sha256",
 ]

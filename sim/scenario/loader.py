@@ -22,7 +22,7 @@ import os
 import re
 import tomllib
 import types
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import Enum
@@ -112,7 +112,16 @@ def _shipped_lookup(name: str) -> Path | None:
     return _shipped_paths().get(stem)
 
 
-def _find_source(source: str, relative_to: Path | None) -> Path | None:
+def find_source(source: str, relative_to: Path | None) -> Path | None:
+    """Find the file a scenario source names, None when there is none.
+
+    Args:
+        source: A path (relative to ``relative_to`` when given) or a shipped scenario's name.
+        relative_to: The folder of the file that names ``source`` (``extends``), or None.
+
+    Returns:
+        The existing file, a sibling ``<source>.toml``, the shipped scenario, or None.
+    """
     if not source.strip():
         return None
     candidate = Path(source).expanduser()
@@ -129,7 +138,8 @@ def _find_source(source: str, relative_to: Path | None) -> Path | None:
     return _shipped_lookup(source)
 
 
-def _shipped_names_text() -> str:
+def shipped_names_text() -> str:
+    """The names of the shipped scenarios, comma-separated (for error messages)."""
     names = sorted(_shipped_paths())
     if not names:
         return f"(no shipped scenarios in {shipped_dir()})"
@@ -154,18 +164,18 @@ def resolve_source(source: str, relative_to: Path | None = None) -> Path:
     Raises:
         InputError: ``source`` names no file and no shipped scenario.
     """
-    found = _find_source(source, relative_to)
+    found = find_source(source, relative_to)
     if found is None:
         shown = source if source.strip() else repr(source)
-        where = "" if relative_to is None else f" relative to {_display(relative_to)}"
+        where = "" if relative_to is None else f" relative to {display_path(relative_to)}"
         raise InputError(
             f"{shown}: no such file{where} or shipped scenario; expected a path to a scenario "
-            f"file or a shipped scenario: {_shipped_names_text()}"
+            f"file or a shipped scenario: {shipped_names_text()}"
         )
     return found
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
     """Show a path relative to the working directory when it is inside it, else absolute."""
     try:
         resolved = path.resolve()
@@ -191,10 +201,22 @@ def read_toml(path: Path) -> dict[str, Any]:
     Raises:
         InputError: The file is missing, a folder, unreadable, empty, not UTF-8 or not TOML.
     """
-    return _read_toml(Path(path), _display(Path(path)))
+    return read_toml_checked(Path(path), display_path(Path(path)))
 
 
-def _read_toml(path: Path, shown: str) -> dict[str, Any]:
+def read_toml_checked(path: Path, shown: str) -> dict[str, Any]:
+    """Read a TOML file, every problem as an :class:`InputError` with one line.
+
+    Args:
+        path: The file.
+        shown: How to name the file in messages.
+
+    Returns:
+        The parsed document.
+
+    Raises:
+        InputError: The path is a folder, cannot be read, or is not valid TOML.
+    """
     if path.is_dir():
         raise InputError(f"{shown}: is a folder; expected a TOML scenario file")
     try:
@@ -271,7 +293,7 @@ def _load_layers(
     path: Path, shown: str, chain: list[tuple[Path, str]]
 ) -> list[tuple[dict[str, Any], _Origin]]:
     """Read a file and, recursively, what it extends; return the layers parent first."""
-    data = _read_toml(path, shown)
+    data = read_toml_checked(path, shown)
     origin = _Origin(shown)
     if "extends" not in data:
         return [(data, origin)]
@@ -281,19 +303,19 @@ def _load_layers(
             _line(
                 origin,
                 ("extends",),
-                f"{_fmt_value(target)} is not accepted; expected a path relative to this file "
-                f"or a shipped scenario: {_shipped_names_text()}",
+                f"{format_value(target)} is not accepted; expected a path relative to this file "
+                f"or a shipped scenario: {shipped_names_text()}",
             )
         )
-    parent = _find_source(target, relative_to=path.parent)
+    parent = find_source(target, relative_to=path.parent)
     if parent is None:
         raise InputError(
             _line(
                 origin,
                 ("extends",),
-                f"{_fmt_value(target)} is not accepted: it names no file in the folder of "
+                f"{format_value(target)} is not accepted: it names no file in the folder of "
                 f"{shown} and no shipped scenario; expected a path relative to this file or a "
-                f"shipped scenario: {_shipped_names_text()}",
+                f"shipped scenario: {shipped_names_text()}",
             )
         )
     here = (path.resolve(), shown)
@@ -306,11 +328,11 @@ def _load_layers(
             _line(
                 origin,
                 ("extends",),
-                f"{_fmt_value(target)} is not accepted: extends makes a cycle ({cycle}); "
+                f"{format_value(target)} is not accepted: extends makes a cycle ({cycle}); "
                 "expected a scenario that does not extend this one",
             )
         )
-    return [*_load_layers(parent, _display(parent), seen), (data, origin)]
+    return [*_load_layers(parent, display_path(parent), seen), (data, origin)]
 
 
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -349,7 +371,7 @@ def _resolve_raw(path: Path, shown: str) -> _Raw:
 # ---------------------------------------------------------------------------------------------
 
 
-def _parse_set_key(key: str) -> Key | None:
+def parse_set_key(key: str) -> Key | None:
     """Parse a dotted TOML key (bare or quoted parts) into a key path, None if invalid."""
     try:
         doc: Any = tomllib.loads(f"{key} = 0")
@@ -365,7 +387,7 @@ def _parse_set_key(key: str) -> Key | None:
     return tuple(path)
 
 
-def _parse_set_value(text: str) -> Any:
+def parse_set_value(text: str) -> Any:
     """Parse VALUE as a TOML value, else take it as a plain string."""
     try:
         doc = tomllib.loads(f"v = {text}")
@@ -385,7 +407,7 @@ def _apply_overrides(raw: _Raw, overrides: Sequence[str]) -> None:
         if not key_text.strip():
             problems.append(f"{SET_FILE}: {item}: empty key; {example}")
             continue
-        path = _parse_set_key(key_text.strip())
+        path = parse_set_key(key_text.strip())
         if path is None:
             problems.append(
                 f"{SET_FILE}: {item}: {key_text.strip()!r} is not a valid key; expected a dotted "
@@ -399,7 +421,7 @@ def _apply_overrides(raw: _Raw, overrides: Sequence[str]) -> None:
             )
             continue
         created = _missing_prefixes(raw.data, path)
-        problem = _set_value(raw.data, path, _parse_set_value(value_text))
+        problem = _set_value(raw.data, path, parse_set_value(value_text))
         if problem is not None:
             problems.append(f"{SET_FILE}: {item}: {problem}")
             continue
@@ -418,14 +440,14 @@ def _set_value(data: dict[str, Any], path: Key, value: Any) -> str | None:
     table = data
     for n, key in enumerate(path[:-1], start=1):
         prefix = path[:n]
-        found = _schema_type(prefix)
-        if found is not None and not _is_table_type(found[0]):
-            return f"{_fmt_key(prefix)} holds {_describe(*found)}, not a table"
+        found = schema_type(prefix)
+        if found is not None and not is_table_type(found[0]):
+            return f"{format_key(prefix)} holds {describe_type(*found)}, not a table"
         current = table.get(str(key))
         if current is None:
             current = table[str(key)] = {}
         elif not isinstance(current, dict):
-            return f"{_fmt_key(prefix)} is {_fmt_value(current)}, not a table"
+            return f"{format_key(prefix)} is {format_value(current)}, not a table"
         table = current
     table[str(path[-1])] = value
     return None
@@ -442,7 +464,8 @@ def _get(data: Any, path: Key) -> Any:
 # ---------------------------------------------------------------------------------------------
 
 
-def _fmt_key(path: Key) -> str:
+def format_key(path: Key) -> str:
+    """Show a key path as a dotted TOML key (``partners.var.count``, ``a[0].b``)."""
     out = ""
     for key in path:
         if isinstance(key, int):
@@ -463,7 +486,7 @@ def _fmt_num(x: Any) -> str:
     return str(int(x)) if x.is_integer() and abs(x) < 1e16 else repr(x)
 
 
-def _fmt_value(value: Any) -> str:
+def format_value(value: Any) -> str:
     """Show a value the way the user wrote it, roughly (TOML booleans, quoted strings)."""
     if isinstance(value, Enum):
         value = value.value
@@ -476,7 +499,7 @@ def _fmt_value(value: Any) -> str:
     elif isinstance(value, dict):
         text = "a table" if value else "an empty table"
     elif isinstance(value, list):
-        text = "[" + ", ".join(_fmt_value(v) for v in value) + "]"
+        text = "[" + ", ".join(format_value(v) for v in value) + "]"
     elif isinstance(value, datetime | date | time):
         text = value.isoformat()
     else:
@@ -490,10 +513,10 @@ def _line(origin: _Origin, path: Key, message: str) -> str:
     if origin.set_item is not None:
         if not path or path == origin.set_path:
             return f"{SET_FILE}: {origin.set_item}: {message}"
-        return f"{SET_FILE}: {origin.set_item}: {_fmt_key(path)}: {message}"
+        return f"{SET_FILE}: {origin.set_item}: {format_key(path)}: {message}"
     if not path:
         return f"{origin.file}: {message}"
-    return f"{origin.file}: {_fmt_key(path)}: {message}"
+    return f"{origin.file}: {format_key(path)}: {message}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -501,7 +524,7 @@ def _line(origin: _Origin, path: Key, message: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def _unwrap(tp: Any, meta: list[Any]) -> tuple[Any, list[Any]]:
+def unwrap_annotated(tp: Any, meta: list[Any]) -> tuple[Any, list[Any]]:
     """Strip ``Annotated`` layers, collecting their constraints into ``meta``."""
     meta = list(meta)
     while get_origin(tp) is Annotated:
@@ -516,18 +539,20 @@ def _is_union(tp: Any) -> bool:
     return get_origin(tp) in (Union, types.UnionType)
 
 
-def _is_model(tp: Any) -> bool:
+def is_model_type(tp: Any) -> bool:
+    """Whether a declared type is a schema table (a pydantic model class)."""
     return isinstance(tp, type) and issubclass(tp, BaseModel)
 
 
-def _is_table_type(tp: Any) -> bool:
-    tp, _ = _unwrap(tp, [])
+def is_table_type(tp: Any) -> bool:
+    """Whether a declared type holds a table: a model, a dict, or a union with one."""
+    tp, _ = unwrap_annotated(tp, [])
     if _is_union(tp):
-        return any(_is_table_type(a) for a in get_args(tp))
-    return _is_model(tp) or get_origin(tp) is dict
+        return any(is_table_type(a) for a in get_args(tp))
+    return is_model_type(tp) or get_origin(tp) is dict
 
 
-def _schema_type(path: Key, root: Any = Scenario) -> tuple[Any, list[Any]] | None:
+def schema_type(path: Key, root: Any = Scenario) -> tuple[Any, list[Any]] | None:
     """The declared type and constraints at a key path, None where the schema has no such key.
 
     Args:
@@ -537,14 +562,14 @@ def _schema_type(path: Key, root: Any = Scenario) -> tuple[Any, list[Any]] | Non
     tp: Any = root
     meta: list[Any] = []
     for key in path:
-        tp, meta = _unwrap(tp, meta)
+        tp, meta = unwrap_annotated(tp, meta)
         if _is_union(tp):
             args = [a for a in get_args(tp) if a is not type(None)]
             if len(args) != 1:
                 return None
-            tp, meta = _unwrap(args[0], meta)
+            tp, meta = unwrap_annotated(args[0], meta)
         origin = get_origin(tp)
-        if _is_model(tp):
+        if is_model_type(tp):
             field = tp.model_fields.get(key) if isinstance(key, str) else None
             if field is None:
                 return None
@@ -608,13 +633,13 @@ def _lengths(meta: list[Any]) -> str:
     return ""
 
 
-def _describe(tp: Any, meta: list[Any], plural: bool = False) -> str:
+def describe_type(tp: Any, meta: list[Any], plural: bool = False) -> str:
     """Describe what a declared type accepts, e.g. ``an int in [1, 1000000]``."""
-    tp, meta = _unwrap(tp, meta)
+    tp, meta = unwrap_annotated(tp, meta)
     origin = get_origin(tp)
     if _is_union(tp):
         args = [a for a in get_args(tp) if a is not type(None)]
-        return " or ".join(_describe(a, meta, plural) for a in args)
+        return " or ".join(describe_type(a, meta, plural) for a in args)
     if origin is Literal:
         return _choices(get_args(tp))
     if isinstance(tp, type) and issubclass(tp, Enum):
@@ -628,36 +653,37 @@ def _describe(tp: Any, meta: list[Any], plural: bool = False) -> str:
     if tp is str:
         return ("strings" if plural else "a string") + _lengths(meta)
     if origin is list:
-        return ("lists" if plural else "a list") + f" of {_describe(get_args(tp)[0], [], True)}"
+        return ("lists" if plural else "a list") + f" of {describe_type(get_args(tp)[0], [], True)}"
     if origin is dict:
         return ("tables" if plural else "a table") + (
-            f" of names to {_describe(get_args(tp)[1], [], True)}"
+            f" of names to {describe_type(get_args(tp)[1], [], True)}"
         )
-    if _is_model(tp):
+    if is_model_type(tp):
         return "tables" if plural else "a table"
     return getattr(tp, "__name__", str(tp))
 
 
 def _describe_at(path: Key) -> str | None:
-    found = _schema_type(path)
-    return None if found is None else _describe(*found)
+    found = schema_type(path)
+    return None if found is None else describe_type(*found)
 
 
 def _accepted_keys(path: Key) -> list[str]:
     """The keys a table at ``path`` accepts (empty when any name is accepted)."""
     if path in _FIXED_KEY_TABLES:
         return list(_FIXED_KEY_TABLES[path])
-    found = _schema_type(path)
+    found = schema_type(path)
     if found is None:
         return []
-    tp, _ = _unwrap(*found)
-    if _is_model(tp):
+    tp, _ = unwrap_annotated(*found)
+    if is_model_type(tp):
         names = list(tp.model_fields)
         return [*names, "extends"] if not path else names
     return []
 
 
-def _unknown_key(path: Key) -> str:
+def unknown_key_message(path: Key) -> str:
+    """The message for an unknown key: the closest accepted key, or the accepted ones."""
     accepted = _accepted_keys(path[:-1])
     close = difflib.get_close_matches(str(path[-1]), accepted, n=1, cutoff=0.6)
     if close:
@@ -704,7 +730,7 @@ def _fix_tables(raw: _Raw) -> list[str]:
         for name in table:
             if name not in names:
                 key = (*path, name)
-                problems.append(_line(raw.origin_of(key), key, _unknown_key(key)))
+                problems.append(_line(raw.origin_of(key), key, unknown_key_message(key)))
         parent = _get(raw.data, path[:-1])
         parent[path[-1]] = merged
     return problems
@@ -732,10 +758,10 @@ def _value_error(raw: _Raw, path: Key, err: Any) -> tuple[Key, str]:
             rest = match[2]
             exists, value = _lookup(raw.data, key)
             if rest.startswith("must be ") and exists:
-                return key, f"{_fmt_value(value)} is not accepted; expected {rest[8:]}"
+                return key, f"{format_value(value)} is not accepted; expected {rest[8:]}"
             return key, rest
     if path and not isinstance(err.get("input"), dict | list):
-        return path, f"{_fmt_value(err.get('input'))} is not accepted: {text}"
+        return path, f"{format_value(err.get('input'))} is not accepted: {text}"
     return path, text
 
 
@@ -759,14 +785,14 @@ def _schema_problems(raw: _Raw, exc: ValidationError, reported: set[Key]) -> lis
         if any(path[:n] in reported for n in range(len(path) + 1)):
             continue
         if kind == "extra_forbidden":
-            message = _unknown_key(path)
+            message = unknown_key_message(path)
         elif kind == "missing":
             message = f"key is missing; expected {_describe_at(path) or 'a value'}"
         elif kind in ("value_error", "assertion_error") and isinstance(err.get("input"), dict):
             path, message = _value_error(raw, path, err)
         else:
             expected = _describe_at(path) or _fallback_expected(err)
-            message = f"{_fmt_value(err.get('input'))} is not accepted; expected {expected}"
+            message = f"{format_value(err.get('input'))} is not accepted; expected {expected}"
         problems.append(_line(raw.origin_of(path), path, message))
     return problems
 
@@ -780,7 +806,7 @@ def _validate(raw: _Raw) -> Scenario:
             _line(
                 raw.origin_of(path),
                 path,
-                f"{_fmt_value(value)} is not accepted; expected a finite number",
+                f"{format_value(value)} is not accepted; expected a finite number",
             )
         )
     try:
@@ -797,7 +823,7 @@ def _check(raw: _Raw, scenario: Scenario) -> None:
     problems = []
     for problem in check_scenario(scenario):
         path: Key = tuple(problem.key.split("."))
-        message = f"{_fmt_value(problem.value)} is not accepted; expected {problem.accepted}"
+        message = f"{format_value(problem.value)} is not accepted; expected {problem.accepted}"
         problems.append(_line(raw.origin_of(path), path, message))
     if problems:
         raise InputError(_unique(problems))
@@ -810,6 +836,28 @@ def _unique(lines: list[str]) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 # public entry points
 # ---------------------------------------------------------------------------------------------
+
+
+def override_items(overrides: Mapping[str, Any]) -> list[str]:
+    """``KEY=VALUE`` strings (``--set`` items) for :func:`load_scenario` from a dict.
+
+    Values are written as TOML (``tomli_w``), so that they parse back to the same value; a dict
+    value becomes one override per key below it (``{"a.b": {"c": 1}}`` → ``a.b.c=1``).
+
+    Args:
+        overrides: Dotted scenario key → value, e.g. ``{"time.periods": 12}``.
+
+    Returns:
+        The override strings, in the order of ``overrides``.
+    """
+    out: list[str] = []
+    for key, value in overrides.items():
+        if isinstance(value, Mapping):
+            out += override_items({f"{key}.{sub}": inner for sub, inner in value.items()})
+            continue
+        text = tomli_w.dumps({"v": value})
+        out.append(f"{key}={text.removeprefix('v = ').rstrip()}")
+    return out
 
 
 def load_scenario(source: str | Path, overrides: Sequence[str] = ()) -> LoadedScenario:
@@ -830,7 +878,7 @@ def load_scenario(source: str | Path, overrides: Sequence[str] = ()) -> LoadedSc
     """
     text = str(source)
     path = resolve_source(text)
-    shown = text if Path(text).expanduser().exists() else _display(path)
+    shown = text if Path(text).expanduser().exists() else display_path(path)
     raw = _resolve_raw(path, shown)
     if isinstance(overrides, str):
         overrides = [overrides]
@@ -851,7 +899,7 @@ def list_shipped() -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for name, path in sorted(_shipped_paths().items()):
         try:
-            description = _resolve_raw(path, _display(path)).data.get("description", "")
+            description = _resolve_raw(path, display_path(path)).data.get("description", "")
         except InputError:
             description = f"(unreadable: see `channelsim validate {name}`)"
         out.append((name, description if isinstance(description, str) else ""))

@@ -79,7 +79,7 @@ def dask_executor(
     """
     _check_address(address)
     wait = CONNECT_TIMEOUT if timeout is None else timeout
-    from distributed import Client
+    from distributed import Client  # lazy: optional dependency, only with --scheduler
 
     try:
         client = Client(address.strip(), timeout=wait, set_as_default=False)

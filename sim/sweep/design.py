@@ -33,18 +33,16 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.analysis.sensitivity import MORRIS_LEVELS
 from sim.errors import InputError
 from sim.rng import stream_key
 from sim.scenario import dump_resolved, load_scenario
-from sim.scenario.loader import SET_FILE, _display, _fmt_key, _parse_set_key, _parse_set_value
+from sim.scenario.loader import SET_FILE, display_path, format_key, parse_set_key, parse_set_value
 from sim.sweep.spec import Factor, LoadedSweep, SweepSpec, override
 from sim.sweep.types import RunSpec
 
 DESIGN_STREAM = "sweep.design"
 """The name of the random stream of sampled designs (:func:`sim.rng.stream_key`)."""
-
-MORRIS_LEVELS = 4
-"""Grid levels of Morris trajectories."""
 
 
 def design_rng(seed: int) -> np.random.Generator:
@@ -153,15 +151,18 @@ def unit_design(spec: SweepSpec) -> NDArray[np.float64]:
     if spec.method == "random":
         return rng.random((n, d))
     if spec.method == "lhs":
+        # lazy: SALib is heavy, only for sampled designs (measured)
         from SALib.sample import latin
 
         return np.asarray(latin.sample(problem, n, seed=rng), dtype=np.float64)
     if spec.method == "sobol":
+        # lazy: SALib is heavy, only for sampled designs (measured)
         from SALib.sample import sobol
 
         out = sobol.sample(problem, n, calc_second_order=False, seed=rng)
         return np.asarray(out, dtype=np.float64)
     if spec.method == "morris":
+        # lazy: SALib is heavy, only for sampled designs (measured)
         from SALib.sample import morris
 
         out = morris.sample(problem, n, num_levels=MORRIS_LEVELS, seed=rng)
@@ -205,11 +206,11 @@ def set_values(spec: SweepSpec) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in spec.set:
         key_text, _, value_text = item.partition("=")
-        path = _parse_set_key(key_text.strip())
-        value = _parse_set_value(value_text)
+        path = parse_set_key(key_text.strip())
+        value = parse_set_value(value_text)
         if path is None or isinstance(value, dict):
             raise ValueError(f"set item {item!r} is not KEY=VALUE (load the sweep first)")
-        key = _fmt_key(path)
+        key = format_key(path)
         out.pop(key, None)
         out[key] = value
     return out
@@ -293,7 +294,7 @@ def design_runs(loaded: LoadedSweep) -> list[RunSpec]:
         try:
             scenario = load_scenario(base, [override(k, v) for k, v in overrides.items()]).scenario
         except InputError as err:
-            where = f"{_display(loaded.path)}: design point {index}"
+            where = f"{display_path(loaded.path)}: design point {index}"
             lines = [line.removeprefix(f"{SET_FILE}: ") for line in err.problems]
             raise InputError([f"{where}: {line}" for line in lines]) from None
         text = dump_resolved(scenario)

@@ -29,20 +29,28 @@ absent, so a resumed sweep neither loses nor duplicates a run.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import math
 import os
 import shutil
+import signal
+import sys
 import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.errors import InputError
+from sim.pools import check_main_guard, spawn_context
+from sim.progress import runs_progress, wants_progress
+from sim.run import flatten_kpis, simulate
+from sim.rundir import check_out_dir
+from sim.scenario import load_scenario, override_items
 from sim.sweep import store
 from sim.sweep.types import RunSpec
 
@@ -121,35 +129,11 @@ class SweepSummary:
 # ---------------------------------------------------------------------------------------------
 
 
-def override_args(overrides: dict[str, Any]) -> list[str]:
-    """``KEY=VALUE`` strings for :func:`sim.scenario.load_scenario` from a design point.
-
-    Values are written as TOML (``tomli_w``); a dict value becomes one override per key below
-    it (``a.b = {c = 1}`` → ``a.b.c=1``).
-
-    Args:
-        overrides: Scenario key → value.
-
-    Returns:
-        The override strings, in the order of ``overrides``.
-    """
-    import tomli_w
-
-    out: list[str] = []
-    for key, value in overrides.items():
-        if isinstance(value, dict):
-            out += override_args({f"{key}.{sub}": inner for sub, inner in value.items()})
-            continue
-        text = tomli_w.dumps({"v": value})
-        out.append(f"{key}={text.removeprefix('v = ').rstrip()}")
-    return out
-
-
 def compute_run(base_source: str, spec: RunSpec) -> pa.Table:
     """Run one design point with one seed and build its long-format table.
 
-    The KPIs are those of ``channelsim compare`` (:func:`sim.compare.run_kpis`, flattened by
-    :func:`sim.compare.flatten_kpis`).
+    The KPIs are those of ``channelsim compare`` (:attr:`sim.run.RunResult.kpis`, flattened by
+    :func:`sim.run.flatten_kpis`).
 
     Args:
         base_source: The base scenario.
@@ -161,16 +145,9 @@ def compute_run(base_source: str, spec: RunSpec) -> pa.Table:
     Raises:
         Exception: Whatever the scenario or the model raises.
     """
-    from sim.compare import flatten_kpis, run_kpis
-    from sim.outputs import deals_frame, partners_frame
-    from sim.run import run_model
-    from sim.scenario import load_scenario
-
-    loaded = load_scenario(base_source, override_args(spec.overrides))
-    model, retention = run_model(loaded, spec.seed)
-    ts = model.metrics.frame()
-    kpis = flatten_kpis(run_kpis(ts, partners_frame(model), deals_frame(model), loaded, retention))
-    return store.run_table(spec, ts, kpis)
+    loaded = load_scenario(base_source, override_items(spec.overrides))
+    result = simulate(loaded, spec.seed)
+    return store.run_table(spec, result.timeseries, flatten_kpis(result.kpis))
 
 
 def run_one(base_source: str, sweep_dir: Path, spec: RunSpec) -> RunStatus:
@@ -216,10 +193,6 @@ def run_chunk(task: ChunkTask) -> list[RunStatus]:
 
 def _set_parent_death_signal() -> None:
     """On Linux, ask the kernel to SIGKILL this process when its parent dies (best effort)."""
-    import ctypes
-    import signal
-    import sys
-
     if not sys.platform.startswith("linux"):
         return
     try:
@@ -278,15 +251,15 @@ def local_executor(workers: int) -> Executor:
     Returns:
         An :class:`InlineExecutor`, or a ``spawn`` process pool whose workers exit with this
         process.
+
+    Raises:
+        UnguardedMainError: See :func:`sim.pools.check_main_guard`.
     """
     if workers <= 1:
         return InlineExecutor()
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     return ProcessPoolExecutor(
         max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
+        mp_context=spawn_context(f"sweep with {workers} workers"),
         initializer=_worker_init,
         initargs=(os.getpid(),),
     )
@@ -356,8 +329,6 @@ def execute_runs(
     Returns:
         What happened.
     """
-    from sim.progress import runs_progress, wants_progress
-
     start = time.perf_counter()
     sweep_dir = Path(sweep_dir).absolute()
     design = _unique(runs)
@@ -494,8 +465,6 @@ def create_sweep_dir(sweep_dir: Path, manifest: dict[str, Any]) -> None:
     Raises:
         InputError: The directory exists or cannot be created.
     """
-    from sim.run import check_out_dir
-
     sweep_dir = Path(sweep_dir)
     exists = (
         f"{sweep_dir}: output directory already exists; expected a path that does not exist "
@@ -607,8 +576,13 @@ def run_sweep(  # noqa: PLR0913 (public API: keywords mirror the sweep command's
     Raises:
         InputError: The directory exists (without ``resume``), or does not hold this sweep
             (with ``resume``).
+        UnguardedMainError: A local pool would re-run the calling script's unguarded top level
+            (:func:`sim.pools.check_main_guard`).
     """
     sweep_dir = Path(sweep_dir)
+    n_workers = workers if workers is not None else default_workers()
+    if executor is None and n_workers > 1:  # before anything is written
+        check_main_guard(f"sweep with {n_workers} workers")
     if resume:
         check_resume(sweep_dir, runs, source)
         store.clear_stale(sweep_dir)

