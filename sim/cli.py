@@ -436,14 +436,49 @@ def compare(
     return EXIT_INTERNAL if result.failed else EXIT_OK
 
 
+def _cell(x: Any) -> Any:
+    """A comparison-table value as printed: None for a missing or non-finite number."""
+    if x is None or isinstance(x, bool | str):
+        return x
+    return None if isinstance(x, float) and not math.isfinite(x) else x
+
+
+def _comparison_line(kpi: str, rows: dict[str, Any], names: list[str]) -> list[str | Text]:
+    """One KPI's row of the comparison table: each design's mean, then its difference.
+
+    Args:
+        kpi: The KPI.
+        rows: The KPI's rows of ``comparison.csv`` by design.
+        names: The designs, the reference first.
+    """
+    line: list[str | Text] = [KPIS_BY_NAME[kpi].label]
+    for i, name in enumerate(names):
+        row = rows.get(name)
+        if row is None:
+            line += ["–"] if i == 0 else ["–", "–"]
+            continue
+        line.append(format_value(kpi, _cell(row["mean"])))
+        if i == 0:
+            continue
+        diff = _cell(row["diff_mean"])
+        if diff is None:
+            line.append("–")
+            continue
+        low = format_value(kpi, _cell(row["diff_ci_low"]), delta=True)
+        high = format_value(kpi, _cell(row["diff_ci_high"]), delta=True)
+        text = f"{format_value(kpi, diff, delta=True)} [{low}, {high}]{delta_unit(kpi)}"
+        verdict = _cell(row["verdict"]) or ""
+        if _cell(row["significant"]) is True:
+            style = {"better": "green", "worse": "red"}.get(verdict, "bold")
+            line.append(Text(f"{text} *", style=style))
+        else:
+            line.append(Text(text))
+    return line
+
+
 def _print_comparison(result: CompareResult, names: list[str]) -> None:
     # lazy: keeps `channelsim --help` fast, measured (see the module docstring)
     from sim.compare import ALPHA, HEADLINE_KPIS
-
-    def cell(x: Any) -> Any:
-        if x is None or isinstance(x, bool | str):
-            return x
-        return None if isinstance(x, float) and not math.isfinite(x) else x
 
     table = result.table
     seeds = result.seeds
@@ -461,29 +496,7 @@ def _print_comparison(result: CompareResult, names: list[str]) -> None:
         rows = {str(r["design"]): r for _, r in table[table["kpi"] == kpi].iterrows()}
         if not rows:
             continue
-        line: list[str | Text] = [KPIS_BY_NAME[kpi].label]
-        for i, name in enumerate(names):
-            row = rows.get(name)
-            if row is None:
-                line += ["–"] if i == 0 else ["–", "–"]
-                continue
-            line.append(format_value(kpi, cell(row["mean"])))
-            if i == 0:
-                continue
-            diff = cell(row["diff_mean"])
-            if diff is None:
-                line.append("–")
-                continue
-            low = format_value(kpi, cell(row["diff_ci_low"]), delta=True)
-            high = format_value(kpi, cell(row["diff_ci_high"]), delta=True)
-            text = f"{format_value(kpi, diff, delta=True)} [{low}, {high}]{delta_unit(kpi)}"
-            verdict = cell(row["verdict"]) or ""
-            if cell(row["significant"]) is True:
-                style = {"better": "green", "worse": "red"}.get(verdict, "bold")
-                line.append(Text(f"{text} *", style=style))
-            else:
-                line.append(Text(text))
-        view.add_row(*line)
+        view.add_row(*_comparison_line(kpi, rows, names))
     console = Console()
     console.print(view)
     console.print(

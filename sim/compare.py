@@ -402,6 +402,61 @@ def _kpi_order(flat: Sequence[dict[str, float | None]]) -> list[str]:
     return list(names)
 
 
+def _kpis_by_design(
+    outcomes: Sequence[RunOutcome], n_designs: int, replications: int
+) -> list[list[dict[str, float | None] | None]]:
+    """Flattened KPIs of design d in replication r at ``[d][r]`` (None: the run failed)."""
+    values: list[list[dict[str, float | None] | None]] = [
+        [None] * replications for _ in range(n_designs)
+    ]
+    for outcome in outcomes:
+        if outcome.kpis is not None:
+            values[outcome.design][outcome.replication] = flatten_kpis(outcome.kpis)
+    return values
+
+
+def _sample(
+    design_values: Sequence[dict[str, float | None] | None], kpi: str
+) -> tuple[dict[int, float] | None, int]:
+    """One design's values of a KPI by replication, and how many are defined.
+
+    The sample is None (undefined) when no run finished or the KPI is undefined in any of them.
+    """
+    runs = {r: v for r, v in enumerate(design_values) if v is not None}
+    got = {r: v.get(kpi) for r, v in runs.items()}
+    defined = {r: x for r, x in got.items() if x is not None}
+    return (defined if runs and len(defined) == len(runs) else None), len(defined)
+
+
+def _paired_difference(
+    ref: dict[int, float], sample: dict[int, float], ref_mean: float | None
+) -> dict[str, Any]:
+    """The paired difference from the reference over the common replications (columns)."""
+    pairs = sorted(set(sample) & set(ref))
+    if not pairs:
+        return {}
+    test = paired_test(np.array([ref[r] for r in pairs]), np.array([sample[r] for r in pairs]))
+    diff = test.interval.mean
+    return {
+        "diff_mean": diff,
+        "diff_ci_low": test.interval.low,
+        "diff_ci_high": test.interval.high,
+        "pct_change": 100.0 * diff / ref_mean if diff is not None and ref_mean else None,
+        "p_value": test.p_value,
+    }
+
+
+def _judge(rows: list[dict[str, Any]], tests: list[tuple[int, float]], reference: str) -> None:
+    """Holm-adjust the tests' p-values over every row, then give each difference its verdict."""
+    adjusted = holm([p for _, p in tests])
+    for (i, _), p_adj in zip(tests, adjusted, strict=True):
+        rows[i]["p_holm"] = p_adj
+        rows[i]["significant"] = p_adj < ALPHA
+    for row in rows:
+        if row["design"] != reference and row["diff_mean"] is not None:
+            row["verdict"] = verdict(row["diff_mean"], row["significant"], row["better"]) or None
+
+
 def comparison_table(
     design_list: Sequence[str], outcomes: Sequence[RunOutcome], replications: int
 ) -> pd.DataFrame:
@@ -416,64 +471,28 @@ def comparison_table(
         One row per (KPI, design), KPIs in the order of the KPI dict, designs in the order
         given; columns :data:`COMPARISON_COLUMNS`.
     """
-    n_designs = len(design_list)
-    # values[d][r]: flattened KPIs of design d in replication r (None: the run failed)
-    values: list[list[dict[str, float | None] | None]] = [
-        [None] * replications for _ in range(n_designs)
-    ]
-    for outcome in outcomes:
-        if outcome.kpis is not None:
-            values[outcome.design][outcome.replication] = flatten_kpis(outcome.kpis)
+    values = _kpis_by_design(outcomes, len(design_list), replications)
     kpis = _kpi_order([v for row in values for v in row if v is not None])
-
     rows: list[dict[str, Any]] = []
     tests: list[tuple[int, float]] = []  # (row index, p-value)
     for kpi in kpis:
         better = better_direction(kpi)
-        per_design: list[dict[int, float] | None] = []  # replication -> value; None: undefined
-        ref_mean: float | None = None
-        for d in range(n_designs):
-            runs = {r: v for r, v in enumerate(values[d]) if v is not None}
-            got = {r: v.get(kpi) for r, v in runs.items()}
-            defined = {r: x for r, x in got.items() if x is not None}
-            per_design.append(defined if runs and len(defined) == len(runs) else None)
+        samples = [_sample(design_values, kpi) for design_values in values]
+        ref, ref_mean = samples[0][0], None
+        for d, (sample, n) in enumerate(samples):
             row: dict[str, Any] = dict.fromkeys(COMPARISON_COLUMNS)
-            row.update(kpi=kpi, design=design_list[d], n=len(defined), better=better)
-            sample = per_design[d]
+            row.update(kpi=kpi, design=design_list[d], n=n, better=better)
             if sample is not None:
                 ci = t_interval(np.array([sample[r] for r in sorted(sample)]))
                 row.update(mean=ci.mean, ci_low=ci.low, ci_high=ci.high)
                 if d == 0:
                     ref_mean = ci.mean
-            ref = per_design[0]
             if d > 0 and sample is not None and ref is not None:
-                pairs = sorted(set(sample) & set(ref))
-                if pairs:
-                    test = paired_test(
-                        np.array([ref[r] for r in pairs]), np.array([sample[r] for r in pairs])
-                    )
-                    pct = (
-                        100.0 * test.interval.mean / ref_mean
-                        if test.interval.mean is not None and ref_mean
-                        else None
-                    )
-                    row.update(
-                        diff_mean=test.interval.mean,
-                        diff_ci_low=test.interval.low,
-                        diff_ci_high=test.interval.high,
-                        pct_change=pct,
-                        p_value=test.p_value,
-                    )
-                    if test.p_value is not None:
-                        tests.append((len(rows), test.p_value))
+                row.update(_paired_difference(ref, sample, ref_mean))
+                if row["p_value"] is not None:
+                    tests.append((len(rows), row["p_value"]))
             rows.append(row)
-    adjusted = holm([p for _, p in tests])
-    for (i, _), p_adj in zip(tests, adjusted, strict=True):
-        rows[i]["p_holm"] = p_adj
-        rows[i]["significant"] = p_adj < ALPHA
-    for row in rows:
-        if row["design"] != design_list[0] and row["diff_mean"] is not None:
-            row["verdict"] = verdict(row["diff_mean"], row["significant"], row["better"]) or None
+    _judge(rows, tests, design_list[0])
     frame = pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
     frame["n"] = frame["n"].astype("int64")
     return frame
@@ -649,6 +668,70 @@ def _json(data: Any) -> str:
     return json.dumps(data, sort_keys=True, indent=2, allow_nan=False, ensure_ascii=False) + "\n"
 
 
+def _write_runs(
+    tmp: Path, designs: Sequence[Design], outcomes: Sequence[RunOutcome]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Write each run's ``runs/<run>/`` files (or ``failed/<run>.txt``) into the comparison.
+
+    Returns:
+        The manifest's entry of every run, and the ids of the runs that failed.
+    """
+    (tmp / "runs").mkdir()
+    runs: list[dict[str, Any]] = []
+    failed: list[str] = []
+    for outcome in outcomes:
+        design = designs[outcome.design]
+        run_id = f"{design.name}-s{outcome.seed}"
+        entry: dict[str, Any] = {
+            "run": run_id,
+            "design": design.name,
+            "replication": outcome.replication,
+            "seed": outcome.seed,
+        }
+        if outcome.error is not None or outcome.kpis is None or outcome.timeseries is None:
+            failed.append(run_id)
+            (tmp / "failed").mkdir(exist_ok=True)
+            _write_text(tmp / "failed" / f"{run_id}.txt", outcome.error or "unknown error\n")
+            entry["status"] = "failed"
+        else:
+            folder = tmp / "runs" / run_id
+            folder.mkdir()
+            outcome.timeseries.to_csv(folder / "timeseries.csv", index=False, lineterminator="\n")
+            summary = summary_document(design.loaded, outcome.seed, outcome.kpis)
+            _write_text(folder / "summary.json", _json(summary))
+            entry["status"] = "ok"
+        runs.append(entry)
+    return runs, failed
+
+
+def _manifest(
+    designs: Sequence[Design],
+    seeds: Sequence[int],
+    table: pd.DataFrame,
+    arguments: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The comparison's ``manifest.json`` without its runs: command, designs, seeds, KPIs."""
+    return {
+        "command": "compare",
+        "version": sim.__version__,
+        "arguments": arguments or {},
+        "designs": [
+            {
+                "name": design.name,
+                "source": design.source,
+                "scenario": design.loaded.name,
+                "path": str(design.loaded.path),
+                "scenario_sha256": scenario_sha256(design.loaded.scenario),
+            }
+            for design in designs
+        ],
+        "reference": designs[0].name,
+        "replications": len(seeds),
+        "seeds": list(seeds),
+        "kpis": list(dict.fromkeys(str(k) for k in table["kpi"])),
+    }
+
+
 def run_compare(
     designs: Sequence[Design],
     seeds: Sequence[int],
@@ -684,56 +767,10 @@ def run_compare(
     table = comparison_table(names, outcomes, len(seeds))
 
     tmp = make_temp_dir(out_dir)
-    failed: list[str] = []
     try:
-        (tmp / "runs").mkdir()
-        runs: list[dict[str, Any]] = []
-        for outcome in outcomes:
-            design = designs[outcome.design]
-            run_id = f"{design.name}-s{outcome.seed}"
-            entry: dict[str, Any] = {
-                "run": run_id,
-                "design": design.name,
-                "replication": outcome.replication,
-                "seed": outcome.seed,
-            }
-            if outcome.error is not None or outcome.kpis is None or outcome.timeseries is None:
-                failed.append(run_id)
-                (tmp / "failed").mkdir(exist_ok=True)
-                _write_text(tmp / "failed" / f"{run_id}.txt", outcome.error or "unknown error\n")
-                entry["status"] = "failed"
-            else:
-                folder = tmp / "runs" / run_id
-                folder.mkdir()
-                outcome.timeseries.to_csv(
-                    folder / "timeseries.csv", index=False, lineterminator="\n"
-                )
-                summary = summary_document(design.loaded, outcome.seed, outcome.kpis)
-                _write_text(folder / "summary.json", _json(summary))
-                entry["status"] = "ok"
-            runs.append(entry)
+        runs, failed = _write_runs(tmp, designs, outcomes)
         table.to_csv(tmp / "comparison.csv", index=False, lineterminator="\n")
-        manifest = {
-            "command": "compare",
-            "version": sim.__version__,
-            "arguments": arguments or {},
-            "designs": [
-                {
-                    "name": design.name,
-                    "source": design.source,
-                    "scenario": design.loaded.name,
-                    "path": str(design.loaded.path),
-                    "scenario_sha256": scenario_sha256(design.loaded.scenario),
-                }
-                for design in designs
-            ],
-            "reference": designs[0].name,
-            "replications": len(seeds),
-            "seeds": list(seeds),
-            "runs": runs,
-            "failed": failed,
-            "kpis": list(dict.fromkeys(str(k) for k in table["kpi"])),
-        }
+        manifest = _manifest(designs, seeds, table, arguments) | {"runs": runs, "failed": failed}
         _write_text(tmp / "manifest.json", _json(manifest))
         currency = designs[0].loaded.scenario.finance.currency
         plot_revenue(names, outcomes, tmp / PLOT_FILES[0], currency)

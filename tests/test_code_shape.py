@@ -4,11 +4,7 @@ Both limits come from issue 10 ("One engine a newcomer can read"). A function's 
 from its first statement after the docstring to its last line (comments and blank lines
 inside included); nested functions count towards their parent and are checked on their own.
 
-The allowlists name today's offenders in modules that other branches of issue 10 are
-restructuring. They are there so the suite passes while that work lands; each entry is to be
-deleted once its function or module meets the limit, and no entry is ever to be added: split
-the function or the module instead. A stale entry (one that now meets the limit, or names
-something that no longer exists) fails its own test, so the lists only shrink.
+There is no allowlist: a function or module over the limit is split, not excused.
 """
 
 from __future__ import annotations
@@ -35,18 +31,6 @@ ENGINE_MODULES: tuple[str, ...] = (
     "sim/program/*.py",
 )
 """Glob patterns (relative to the repository) of the engine's modules."""
-
-# TEMPORARY: functions over the limit in modules being restructured in other branches of
-# issue 10 (body lines when listed). Delete each entry as soon as it meets the limit.
-LONG_FUNCTIONS_ALLOWED: dict[str, int] = {
-    "sim/cli.py::_print_comparison": 61,
-    "sim/compare.py::comparison_table": 66,
-    "sim/compare.py::run_compare": 80,
-}
-
-# TEMPORARY: engine modules over the limit (lines when listed), split in another branch of
-# issue 10. Delete each entry as soon as it meets the limit.
-LONG_MODULES_ALLOWED: dict[str, int] = {}
 
 
 @dataclass(frozen=True)
@@ -107,11 +91,7 @@ def _engine_module_lines() -> dict[str, int]:
 
 
 def test_no_function_body_is_longer_than_the_limit() -> None:
-    offenders = [
-        f
-        for f in _all_functions()
-        if f.body_lines > MAX_FUNCTION_BODY_LINES and f.key not in LONG_FUNCTIONS_ALLOWED
-    ]
+    offenders = [f for f in _all_functions() if f.body_lines > MAX_FUNCTION_BODY_LINES]
     listing = "\n".join(
         f"  {f.key.split('::')[0]}:{f.line} {f.key.split('::')[1]}: {f.body_lines} body lines"
         for f in offenders
@@ -126,31 +106,12 @@ def test_no_engine_module_is_longer_than_the_limit() -> None:
     offenders = {
         path: lines
         for path, lines in _engine_module_lines().items()
-        if lines > MAX_ENGINE_MODULE_LINES and path not in LONG_MODULES_ALLOWED
+        if lines > MAX_ENGINE_MODULE_LINES
     }
     listing = "\n".join(f"  {path}: {lines} lines" for path, lines in offenders.items())
     assert not offenders, (
         f"engine modules longer than {MAX_ENGINE_MODULE_LINES} lines "
         f"(split them by mechanism):\n{listing}"
-    )
-
-
-def test_allowlists_hold_only_current_offenders() -> None:
-    lengths = {f.key: f.body_lines for f in _all_functions()}
-    modules = _engine_module_lines()
-    stale = [
-        f"  {key}: {'gone' if key not in lengths else f'{lengths[key]} body lines'}"
-        for key in LONG_FUNCTIONS_ALLOWED
-        if lengths.get(key, 0) <= MAX_FUNCTION_BODY_LINES
-    ] + [
-        f"  {path}: {'gone' if path not in modules else f'{modules[path]} lines'}"
-        for path in LONG_MODULES_ALLOWED
-        if modules.get(path, 0) <= MAX_ENGINE_MODULE_LINES
-    ]
-    listing = "\n".join(stale)
-    assert not stale, (
-        "allowlisted in tests/test_code_shape.py but now within the limit or gone; "
-        f"delete these entries:\n{listing}"
     )
 
 

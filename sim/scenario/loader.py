@@ -592,32 +592,24 @@ def _choices(values: Sequence[Any]) -> str:
     return "one of " + ", ".join(shown)
 
 
+def _limit(meta: list[Any], kind: type, attribute: str) -> Any:
+    """The last bound of one kind (``annotated_types.Ge`` …) among the metadata, or None."""
+    return next((getattr(m, attribute) for m in reversed(meta) if isinstance(m, kind)), None)
+
+
 def _bounds(meta: list[Any]) -> str:
-    ge: Any = None
-    gt: Any = None
-    le: Any = None
-    lt: Any = None
-    for item in meta:
-        if isinstance(item, annotated_types.Ge):
-            ge = item.ge
-        elif isinstance(item, annotated_types.Gt):
-            gt = item.gt
-        elif isinstance(item, annotated_types.Le):
-            le = item.le
-        elif isinstance(item, annotated_types.Lt):
-            lt = item.lt
+    """The numeric bounds a type's metadata declares, e.g. `` in [0, 1]`` or `` ≥ 1``."""
+    ge = _limit(meta, annotated_types.Ge, "ge")
+    gt = _limit(meta, annotated_types.Gt, "gt")
+    le = _limit(meta, annotated_types.Le, "le")
+    lt = _limit(meta, annotated_types.Lt, "lt")
     low = (f"[{_fmt_num(ge)}", ge) if ge is not None else (f"({_fmt_num(gt)}", gt)
     high = (f"{_fmt_num(le)}]", le) if le is not None else (f"{_fmt_num(lt)})", lt)
     if low[1] is not None and high[1] is not None:
         return f" in {low[0]}, {high[0]}"
-    if ge is not None:
-        return f" ≥ {_fmt_num(ge)}"
-    if gt is not None:
-        return f" > {_fmt_num(gt)}"
-    if le is not None:
-        return f" ≤ {_fmt_num(le)}"
-    if lt is not None:
-        return f" < {_fmt_num(lt)}"
+    for value, sign in ((ge, "≥"), (gt, ">"), (le, "≤"), (lt, "<")):
+        if value is not None:
+            return f" {sign} {_fmt_num(value)}"
     return ""
 
 
@@ -633,25 +625,48 @@ def _lengths(meta: list[Any]) -> str:
     return ""
 
 
+_SCALAR_NAMES: dict[type, tuple[str, str]] = {
+    int: ("an int", "ints"),
+    float: ("a number", "numbers"),
+    str: ("a string", "strings"),
+}
+"""How a scalar type is named in messages: (singular, plural)."""
+
+
 def describe_type(tp: Any, meta: list[Any], plural: bool = False) -> str:
     """Describe what a declared type accepts, e.g. ``an int in [1, 1000000]``."""
     tp, meta = unwrap_annotated(tp, meta)
-    origin = get_origin(tp)
     if _is_union(tp):
         args = [a for a in get_args(tp) if a is not type(None)]
         return " or ".join(describe_type(a, meta, plural) for a in args)
-    if origin is Literal:
+    for found in (_describe_choices(tp), _describe_scalar(tp, meta, plural)):
+        if found is not None:
+            return found
+    return _describe_container(tp, plural)
+
+
+def _describe_choices(tp: Any) -> str | None:
+    """The accepted values of a ``Literal`` or an ``Enum``; None for any other type."""
+    if get_origin(tp) is Literal:
         return _choices(get_args(tp))
     if isinstance(tp, type) and issubclass(tp, Enum):
         return _choices(list(tp))
+    return None
+
+
+def _describe_scalar(tp: Any, meta: list[Any], plural: bool) -> str | None:
+    """A bool, int, number or string with its bounds or lengths; None for any other type."""
     if tp is bool:
         return "true or false"
-    if tp is int:
-        return ("ints" if plural else "an int") + _bounds(meta)
-    if tp is float:
-        return ("numbers" if plural else "a number") + _bounds(meta)
-    if tp is str:
-        return ("strings" if plural else "a string") + _lengths(meta)
+    names = _SCALAR_NAMES.get(tp)
+    if names is None:
+        return None
+    return names[plural] + (_lengths(meta) if tp is str else _bounds(meta))
+
+
+def _describe_container(tp: Any, plural: bool) -> str:
+    """A list, a table of names or a table of keys; else the type's name."""
+    origin = get_origin(tp)
     if origin is list:
         return ("lists" if plural else "a list") + f" of {describe_type(get_args(tp)[0], [], True)}"
     if origin is dict:
