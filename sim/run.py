@@ -47,7 +47,7 @@ class RunResult:
         seed: The root seed used.
         timeseries: One row per period (``timeseries.csv``).
         partners: One row per seller (``partners.csv``).
-        deals: One row per won deal (``deals.parquet``).
+        deals: One row per closed or lost opportunity (``deals.parquet``).
         retention: The MRR retention of the cohort of customers 12 months before the end
             (None when the run is not longer than 12 months).
         model_seconds: Wall time of the model run alone (not written to any file).
