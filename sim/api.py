@@ -141,8 +141,9 @@ def run(
 
     Returns:
         The run: ``timeseries`` (one row per period), ``partners`` (one row per seller),
-        ``deals`` (one row per won deal), ``summary`` (the content of ``summary.json``) and
-        ``kpis`` (the summary KPIs plus the partner-side totals that ``compare`` reports).
+        ``deals`` (one row per closed or lost opportunity), ``summary`` (the content of
+        ``summary.json``) and ``kpis`` (the summary KPIs, which ``compare`` and ``sweep``
+        report).
         :func:`sim.rundir.write_run` writes it as a run directory.
 
     Raises:

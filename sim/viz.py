@@ -47,7 +47,7 @@ class ShippedScenarioModel(ChannelModel):
     keywords; this class takes them (a name and a seed) instead of a loaded scenario.
 
     Args:
-        scenario_name: A shipped scenario (``channelsim list`` shows them).
+        scenario_name: A shipped scenario (``channelsim scenarios`` shows them).
         seed: Root seed of the run (None: the scenario's ``seed``).
     """
 
