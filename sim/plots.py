@@ -19,7 +19,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from sim.analysis.bass import BassFit, bass_cumulative
+from sim.analysis.bass import BassFit, BassNlsFit, bass_cumulative
 from sim.names import CHANNEL_LABELS
 
 # Our own figures do not need it (they draw on an Agg canvas directly), but other modules create
@@ -175,12 +175,12 @@ def plot_revenue_by_channel(ts: pd.DataFrame, path: Path, currency: str = "USD")
     return save_figure(fig, path)
 
 
-def plot_adoption(ts: pd.DataFrame, path: Path, fit: BassFit) -> Path:
+def plot_adoption(ts: pd.DataFrame, path: Path, fit: BassFit | BassNlsFit) -> Path:
     """Adoption and awareness shares over time with the fitted Bass curve.
 
     Plots ``adoption`` (share of accounts that ever bought) and ``aware_share`` against
-    ``period``, plus ``bass_cumulative(fit.p, fit.q, len(ts), fit.m)`` as a dashed line
-    when the fit converged.
+    ``period``, plus the fitted curve as a dashed line when the fit converged: the NLS fit's
+    ``m · F(t)`` (p, q per year) or the discrete fit's ``bass_cumulative(p, q, len(ts), m)``.
 
     Args:
         ts: Per-period time series with ``period``, ``adoption`` and ``aware_share``.
@@ -200,15 +200,13 @@ def plot_adoption(ts: pd.DataFrame, path: Path, fit: BassFit) -> Path:
         ax.plot(x, _column(ts, "aware_share"), color="C1", lw=1.5, label="Aware")
         plotted = True
     if fit.converged and len(ts) > 0:
-        curve = bass_cumulative(fit.p, fit.q, len(ts), fit.m)
-        ax.plot(
-            x,
-            curve,
-            color="C2",
-            lw=1.5,
-            ls="--",
-            label=f"Bass fit (p={fit.p:.4f}, q={fit.q:.3f}, m={fit.m:.3f})",
-        )
+        if isinstance(fit, BassNlsFit):
+            curve = fit.cumulative(len(ts))
+            label = f"Bass NLS fit (p={fit.p:.4f}/yr, q={fit.q:.3f}/yr, m={fit.m:.3f})"
+        else:
+            curve = bass_cumulative(fit.p, fit.q, len(ts), fit.m)
+            label = f"Bass fit (p={fit.p:.4f}, q={fit.q:.3f}, m={fit.m:.3f})"
+        ax.plot(x, curve, color="C2", lw=1.5, ls="--", label=label)
         plotted = True
     if plotted:
         ax.legend(loc="lower right", fontsize=8)
@@ -289,7 +287,9 @@ def plot_conflicts(ts: pd.DataFrame, path: Path) -> Path:
     return save_figure(fig, path)
 
 
-def write_run_plots(ts: pd.DataFrame, out_dir: Path, fit: BassFit, currency: str) -> list[Path]:
+def write_run_plots(
+    ts: pd.DataFrame, out_dir: Path, fit: BassFit | BassNlsFit, currency: str
+) -> list[Path]:
     """Write the standard set of run figures.
 
     Args:

@@ -28,7 +28,7 @@ from sim.scenario import scenario_sha256
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.analysis.bass import BassFit
+    from sim.analysis.bass import BassFit, BassNlsFit
     from sim.analysis.kpis import Retention
     from sim.model import ChannelModel
     from sim.scenario import LoadedScenario
@@ -71,6 +71,15 @@ class RunResult:
         return fit_bass(self.timeseries["adoption"].to_numpy(dtype="float64"))
 
     @cached_property
+    def bass_nls_fit(self) -> BassNlsFit:
+        """The continuous Bass model fitted by NLS to the adoptions per period (p, q per year)."""
+        from sim.analysis.bass import fit_bass_nls  # lazy: see the module docstring
+
+        months = 1.0 if self.loaded.scenario.time.period == "month" else 12.0 / 52.0
+        adoption = self.timeseries["adoption"].to_numpy(dtype="float64")
+        return fit_bass_nls(adoption, 12.0 / months, m_max=1.0, cumulative=True)
+
+    @cached_property
     def summary_kpis(self) -> dict[str, Any]:
         """The KPIs of ``summary.json`` (:func:`sim.analysis.kpis.summary_kpis`)."""
         # lazy: see the module docstring
@@ -83,6 +92,7 @@ class RunResult:
             self.loaded.scenario,
             self.retention,
             self.bass_fit,
+            self.bass_nls_fit,
         )
 
     @cached_property

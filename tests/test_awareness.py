@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from sim.engine.awareness import rate_to_period
 from sim.market.awareness import (
     awareness_probability,
     neighbour_share,
@@ -120,3 +121,15 @@ def test_neighbour_share_matches_definition(data: tuple[np.ndarray, list[list[in
         expected = is_customer[nbrs].mean() if nbrs else 0.0
         assert share[i] == pytest.approx(expected, rel=1e-12, abs=1e-15)
     assert np.all((share >= 0.0) & (share <= 1.0))
+
+
+def test_period_probability_is_the_rate_times_the_period_for_weeks() -> None:
+    hazard = np.array([0.0, 0.01, 0.3, 0.9, 1.0])
+    # Months: the hazard is the probability (the discrete Bass recursion), unchanged.
+    np.testing.assert_array_equal(rate_to_period(hazard, 1.0), hazard)
+    # Weeks: p and q are rates, so the weekly probability is (p + q·F) · 12/52, not the
+    # probability conversion 1 − (1 − r)^(12/52) (0.412 for r = 0.9, against 0.208).
+    np.testing.assert_allclose(rate_to_period(hazard, 12 / 52), hazard * 12 / 52, rtol=1e-15)
+    assert rate_to_period(np.array([0.9]), 12 / 52)[0] == pytest.approx(0.2076923, rel=1e-6)
+    # A month's hazard of 1 over a longer period is still a probability.
+    assert rate_to_period(np.array([0.8]), 3.0)[0] == 1.0

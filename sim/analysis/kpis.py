@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from sim.analysis.bass import BassFit, fit_bass, months_to_share
+from sim.analysis.bass import BassFit, BassNlsFit, fit_bass, fit_bass_nls, months_to_share
 from sim.analysis.inequality import gini, top_share
 from sim.analysis.kpi_registry import KPIS
 from sim.names import CHANNELS, DIRECT, PARTNER_TYPES
@@ -178,6 +178,8 @@ class RunView:
         retention: The retention cohort's MRR, when the run tracked it.
         fit: The Bass fit of ``ts["adoption"]`` when already computed (fitted on demand
             otherwise).
+        nls_fit: The NLS Bass fit of the adoptions per period when already computed (fitted
+            on demand otherwise).
     """
 
     def __init__(
@@ -188,6 +190,7 @@ class RunView:
         config: Scenario,
         retention: Retention | None = None,
         fit: BassFit | None = None,
+        nls_fit: BassNlsFit | None = None,
     ) -> None:
         self.ts = ts
         self.partners = partners
@@ -195,6 +198,7 @@ class RunView:
         self.config = config
         self.retention = retention
         self._fit = fit
+        self._nls_fit = nls_fit
 
     # -- timeseries columns ---------------------------------------------------------------------
 
@@ -256,8 +260,27 @@ class RunView:
         return self._fit
 
     def bass(self, parameter: str) -> float | None:
-        """A parameter (``p``, ``q`` or ``m``) of the Bass fit; None unless it converged."""
+        """A parameter (``p``, ``q`` or ``m``) of the discrete Bass fit; None unless converged."""
         fit = self.fit
+        return _num(getattr(fit, parameter)) if fit is not None and fit.converged else None
+
+    @cached_property
+    def nls_fit(self) -> BassNlsFit | None:
+        """The continuous Bass model fitted by NLS to the adoptions per period (None without).
+
+        The adoptions per period are the increments of ``adoption`` (share of all accounts that
+        ever bought), so ``m`` is a share of accounts (bounded by 1); ``p`` and ``q`` are per
+        year (:func:`~sim.analysis.bass.fit_bass_nls`).
+        """
+        adoption = _col(self.ts, "adoption")
+        if self._nls_fit is not None or not len(adoption):
+            return self._nls_fit
+        per_year = 12.0 / period_months(self.config)
+        return fit_bass_nls(adoption, per_year, m_max=1.0, cumulative=True)
+
+    def bass_nls(self, parameter: str) -> float | None:
+        """``p``, ``q`` (per year), ``m`` (share) or ``r2`` of the NLS fit (None if it failed)."""
+        fit = self.nls_fit
         return _num(getattr(fit, parameter)) if fit is not None and fit.converged else None
 
     # -- partners and deals ---------------------------------------------------------------------
@@ -338,6 +361,7 @@ def summary_kpis(
     config: Scenario,
     retention: Retention | None = None,
     fit: BassFit | None = None,
+    nls_fit: BassNlsFit | None = None,
 ) -> dict[str, Any]:
     """Compute every KPI of the registry (:data:`~sim.analysis.kpi_registry.KPIS`) for a run.
 
@@ -352,12 +376,13 @@ def summary_kpis(
         config: The scenario of the run.
         retention: The retention cohort's MRR, when the run tracked it.
         fit: The Bass fit of ``ts["adoption"]`` when already computed (fitted here otherwise).
+        nls_fit: The NLS Bass fit when already computed (fitted here otherwise).
 
     Returns:
         The KPIs by name, in registry order; every value is a float, an int, None or a dict of
         those.
     """
-    run = RunView(ts, partners, deals, config, retention, fit)
+    run = RunView(ts, partners, deals, config, retention, fit, nls_fit)
     return {kpi.name: json_safe(kpi.compute(run)) for kpi in KPIS}
 
 

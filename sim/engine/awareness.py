@@ -7,7 +7,6 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.engine.period import per_period
 from sim.market.awareness import awareness_probability, neighbour_share, shares_from_counts
 from sim.market.population import CUSTOMER, UNAWARE, AwareSource, Population, State
 from sim.rng import BITS_SCALE, draws_below, uniform_bits
@@ -40,6 +39,8 @@ def awareness_phase(
     territory_sizes: NDArray[np.integer],
 ) -> int:
     """Make unaware accounts aware (Bass) and record what made each aware.
+
+    The probability of one period is :func:`rate_to_period` of the hazard per month.
 
     The innovation term of a territory adds vendor marketing and partners' marketing (MDF
     and affiliate reach) to the market's own. The cause is attributed by where the account's
@@ -86,6 +87,25 @@ def awareness_phase(
     return len(new.accounts)
 
 
+def rate_to_period(p_month: FloatArray, period_months: float) -> FloatArray:
+    """The awareness probability of one period from the Bass hazard per month ``p + q·F``.
+
+    Months keep the discrete Bass recursion (the hazard is the probability). Shorter periods
+    treat ``p`` and ``q`` as rates: the probability is the hazard times the period's length in
+    months, ``(p + q·F) · 12/52`` for weeks, so short periods approach the continuous Bass model.
+
+    Args:
+        p_month: The hazard ``p_eff + q·C/N`` per month (already clipped to [0, 1]).
+        period_months: Months per period.
+
+    Returns:
+        Probabilities in [0, 1] for one period.
+    """
+    if period_months == 1.0:
+        return p_month
+    return np.clip(np.asarray(p_month) * period_months, 0.0, 1.0)
+
+
 def _by_network(
     pop: Population,
     base: FloatArray,
@@ -98,7 +118,7 @@ def _by_network(
     is_customer = pop.state == CUSTOMER  # at the start of the period
     share = neighbour_share(is_customer, pop.indptr, pop.indices)
     p_month = awareness_probability(base[pop.territory], imitation, share)
-    prob = per_period(p_month, period_months)
+    prob = rate_to_period(p_month, period_months)
     bits = uniform_bits(rng, pop.n)
     u = bits * BITS_SCALE
     new = np.flatnonzero((u < prob) & (pop.state == UNAWARE))
@@ -116,7 +136,7 @@ def _by_territory(
     """Word of mouth from the market or the territory, one probability per territory."""
     terr = pop.territory
     p_month_t = awareness_probability(base, imitation, share_t)
-    prob_t = np.asarray(per_period(p_month_t, period_months))
+    prob_t = np.asarray(rate_to_period(p_month_t, period_months))
     bits = uniform_bits(rng, pop.n)
     # Unaware accounts drawing under the largest territory probability, then each under its
     # own: the same accounts as u < prob_t[terr], without gathering a probability per account.
