@@ -75,6 +75,11 @@ COLUMNS: dict[str, str] = {
     "margin_pool_distributor": "distributor margins",
     "margin_pool_resellers": "reseller margins",
     "margin_pool_services": "partner services revenue",
+    "won_back": "new customers this period that had bought before (win-backs)",
+    "stockouts": "shipments from distributor stock requested this period that had to wait",
+    "deals_delayed_by_stock": "deals activated this period after waiting for distributor stock",
+    "stock_delay_months": "total months those deals waited for stock (÷ deals = mean delay)",
+    "credit_blocks": "active resellers over their distributor's credit line (no bids) this period",
 }
 """Every timeseries column with its meaning."""
 
@@ -130,6 +135,7 @@ class MetricsRecorder:
         _revenue_and_costs(row, model, channel)
         _accounts_and_pipeline(row, model)
         self._partners(row, model, channels)
+        _supply_and_win_back(row, model)
         if self._row_cols is None:  # the entries come in the same order every period
             self._row_cols = np.array([self._col[k] for k in row], dtype=np.int64)
         assert len(row) == len(self._row_cols)
@@ -278,3 +284,13 @@ def _accounts_and_pipeline(row: dict[str, float], model: ChannelModel) -> None:
     row["conflicts"] = p.conflicts
     for state in State:
         row[f"state_{state.name.lower()}"] = float(counts[state])
+
+
+def _supply_and_win_back(row: dict[str, float], model: ChannelModel) -> None:
+    """Win-backs, stock-outs and their delays, credit blocks: the period's counters."""
+    p = model.counters
+    row["won_back"] = p.won_back
+    row["stockouts"] = p.stockouts
+    row["deals_delayed_by_stock"] = p.deals_delayed_by_stock
+    row["stock_delay_months"] = p.stock_delay_months
+    row["credit_blocks"] = p.credit_blocks

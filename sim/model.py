@@ -242,6 +242,7 @@ class ChannelModel(mesa.Model):
             self.accounts.recurring.customers,
             self.config.partners.distributor,
             self.period_months,
+            self._period,
         )
 
     def _awareness(self) -> None:

@@ -34,6 +34,9 @@ CASES = [
     pytest.param("tiny", ("time.period=week", "time.periods=52"), id="tiny-weekly"),
     pytest.param("baseline", ("market.customers=3000",), id="baseline-3000"),
     pytest.param("tiny", ('market.awareness.word_of_mouth="territory"',), id="tiny-wom-territory"),
+    pytest.param(
+        "tiny", ("market.churn_return_months=3", "time.periods=48"), id="tiny-churn-return"
+    ),
     pytest.param("tiny", ('market.awareness.word_of_mouth="network"',), id="tiny-wom-network"),
     pytest.param("saas_shift", ("market.customers=2000", 'product.model="hybrid"'), id="hybrid"),
     pytest.param("two_tier_distribution", (), id="two_tier", marks=pytest.mark.slow),

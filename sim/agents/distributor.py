@@ -83,6 +83,9 @@ class Distributor(Partner):
     def ship(self, units: float) -> simpy.events.Event:
         """Request units from stock; the event fires when they ship.
 
+        A request that cannot be met at once is a stock-out: it is counted in the period's
+        ``stockouts`` and waits for a delivery.
+
         Args:
             units: Hardware units of one deal (capped at the order-up-to level).
 
@@ -90,10 +93,12 @@ class Distributor(Partner):
             The SimPy get event.
         """
         units = min(units, self.params.order_up_to)
-        if self.stock.level < units:
-            self.stockout_waits += 1
         self.units_shipped += units
-        return self.stock.get(units)
+        event = self.stock.get(units)
+        if not event.triggered:  # not met from stock now
+            self.stockout_waits += 1
+            self.model.counters.stockouts += 1
+        return event
 
     def ship_cohort(
         self,
@@ -103,15 +108,25 @@ class Distributor(Partner):
     ) -> Generator[simpy.Event, Any, None]:
         """Ship a cohort of deals' hardware from stock, in order; stock-outs wait (a process).
 
+        A deal that ships after its cycle ended (it waited for stock, its own or that of the
+        deals before it in the cohort) is counted, in the period it ships, in
+        ``deals_delayed_by_stock``, and its wait in months is added to ``stock_delay_months``.
+
         Args:
             book: The opportunity book (hardware units per deal).
             cohort: Opportunity ids whose cycles ended together.
             activate: Called with each deal and the time its hardware shipped.
         """
+        env = self.model.env
+        completed = env.now  # the cohort's cycles ended now: a later shipment is a delay
         for opp in cohort:
             # The book's arrays are replaced when it grows: look the column up each time.
             yield self.ship(float(book.cols["hardware_units"][opp]))
-            activate([opp], self.model.env.now)
+            if env.now > completed:
+                counters = self.model.counters
+                counters.deals_delayed_by_stock += 1
+                counters.stock_delay_months += (env.now - completed) * self.model.period_months
+            activate([opp], env.now)
 
 
 def distributors_of(sellers: Sequence[Seller]) -> list[Distributor]:

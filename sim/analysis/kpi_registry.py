@@ -184,6 +184,10 @@ KPIS: tuple[Kpi, ...] = (
         fmt="count",
         meaning="customers lost to churn over the run",
         compute=lambda run: round(run.total("churned_customers"))),
+    Kpi("won_back_total", "won-back customers total", unit="customers", better=HIGHER,
+        fmt="count",
+        meaning="new customers over the run that had bought before (churned, then returned)",
+        compute=lambda run: round(run.total("won_back"))),
     Kpi("opportunities_total", "opportunities total", unit="opportunities", better="",
         fmt="count",
         meaning="opportunities opened over the run",
@@ -210,6 +214,22 @@ KPIS: tuple[Kpi, ...] = (
         fmt="share",
         meaning="distributors' margin / their sales (None without sales)",
         compute=lambda run: run.distributor_gross_margin()),
+    Kpi("stockouts_total", "stock-outs total", unit="shipments", better=LOWER, fmt="count",
+        meaning="shipments from distributor stock that had to wait for stock, over the run",
+        compute=lambda run: round(run.total("stockouts"))),
+    Kpi("deals_delayed_by_stock_total", "deals delayed by stock total", unit="deals",
+        better=LOWER, fmt="count",
+        meaning="deals whose activation waited for distributor stock, over the run",
+        compute=lambda run: round(run.total("deals_delayed_by_stock"))),
+    Kpi("stock_delay_months_mean", "stock delay per delayed deal", unit="months",
+        better=LOWER, fmt="number",
+        meaning="mean months a deal delayed by stock waited (None without such deals)",
+        compute=lambda run: run.ratio("stock_delay_months", "deals_delayed_by_stock")),
+    Kpi("credit_blocks_total", "credit blocks total", unit="reseller-periods", better=LOWER,
+        fmt="count",
+        meaning="periods in which an active reseller was over its distributor's credit line "
+        "and could not bid, summed over resellers",
+        compute=lambda run: round(run.total("credit_blocks"))),
 )
 # fmt: on
 """Every summary KPI, in the order of ``summary_kpis`` and of the rows of ``comparison.csv``."""

@@ -12,7 +12,7 @@ Where each mechanism lives, in the order of a period:
 ``deal_terms``              price waterfall, services, cycle lengths, the opportunity book
 ``choice_outcomes``         accounts lost to the rival or undecided; bid and conflict counts
 ``fulfilment``              won deals queued at desks, cycle completion, two-tier shipping
-``billing_phase``           new contracts, recurring billing, renewals, churn, rival returns
+``billing_phase``           new contracts, recurring billing, renewals, churn, returns to market
 ``flows``                   the period's money flows by seller
 ``partner_ledger``          flows posted to sellers' ledgers (two-tier purchases included)
 ``mdf``                     MDF spent on local marketing and accrued from purchases

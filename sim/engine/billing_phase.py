@@ -1,4 +1,4 @@
-"""The billing phase: new contracts, recurring billing, renewals, churn and rival returns."""
+"""The billing phase: new contracts, recurring billing, renewals, churn and returns to market."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from sim.engine.period import (
     sum_by,
 )
 from sim.engine.seller_arrays import SellerArrays
-from sim.market.population import CUSTOMER, LOST, AwareSource, Population, State
+from sim.market.population import CUSTOMER, LAPSED, LOST, AwareSource, Population, State
 from sim.names import SEGMENTS
 from sim.sales.book import OpportunityBook, Outcome
 from sim.scenario.schema import Scenario
@@ -36,7 +36,7 @@ class Accounts:
         recurring: Per-seller totals of the active contracts' monthly amounts.
         anniversaries: Maintenance anniversaries (``contracts.next_anniversary``).
         commission_ends: Ends of referral commissions (``contracts.commission_until``).
-        returns: When accounts lost to the rival come back (``population.return_at``).
+        returns: When accounts lost to the rival, or churned, come back (``population.return_at``).
     """
 
     contracts: Contracts
@@ -110,13 +110,22 @@ def billing_phase(
     if len(new_ids):
         new = start_terms(accounts, pop, book, new_ids, arrays, quality, config, clock)
         hardware_vendor_revenue = bill_new_sales(accounts.contracts, book, new, arrays, flows, ctx)
+        counters.won_back = int(np.count_nonzero(~new.first))
         start_contracts(
             accounts, pop, new.accounts, new.sellers, streams.get("billing.churn"), clock.period
         )
     lapsed = bill_recurring(
         accounts, pop, config, streams.get("billing.renewal"), clock, flows, counters
     )
-    end_contracts(accounts, pop, lapsed, clock.period, counters)
+    churn_return = config.market.churn_return_months
+    end_contracts(
+        accounts,
+        pop,
+        lapsed,
+        clock.period,
+        counters,
+        int(np.ceil(churn_return / clock.period_months)) if churn_return > 0 else 0,
+    )
     return_from_rival(pop, accounts.returns, clock.period)
     # Software cost of goods (hardware units were costed when they shipped).
     costs["cogs"] += config.product.cogs_share * (
@@ -311,11 +320,25 @@ def bill_recurring(
 
 
 def end_contracts(
-    accounts: Accounts, pop: Population, lapsed: IntArray, period: int, counters: PeriodCounters
+    accounts: Accounts,
+    pop: Population,
+    lapsed: IntArray,
+    period: int,
+    counters: PeriodCounters,
+    return_periods: int = 0,
 ) -> None:
     """End the contracts that churn now (drawn when they started) and lapsed maintenance.
 
-    They end after this period's bill.
+    They end after this period's bill; the accounts become ``lapsed`` and, when
+    ``return_periods`` > 0, are filed to become aware again that many periods on.
+
+    Args:
+        accounts: Contracts, recurring totals and returns (updated).
+        pop: The population (states updated).
+        lapsed: The accounts whose maintenance lapses now.
+        period: The current period.
+        counters: This period's counters (churn and MRR set).
+        return_periods: Periods after which an ended account returns to the market; 0 = never.
     """
     con = accounts.contracts
     # Churn periods are spread wide (geometric), so one comparison finds them faster than
@@ -327,14 +350,21 @@ def end_contracts(
     ended_seller = pop.seller[ended].astype(np.int64)
     accounts.recurring.stop(con, ended, ended_seller, pop.territory[ended], period)
     pop.state[ended] = State.LAPSED
+    if return_periods > 0:
+        accounts.returns.set(ended, period + return_periods)  # return_at
     counters.churned = len(ended)
     counters.churned_by_segment = np.bincount(pop.segment[ended], minlength=len(SEGMENTS))
     counters.mrr = float(accounts.recurring.totals["vendor"].sum())
 
 
 def return_from_rival(pop: Population, returns: DatedEvents, period: int) -> None:
-    """Lost accounts whose rival contract ended become aware again, evaluating at once."""
+    """Accounts due back become aware again, evaluating at once.
+
+    They are the accounts lost to the rival whose rival contract ended, and the churned or
+    lapsed accounts whose ``market.churn_return_months`` have passed.
+    """
     back = returns.due(period)
-    back = back[pop.state[back] == LOST]
+    state = pop.state[back]
+    back = back[(state == LOST) | (state == LAPSED)]
     pop.state[back] = State.AWARE
     pop.evaluate_from[back] = period

@@ -70,6 +70,16 @@ class PeriodCounters:
     churned_by_segment: IntArray = field(default_factory=_segment_zeros)
     partner_sourced: float = 0.0
     mrr: float = 0.0
+    won_back: int = 0
+    """New contracts of accounts that had bought before (win-backs)."""
+    stockouts: int = 0
+    """Shipments from a distributor's stock that had to wait (requested this period)."""
+    deals_delayed_by_stock: int = 0
+    """Deals that activated this period after waiting for stock."""
+    stock_delay_months: float = 0.0
+    """Total months those deals waited for stock."""
+    credit_blocks: int = 0
+    """Active resellers over their distributor's credit line this period (they do not bid)."""
 
 
 @dataclass(frozen=True)

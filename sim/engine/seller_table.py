@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 from sim.agents.base import Seller
 from sim.agents.distributor import credit_blocked
 from sim.agents.state import SellerState
+from sim.engine.period import PeriodCounters
 from sim.engine.seller_arrays import SellerArrays
 from sim.sales.desk_bank import DeskBank
 from sim.sales.offers import SellerTable
@@ -42,13 +43,15 @@ def seller_table(
     customers: NDArray[np.integer],
     credit: DistributorType,
     period_months: float,
+    counters: PeriodCounters,
 ) -> SellerTable:
     """Every seller as arrays for this period, with its current offer.
 
     Who can bid (active, closes deals, room in its queue, within its distributor's credit
     line), how likely (partners: 1 − (1 − reach_per_rep)^(reps × commitment)) and with what
     service quality are computed now; the rest comes from ``arrays``. Each reseller's
-    ``credit_blocked`` is set.
+    ``credit_blocked`` is set, and the active ones blocked are counted in
+    ``counters.credit_blocks``.
 
     Args:
         arrays: The sellers' slowly changing arrays.
@@ -58,6 +61,7 @@ def seller_table(
         customers: Customers per (seller, territory) now, kept by billing.
         credit: Distributor parameters (credit line, payment terms).
         period_months: Months per period.
+        counters: This period's counters (``credit_blocks`` set).
     """
     n_s = len(sellers)
     active = state.active[:n_s]
@@ -67,6 +71,7 @@ def seller_table(
     blocked = credit_blocked(state, arrays.distributor, credit, period_months)
     for i in np.flatnonzero(arrays.distributor >= 0).tolist():
         sellers[i].credit_blocked = bool(blocked[i])
+    counters.credit_blocks = int(np.count_nonzero(blocked & active & state.closes_deals))
     can_bid = active & state.closes_deals & queue_ok & ~blocked
     effort = arrays.reps * state.commitment
     bid_p = np.where(

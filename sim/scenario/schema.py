@@ -204,6 +204,13 @@ class Market(Strict):
     reevaluation_months: NonNegative = Field(
         6, description="Months an account that chose no decision waits before re-evaluating."
     )
+    churn_return_months: NonNegative = Field(
+        # Assumption (docs/sources.md): churned accounts typically re-tender at their next
+        # budget or contract cycle, taken as 18 months, the middle of a 12–24 month range.
+        18,
+        description="Months after churning or lapsing before an account is aware again and "
+        "may buy back (a win-back); 0 = never.",
+    )
     no_decision: bool = Field(True, description="Whether 'no decision' is an option.")
     no_decision_utility: float = Field(0.0, description="Logit utility of no decision.")
     awareness: Awareness = Field(default_factory=Awareness)
