@@ -51,6 +51,8 @@ PARTNER_COLUMNS: tuple[str, ...] = (
     "trust",
     "onboarded_period",
     "exited_period",
+    "profit_after_exit",
+    "closes_deals",
 )
 """Columns of ``partners.csv``, in order."""
 
@@ -118,7 +120,15 @@ def partners_frame(model: ChannelModel) -> pd.DataFrame:
     * ``customer_revenue``, ``resale_margin``, ``distributor_margin``, ``distributor_sales``
       (a distributor's sales to resellers), ``services_revenue``, ``mdf_received``,
       ``rebates`` (bonuses and rebates), ``commissions``: from the seller's ledger;
-    * ``costs`` and ``profit``: the partner's own costs and profit (income − costs).
+    * ``costs``: the partner's own costs over the run;
+    * ``profit``: its profit (income − costs) up to and including the period it exited (the run
+      total for a partner that has not exited), and ``profit_after_exit``: the run-off after it
+      (an exited partner keeps its customers and finishes the deals it won, so their margins and
+      commissions still reach its ledger), so ``profit + profit_after_exit`` = income − costs;
+    * ``commitment`` and ``trust``: at the end of the run, i.e. at exit for an exited partner
+      (they no longer change after it);
+    * ``closes_deals``: whether it works opportunities itself (affiliates refer, distributors
+      without end-customer segments wholesale; neither closes deals).
 
     Args:
         model: A model that has run.
@@ -136,7 +146,7 @@ def partners_frame(model: ChannelModel) -> pd.DataFrame:
         members = groups[pid]
         lead = members[0]
         total: dict[str, float] = dict.fromkeys(lead.ledger.total, 0.0)
-        costs = profit = 0.0
+        costs = profit = at_exit = 0.0
         bids = wins = lost_to_direct = 0
         territories = np.zeros(len(names), dtype=bool)
         for s in members:
@@ -144,6 +154,7 @@ def partners_frame(model: ChannelModel) -> pd.DataFrame:
                 total[key] += float(value)
             costs += float(s.ledger.costs(s.ledger.total))
             profit += float(s.ledger.profit(s.ledger.total))
+            at_exit += float(s.profit_at_exit) if s.exited_period is not None else float("nan")
             bids += int(s.bids)
             wins += int(s.wins)
             lost_to_direct += int(s.conflicts_lost_to_direct)
@@ -166,7 +177,7 @@ def partners_frame(model: ChannelModel) -> pd.DataFrame:
                 "rebates": total["bonuses"],
                 "commissions": total["commissions"],
                 "costs": costs,
-                "profit": profit,
+                "profit": profit if np.isnan(at_exit) else at_exit,
                 "win_rate": wins / bids if bids else 0.0,
                 "bids": bids,
                 "wins": wins,
@@ -175,6 +186,8 @@ def partners_frame(model: ChannelModel) -> pd.DataFrame:
                 "trust": float(lead.trust),
                 "onboarded_period": lead.onboarded_period,
                 "exited_period": None if is_direct else lead.exited_period,
+                "profit_after_exit": 0.0 if np.isnan(at_exit) else profit - at_exit,
+                "closes_deals": bool(lead.closes_deals),
             }
         )
     frame = pd.DataFrame(rows, columns=list(PARTNER_COLUMNS))

@@ -134,7 +134,9 @@ def test_partner_side_totals_are_what_compare_computed(tiny_run: Path) -> None:
     # The partners table accounts for the same profit, partner by partner.
     partners = pd.read_csv(tiny_run / "partners.csv")
     rows = partners[partners["partner_id"] != "direct"]
-    assert summary["partner_profit_total"] == pytest.approx(rows["profit"].sum(), rel=1e-9)
+    # (An exited partner's profit is split at its exit: profit + profit_after_exit.)
+    whole = rows["profit"] + rows["profit_after_exit"]
+    assert summary["partner_profit_total"] == pytest.approx(whole.sum(), rel=1e-9)
 
 
 def test_run_table_reads_the_registry(tiny_run: Path) -> None:

@@ -282,6 +282,13 @@ class Partner(Seller):
         st.row("opex_share_of_sales")[self.index] = self.opex_share_of_sales()
         st.row("is_partner")[self.index] = True
         st.row("exclusive")[self.index] = exclusive
+        # Its exit-review schedule: every review_months, at a phase of its own (stream
+        # ``partner.review_phase``) so that a cohort's reviews do not fall in one period.
+        periods = max(1, round(params.review_months / model.period_months))
+        st.row("review_periods")[self.index] = periods
+        st.row("review_phase")[self.index] = model.streams.get("partner.review_phase").integers(
+            periods
+        )
         self.credit_blocked = False  # its distributor's credit line is used up (set each period)
 
     def rival_profit(self) -> float:
@@ -303,7 +310,13 @@ class Partner(Seller):
     expected_profit_per_effort = _state_property(
         "expected_profit_per_effort", "Expected monthly profit per unit of effort from this vendor."
     )
-    loss_months = _state_property("loss_months", "Consecutive periods of trailing losses.")
+    failed_reviews = _state_property(
+        "failed_reviews",
+        "Consecutive exit reviews it failed (trailing profit below its outside option).",
+    )
+    profit_at_exit = _state_property(
+        "profit_at_exit", "Its cumulative profit when it exited (0 while it has not)."
+    )
     lost_to_direct_period = _state_property(
         "lost_to_direct_period", "Deals lost to direct sales this period."
     )

@@ -53,9 +53,13 @@ _FLOAT = (
     "opex_share_of_sales",
     "services_margin",
     "mdf_balance",
+    "profit_at_exit",
 )
 _INT = (
-    "loss_months",
+    "failed_reviews",
+    "review_periods",
+    "review_phase",
+    "active_periods",
     "lost_to_direct_period",
     "undercut_period",
     "conflicts_lost_to_direct",

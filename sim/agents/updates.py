@@ -11,8 +11,9 @@ The rules (SPEC §2.4), for each partner p, with m the months per period:
 - trust recovers 1 − (1 − trust_recovery)^m of its gap to 1, then falls by a factor
   (1 − trust_loss_to_direct) per deal lost to direct and (1 − trust_loss_undercut) per deal lost
   to a cheaper partner this period;
-- an active partner exits after exit_loss_months of trailing-12-period losses, or when its trust
-  falls below exit_trust.
+- only live partners (active or onboarding) are updated: an exited partner's expected profit,
+  commitment and trust stay at their values at exit;
+- exit is decided by :func:`sim.agents.exits.exits` (per-partner reviews, collapsed trust).
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.agents.exits import exits
 from sim.agents.state import COL, SellerState, costs, income
 
 if TYPE_CHECKING:
     from sim.model import ChannelModel
-    from sim.scenario.schema import Partner as PartnerRules
     from sim.scenario.schema import Scenario
 
 
@@ -62,7 +63,9 @@ def end_period(model: ChannelModel, active: NDArray[np.bool_]) -> NDArray[np.int
 def update_commitment_and_trust(
     st: SellerState, gross_profit: NDArray[np.float64], cfg: Scenario, m: float
 ) -> None:
-    """Move partners' expected profit, commitment and trust (SPEC §2.4); reset conflict counts.
+    """Move live partners' expected profit, commitment and trust (SPEC §2.4); reset conflicts.
+
+    Exited partners are left as they were at exit.
 
     Args:
         st: The seller state.
@@ -71,7 +74,7 @@ def update_commitment_and_trust(
         m: Months per period.
     """
     n = st.n
-    partner = st.is_partner
+    partner = st.is_partner & st.live  # exited partners are frozen
     # Commitment toward the vendor's share of expected profit per unit of effort.
     commitment = st.row("commitment")[:n]
     trust = st.row("trust")[:n]
@@ -102,26 +105,3 @@ def update_commitment_and_trust(
     trust[partner] = new_trust[partner]
     st.row("lost_to_direct_period")[:n] = 0
     st.row("undercut_period")[:n] = 0
-
-
-def exits(
-    st: SellerState, active: NDArray[np.bool_], rules: PartnerRules, m: float
-) -> NDArray[np.int64]:
-    """Active partners that exit: sustained trailing losses or collapsed trust.
-
-    Args:
-        st: The seller state (loss months are counted).
-        active: Per seller, whether it is active this period.
-        rules: ``partner`` rules (exit thresholds).
-        m: Months per period.
-    """
-    n = st.n
-    judged = active & st.is_partner
-    trailing_loss = (st.history_count == st.row("profit_history").shape[1]) & (
-        st.profit_history.sum(axis=1) < 0
-    )
-    loss_months = st.row("loss_months")[:n]
-    loss_months[judged] = np.where(trailing_loss[judged], loss_months[judged] + 1, 0)
-    trust = st.row("trust")[:n]
-    leaving = judged & ((loss_months >= rules.exit_loss_months / m) | (trust < rules.exit_trust))
-    return np.flatnonzero(leaving)

@@ -149,8 +149,14 @@ KPIS: tuple[Kpi, ...] = (
         meaning="opportunities with two or more bidders / opportunities opened",
         compute=lambda run: run.ratio("conflicts", "opportunities_opened")),
     Kpi("partner_churn", "partner churn", unit="share", better=LOWER, fmt="share",
-        meaning="partners that exited / partners ever in the program",
+        meaning="partners that close deals and exited / such partners ever in the program "
+        "(affiliates and wholesale-only distributors excluded; see partner_churn_by_type)",
         compute=lambda run: run.partner_churn()),
+    Kpi("partner_churn_by_type", "partner churn by type", unit="share", better=LOWER,
+        fmt="share", by_channel=True,
+        meaning="per partner type, its partners that exited / its partners ever in the program "
+        "(None for direct and for a type without partners)",
+        compute=lambda run: run.partner_churn_by_type()),
     Kpi("cac_by_channel", "CAC by channel", unit="currency", better=LOWER, fmt="money",
         by_channel=True,
         meaning="acquisition cost per new customer, per channel (None where it won none; "

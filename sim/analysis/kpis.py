@@ -306,10 +306,31 @@ class RunView:
         return _num(top_share(revenue, 0.2)) if len(revenue) else None
 
     def partner_churn(self) -> float | None:
-        """Partners that exited / partners ever in the program (None without partners)."""
+        """Partners that close deals and exited / such partners ever in the program.
+
+        Affiliates (and distributors that only wholesale) never close deals and are left out;
+        :meth:`partner_churn_by_type` reports every type. None without such partners.
+        """
         rows = self.partner_rows
+        if len(rows) and "closes_deals" in rows.columns:
+            rows = rows[rows["closes_deals"].astype(bool)]
         exited = int((rows["status"] == "exited").sum()) if len(rows) else 0
         return _ratio(exited, len(rows))
+
+    def partner_churn_by_type(self) -> dict[str, float | None]:
+        """Per partner type, its partners that exited / its partners ever in the program.
+
+        Keyed by channel like :meth:`channel_mix`; None for ``direct`` and for a type with no
+        partners.
+        """
+        rows = self.partner_rows
+        out: dict[str, float | None] = dict.fromkeys(CHANNELS)
+        if not len(rows):
+            return out
+        exited = (rows["status"] == "exited").groupby(rows["type"]).agg(["sum", "size"])
+        for ptype, (n_exited, n_ever) in exited.iterrows():
+            out[str(ptype)] = _ratio(int(n_exited), int(n_ever))
+        return out
 
     def distributor_gross_margin(self) -> float | None:
         """Distributors' margin / their sales (None without distributors or sales)."""

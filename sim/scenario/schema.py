@@ -421,6 +421,15 @@ class PartnerType(Strict):
     weight: NonNegative = Field(
         1.8, description="Dispersion of partner size: lognormal sigma of reps (0 = all equal)."
     )
+    # Partner programs evaluate partners quarterly to annually (industry.md §4.6, tier engine
+    # evaluation cadence; Cisco VIP program periods of 3 or 6 months [P-vendor]); 6 months, the
+    # semi-annual middle of that range, is the default (docs/sources.md).
+    review_months: float = Field(
+        6.0,
+        gt=0,
+        le=12,
+        description="Months between a partner's exit reviews (its business review), in (0, 12].",
+    )
 
 
 class DistributorType(PartnerType):
@@ -626,8 +635,19 @@ class Partner(Strict):
     commitment_speed: Probability = Field(
         0.15, description="Share of the gap to its target commitment closed per month."
     )
-    exit_loss_months: int = Field(
-        12, ge=1, description="Consecutive loss-making months after which a partner exits."
+    # Assumption (docs/sources.md): two failed semi-annual reviews = a year of sustained shortfall.
+    exit_reviews: int = Field(
+        2,
+        ge=1,
+        le=100,
+        description="Consecutive failed exit reviews after which a partner exits.",
+    )
+    # Assumption (docs/sources.md): 0 = a partner stays while it covers its own costs (switching
+    # costs, relationships); > 0 makes it leave for a better rival program.
+    exit_outside_share: NonNegative = Field(
+        0.0,
+        description="A review fails when the window's profit < this × rival_profit × commitment "
+        "× window months (what its effort would earn elsewhere).",
     )
     exit_trust: Probability = Field(0.15, description="A partner exits when trust falls below.")
     memory_months: Positive = Field(
