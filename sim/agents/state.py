@@ -57,8 +57,11 @@ _FLOAT = (
 _INT = (
     "loss_months",
     "lost_to_direct_period",
-    "undercut_period",
+    "lost_to_store_period",
+    "lost_to_partner_period",
     "conflicts_lost_to_direct",
+    "conflicts_lost_to_store",
+    "conflicts_lost_to_partner",
     "bids",
     "wins",
     "conflicts",

@@ -95,13 +95,14 @@ def update_commitment_and_trust(
     recovery = 1.0 - (1.0 - conflict.trust_recovery) ** m
     new_trust = trust + recovery * (1.0 - trust)
     new_trust *= (1.0 - conflict.trust_loss_to_direct) ** st.lost_to_direct_period
-    new_trust *= (1.0 - conflict.trust_loss_undercut) ** st.undercut_period
+    new_trust *= (1.0 - conflict.trust_loss_to_store) ** st.lost_to_store_period
+    new_trust *= (1.0 - conflict.trust_loss_to_partner) ** st.lost_to_partner_period
 
     expected[partner] = new_expected[partner]
     commitment[partner] = new_commitment[partner]
     trust[partner] = new_trust[partner]
-    st.row("lost_to_direct_period")[:n] = 0
-    st.row("undercut_period")[:n] = 0
+    for rival_channel in ("direct", "store", "partner"):
+        st.row(f"lost_to_{rival_channel}_period")[:n] = 0
 
 
 def exits(

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from sim.arrays import index_ranges
 from sim.economics.choice import logit_choice_ragged
+from sim.market.population import Route
 from sim.program.conflict import ConflictContext, ConflictRuleFn, free_for_all
 from sim.scenario.schema import Choice
 
@@ -97,6 +98,52 @@ class Opportunities:
     owner: IntArray
 
 
+@dataclass(frozen=True)
+class Conflicts:
+    """The kinds of channel conflict on each opportunity (they may overlap on one).
+
+    Attributes:
+        direct: The vendor's direct reps and at least one partner bid.
+        store: The online store and at least one partner offered.
+        partner: Two or more partners bid.
+        partner_bid: At least one partner bid (the conflict rates' denominator).
+    """
+
+    direct: BoolArray
+    store: BoolArray
+    partner: BoolArray
+    partner_bid: BoolArray
+
+    @property
+    def any(self) -> BoolArray:
+        """Opportunities with a conflict of any kind."""
+        return self.direct | self.store | self.partner
+
+
+def bid_conflicts(
+    bid_counts: IntArray, bid_sellers: NDArray[np.int32], route: NDArray[np.int8]
+) -> Conflicts:
+    """Classify each opportunity's conflicts from its bids, vectorised over the bids.
+
+    Args:
+        bid_counts: Number of bids on each opportunity.
+        bid_sellers: The bidding sellers, opportunity after opportunity.
+        route: Route code of each seller (:class:`~sim.market.population.Route`: the store is
+            ``SELF_SERVE``, the direct reps ``DIRECT``, partners ``PARTNER``).
+
+    Returns:
+        The conflicts of each opportunity.
+    """
+    n = len(bid_counts)
+    opp = np.repeat(np.arange(n), bid_counts)
+    bid_route = route[bid_sellers]
+    partners = np.bincount(opp[bid_route == Route.PARTNER], minlength=n)
+    reps = np.bincount(opp[bid_route == Route.DIRECT], minlength=n) > 0
+    store = np.bincount(opp[bid_route == Route.SELF_SERVE], minlength=n) > 0
+    partner_bid = partners >= 1
+    return Conflicts(reps & partner_bid, store & partner_bid, partners >= 2, partner_bid)
+
+
 @dataclass
 class ChoiceResult:
     """Outcome of offers and choice, element-wise over the batch.
@@ -104,17 +151,16 @@ class ChoiceResult:
     Attributes:
         chosen: Seller index, or ``RIVAL`` / ``NO_DECISION``.
         bid_counts: Number of sellers that bid.
-        party_counts: Number of distinct parties that bid: the vendor's direct team and its
-            online store count as one party (``direct``).
         bid_offsets: CSR offsets into ``bid_sellers`` (length n + 1).
         bid_sellers: Bidding seller indices, per opportunity in seller order.
+        conflicts: The kinds of conflict on each opportunity (:func:`bid_conflicts`).
     """
 
     chosen: IntArray
     bid_counts: IntArray
-    party_counts: IntArray
     bid_offsets: IntArray
     bid_sellers: NDArray[np.int32]
+    conflicts: Conflicts
 
 
 def choose(
@@ -145,7 +191,6 @@ def choose(
     n = len(opps.account)
     chosen = np.full(n, NO_DECISION, dtype=np.int64)
     bid_counts = np.zeros(n, dtype=np.int64)
-    party_counts = np.zeros(n, dtype=np.int64)
     rows: list[IntArray] = []
     cols: list[NDArray[np.int32]] = []
     u_all = u_choice.random(n)
@@ -181,12 +226,10 @@ def choose(
         rows.append(opp)
         cols.append(seller.astype(np.int32))
         bid_counts[idx] = np.bincount(row, minlength=m)
-        direct = table.is_direct[seller]
-        party_counts[idx] = np.bincount(row[~direct], minlength=m) + (
-            np.bincount(row[direct], minlength=m) > 0
-        )
     offsets = np.concatenate(([0], np.cumsum(bid_counts))).astype(np.int64)
-    return ChoiceResult(chosen, bid_counts, party_counts, offsets, _in_bid_order(rows, cols))
+    bid_sellers = _in_bid_order(rows, cols)
+    conflicts = bid_conflicts(bid_counts, bid_sellers, table.route)
+    return ChoiceResult(chosen, bid_counts, offsets, bid_sellers, conflicts)
 
 
 @dataclass
