@@ -9,8 +9,9 @@ The rules (SPEC §2.4), for each partner p, with m the months per period:
   (+ the exclusivity bonus for exclusive holders), clipped to [0, 1]; commitment closes
   1 − (1 − commitment_speed)^m of its gap to the target;
 - trust recovers 1 − (1 − trust_recovery)^m of its gap to 1, then falls by a factor
-  (1 − trust_loss_to_direct) per deal lost to direct and (1 − trust_loss_undercut) per deal lost
-  to a cheaper partner this period;
+  (1 − trust_loss_to_direct) per deal it bid on that the direct reps won this period, and by
+  (1 − trust_loss_to_store) and (1 − trust_loss_to_partner) per deal the online store or
+  another partner won;
 - an active partner exits after exit_loss_months of trailing-12-period losses, or when its trust
   falls below exit_trust.
 """

@@ -9,7 +9,8 @@ from sim.agents.state import SellerState
 from sim.billing import DatedEvents
 from sim.engine.period import PeriodCounters
 from sim.market.population import Population, Route, State
-from sim.sales.offers import NO_DECISION, RIVAL, ChoiceResult, Conflicts, SellerTable
+from sim.sales.conflicts import Conflicts
+from sim.sales.offers import NO_DECISION, RIVAL, ChoiceResult, SellerTable
 
 IntArray = NDArray[np.int64]
 

@@ -16,8 +16,8 @@ from numpy.typing import NDArray
 
 from sim.arrays import index_ranges
 from sim.economics.choice import logit_choice_ragged
-from sim.market.population import Route
 from sim.program.conflict import ConflictContext, ConflictRuleFn, free_for_all
+from sim.sales.conflicts import Conflicts, bid_conflicts
 from sim.scenario.schema import Choice
 
 BoolArray = NDArray[np.bool_]
@@ -98,52 +98,6 @@ class Opportunities:
     owner: IntArray
 
 
-@dataclass(frozen=True)
-class Conflicts:
-    """The kinds of channel conflict on each opportunity (they may overlap on one).
-
-    Attributes:
-        direct: The vendor's direct reps and at least one partner bid.
-        store: The online store and at least one partner offered.
-        partner: Two or more partners bid.
-        partner_bid: At least one partner bid (the conflict rates' denominator).
-    """
-
-    direct: BoolArray
-    store: BoolArray
-    partner: BoolArray
-    partner_bid: BoolArray
-
-    @property
-    def any(self) -> BoolArray:
-        """Opportunities with a conflict of any kind."""
-        return self.direct | self.store | self.partner
-
-
-def bid_conflicts(
-    bid_counts: IntArray, bid_sellers: NDArray[np.int32], route: NDArray[np.int8]
-) -> Conflicts:
-    """Classify each opportunity's conflicts from its bids, vectorised over the bids.
-
-    Args:
-        bid_counts: Number of bids on each opportunity.
-        bid_sellers: The bidding sellers, opportunity after opportunity.
-        route: Route code of each seller (:class:`~sim.market.population.Route`: the store is
-            ``SELF_SERVE``, the direct reps ``DIRECT``, partners ``PARTNER``).
-
-    Returns:
-        The conflicts of each opportunity.
-    """
-    n = len(bid_counts)
-    opp = np.repeat(np.arange(n), bid_counts)
-    bid_route = route[bid_sellers]
-    partners = np.bincount(opp[bid_route == Route.PARTNER], minlength=n)
-    reps = np.bincount(opp[bid_route == Route.DIRECT], minlength=n) > 0
-    store = np.bincount(opp[bid_route == Route.SELF_SERVE], minlength=n) > 0
-    partner_bid = partners >= 1
-    return Conflicts(reps & partner_bid, store & partner_bid, partners >= 2, partner_bid)
-
-
 @dataclass
 class ChoiceResult:
     """Outcome of offers and choice, element-wise over the batch.
@@ -153,7 +107,8 @@ class ChoiceResult:
         bid_counts: Number of sellers that bid.
         bid_offsets: CSR offsets into ``bid_sellers`` (length n + 1).
         bid_sellers: Bidding seller indices, per opportunity in seller order.
-        conflicts: The kinds of conflict on each opportunity (:func:`bid_conflicts`).
+        conflicts: The kinds of conflict on each opportunity
+            (:func:`~sim.sales.conflicts.bid_conflicts`).
     """
 
     chosen: IntArray
