@@ -272,13 +272,16 @@ def plot_conflicts(ts: pd.DataFrame, path: Path) -> Path:
     x = _periods(ts)
     fig, ax = new_figure()
     handles = []
+    top = 0.0
     for i, (col, label) in enumerate(_CONFLICT_SERIES):
-        (h,) = ax.plot(x, _column(ts, col), color=f"C{i + 1}", lw=1.5, label=label)
+        series = _column(ts, col)
+        top = max(top, float(series.max(initial=0.0)))
+        (h,) = ax.plot(x, series, color=f"C{i + 1}", lw=1.5, label=label)
         handles.append(h)
     ax.set_title("Channel conflicts")
     ax.set_xlabel("Period (index)")
     ax.set_ylabel("Conflicts (count per period)")
-    ax.set_ylim(bottom=0.0)
+    ax.set_ylim(0.0, max(top, 1.0) * _LEGEND_ROOM)  # room above the lines for the legend
     ax.grid(True, axis="y", alpha=0.3)
     direct = _column(ts, "conflicts_direct")
     with_partner = _column(ts, "opportunities_partner_bid")
@@ -288,12 +291,15 @@ def plot_conflicts(ts: pd.DataFrame, path: Path) -> Path:
     (line,) = ax2.plot(x, rate, color="C0", lw=1.2, ls="--", label="Conflict rate (direct)")
     ax2.set_ylabel("Direct conflicts per opportunity a partner bid on (ratio)")
     if np.any(np.isfinite(rate)):
-        ax2.set_ylim(0.0, max(1e-9, float(np.nanmax(rate))) * 1.1)
+        ax2.set_ylim(0.0, max(1e-9, float(np.nanmax(rate))) * _LEGEND_ROOM)
     else:
         ax2.set_ylim(0.0, 1.0)
-    ax.legend(handles=[*handles, line], loc="upper left", fontsize=8)
+    ax.legend(handles=[*handles, line], loc="upper center", ncol=2, fontsize=8)
     return save_figure(fig, path)
 
+
+_LEGEND_ROOM = 1.35
+"""Axis top of ``conflicts.png`` as a multiple of the highest point (room for the legend)."""
 
 _CONFLICT_SERIES: tuple[tuple[str, str], ...] = (
     ("conflicts_direct", "Direct reps vs partner"),
