@@ -63,7 +63,12 @@ COLUMNS: dict[str, str] = {
     "opportunities_lost": "opportunities lost to the rival or no decision this period",
     "win_rate": "won / opened this period",
     "cycle_length_months": "mean realised sales cycle of deals closed this period (queue included)",
-    "conflicts": "opportunities with two or more bidders this period",
+    "conflicts": "opportunities with a conflict of any kind this period (direct, store or "
+    "partner; counted once)",
+    "conflicts_direct": "opportunities the direct reps and at least one partner bid on",
+    "conflicts_store": "opportunities the online store and at least one partner offered on",
+    "conflicts_partner": "opportunities two or more partners bid on",
+    "opportunities_partner_bid": "opportunities at least one partner bid on this period",
     **{f"state_{s.name.lower()}": f"accounts in state {s.name.lower()}" for s in State},
     **{f"partners_active_{t}": f"active {t} partners" for t in PARTNER_TYPES},
     **{f"partners_tier_{t}": f"active partners in tier {t}" for t in TIERS},
@@ -282,6 +287,10 @@ def _accounts_and_pipeline(row: dict[str, float], model: ChannelModel) -> None:
     row["win_rate"] = p.won / p.opened if p.opened else 0.0
     row["cycle_length_months"] = p.cycle_sum / p.new_customers if p.new_customers else 0.0
     row["conflicts"] = p.conflicts
+    row["conflicts_direct"] = p.conflicts_direct
+    row["conflicts_store"] = p.conflicts_store
+    row["conflicts_partner"] = p.conflicts_partner
+    row["opportunities_partner_bid"] = p.opportunities_partner_bid
     for state in State:
         row[f"state_{state.name.lower()}"] = float(counts[state])
 

@@ -31,7 +31,7 @@ from sim.agents.updates import end_period
 from sim.engine.awareness import awareness_phase
 from sim.engine.billing_phase import Accounts, billing_phase
 from sim.engine.capacity import update_desk_slots
-from sim.engine.choice_outcomes import count_bids, settle_lost
+from sim.engine.choice_outcomes import count_bids, settle_lost, tally_conflicts
 from sim.engine.deal_terms import deal_terms, record_opportunities, sales_cycles
 from sim.engine.evaluation import evaluation_phase
 from sim.engine.flows import Flows
@@ -330,7 +330,7 @@ class ChannelModel(mesa.Model):
             max(1, int(np.ceil(market.reevaluation_months / pm))),
         )
         p.won = int(won.sum())
-        p.conflicts = int((res.party_counts >= 2).sum())
+        tally_conflicts(p, res.conflicts)
         self.fulfilment.queue_won(ids[won], chosen[won], cycle[won], arrays.in_bank)
 
     def _billing_and_churn(self) -> None:

@@ -47,6 +47,8 @@ PARTNER_COLUMNS: tuple[str, ...] = (
     "bids",
     "wins",
     "conflicts_lost_to_direct",
+    "conflicts_lost_to_store",
+    "conflicts_lost_to_partner",
     "commitment",
     "trust",
     "onboarded_period",
@@ -55,6 +57,13 @@ PARTNER_COLUMNS: tuple[str, ...] = (
     "closes_deals",
 )
 """Columns of ``partners.csv``, in order."""
+
+_LOST_COLUMNS: tuple[str, ...] = (
+    "conflicts_lost_to_direct",
+    "conflicts_lost_to_store",
+    "conflicts_lost_to_partner",
+)
+"""Conflicts a partner lost, by the winner's channel (direct reps, online store, partner)."""
 
 DEAL_COLUMNS: tuple[str, ...] = (
     "opportunity_id",
@@ -130,6 +139,10 @@ def partners_frame(model: ChannelModel) -> pd.DataFrame:
     * ``closes_deals``: whether it works opportunities itself (affiliates refer, distributors
       without end-customer segments wholesale; neither closes deals).
 
+    ``conflicts_lost_to_direct``, ``conflicts_lost_to_store`` and ``conflicts_lost_to_partner``
+    count the opportunities the partner bid on that the direct reps, the online store or another
+    partner won (zero on the ``direct`` row).
+
     Args:
         model: A model that has run.
 
@@ -147,7 +160,8 @@ def partners_frame(model: ChannelModel) -> pd.DataFrame:
         lead = members[0]
         total: dict[str, float] = dict.fromkeys(lead.ledger.total, 0.0)
         costs = profit = at_exit = 0.0
-        bids = wins = lost_to_direct = 0
+        bids = wins = 0
+        lost = dict.fromkeys(_LOST_COLUMNS, 0)
         territories = np.zeros(len(names), dtype=bool)
         for s in members:
             for key, value in s.ledger.total.items():
@@ -157,7 +171,8 @@ def partners_frame(model: ChannelModel) -> pd.DataFrame:
             at_exit += float(s.profit_at_exit) if s.exited_period is not None else float("nan")
             bids += int(s.bids)
             wins += int(s.wins)
-            lost_to_direct += int(s.conflicts_lost_to_direct)
+            for col in _LOST_COLUMNS:
+                lost[col] += int(getattr(s, col))
             territories |= np.asarray(s.territories, dtype=bool)
         is_direct = pid == DIRECT_ID
         rows.append(
@@ -181,7 +196,7 @@ def partners_frame(model: ChannelModel) -> pd.DataFrame:
                 "win_rate": wins / bids if bids else 0.0,
                 "bids": bids,
                 "wins": wins,
-                "conflicts_lost_to_direct": lost_to_direct,
+                **lost,
                 "commitment": float(lead.commitment),
                 "trust": float(lead.trust),
                 "onboarded_period": lead.onboarded_period,
@@ -191,7 +206,7 @@ def partners_frame(model: ChannelModel) -> pd.DataFrame:
             }
         )
     frame = pd.DataFrame(rows, columns=list(PARTNER_COLUMNS))
-    for col in ("bids", "wins", "conflicts_lost_to_direct"):
+    for col in ("bids", "wins", *_LOST_COLUMNS):
         frame[col] = frame[col].astype(np.int64)
     for col in ("onboarded_period", "exited_period"):
         frame[col] = frame[col].astype("Int64")

@@ -252,39 +252,59 @@ def plot_partners_by_tier(ts: pd.DataFrame, path: Path) -> Path:
 
 
 def plot_conflicts(ts: pd.DataFrame, path: Path) -> Path:
-    """Channel conflicts per period with the conflict rate on a twin axis.
+    """Channel conflicts per period by kind, with the direct conflict rate on a twin axis.
 
-    Bars show ``conflicts``; the line shows ``conflicts / opportunities_opened`` (left as a
-    gap in periods with no opportunities opened).
+    Lines show ``conflicts_direct`` (direct reps against a partner), ``conflicts_store`` (the
+    online store against a partner) and ``conflicts_partner`` (two or more partners); they may
+    overlap on one opportunity. The dashed line shows the direct conflict rate
+    ``conflicts_direct / opportunities_partner_bid`` (a gap in periods no partner bid).
 
     Args:
-        ts: Per-period time series with ``period``, ``conflicts`` and
-            ``opportunities_opened``.
+        ts: Per-period time series with ``period``, the three ``conflicts_*`` columns and
+            ``opportunities_partner_bid``.
         path: Output PNG path.
 
     Returns:
         The output path.
     """
     x = _periods(ts)
-    conflicts = _column(ts, "conflicts")
-    opened = _column(ts, "opportunities_opened")
-    rate = np.full_like(conflicts, np.nan)
-    np.divide(conflicts, opened, out=rate, where=opened > 0.0)
     fig, ax = new_figure()
-    bars = ax.bar(x, conflicts, width=0.8, color="C3", alpha=0.6, label="Conflicts")
+    handles = []
+    top = 0.0
+    for i, (col, label) in enumerate(_CONFLICT_SERIES):
+        series = _column(ts, col)
+        top = max(top, float(series.max(initial=0.0)))
+        (h,) = ax.plot(x, series, color=f"C{i + 1}", lw=1.5, label=label)
+        handles.append(h)
     ax.set_title("Channel conflicts")
     ax.set_xlabel("Period (index)")
     ax.set_ylabel("Conflicts (count per period)")
+    ax.set_ylim(0.0, max(top, 1.0) * _LEGEND_ROOM)  # room above the lines for the legend
     ax.grid(True, axis="y", alpha=0.3)
+    direct = _column(ts, "conflicts_direct")
+    with_partner = _column(ts, "opportunities_partner_bid")
+    rate = np.full_like(direct, np.nan)
+    np.divide(direct, with_partner, out=rate, where=with_partner > 0.0)
     ax2 = ax.twinx()
-    (line,) = ax2.plot(x, rate, color="C0", lw=1.5, marker=".", label="Conflict rate")
-    ax2.set_ylabel("Conflicts per opportunity opened (ratio)")
+    (line,) = ax2.plot(x, rate, color="C0", lw=1.2, ls="--", label="Conflict rate (direct)")
+    ax2.set_ylabel("Direct conflicts per opportunity a partner bid on (ratio)")
     if np.any(np.isfinite(rate)):
-        ax2.set_ylim(0.0, max(1e-9, float(np.nanmax(rate))) * 1.1)
+        ax2.set_ylim(0.0, max(1e-9, float(np.nanmax(rate))) * _LEGEND_ROOM)
     else:
         ax2.set_ylim(0.0, 1.0)
-    ax.legend(handles=[bars, line], loc="upper left", fontsize=8)
+    ax.legend(handles=[*handles, line], loc="upper center", ncol=2, fontsize=8)
     return save_figure(fig, path)
+
+
+_LEGEND_ROOM = 1.35
+"""Axis top of ``conflicts.png`` as a multiple of the highest point (room for the legend)."""
+
+_CONFLICT_SERIES: tuple[tuple[str, str], ...] = (
+    ("conflicts_direct", "Direct reps vs partner"),
+    ("conflicts_store", "Online store vs partner"),
+    ("conflicts_partner", "Partner vs partner"),
+)
+"""The conflict series of ``conflicts.png``: column and legend label."""
 
 
 def write_run_plots(

@@ -80,6 +80,8 @@ PREVIOUS_DIRECTIONS = {
         (
             "discount_cost_total",
             "conflict_rate",
+            "store_conflict_rate",
+            "partner_conflict_rate",
             "partner_churn",
             "months_to_50pct_adoption",
             "churned_customers_total",

@@ -37,7 +37,13 @@ high = 0.5
 levels = 3
 """
 
-SHIPPED = ["quick", "sobol_main", "var_discount_x_direct_reps", "var_saturation"]
+SHIPPED = [
+    "quick",
+    "sobol_main",
+    "var_discount_x_direct_reps",
+    "var_saturation",
+    "conflict_trust",
+]
 
 
 @pytest.fixture(autouse=True)

@@ -125,7 +125,13 @@ class Seller(mesa.Agent):
     wins = _state_property("wins", "Opportunities it won so far.")
     conflicts = _state_property("conflicts", "Conflicts it took part in so far.")
     conflicts_lost_to_direct = _state_property(
-        "conflicts_lost_to_direct", "Conflicts it lost to the vendor's direct channels."
+        "conflicts_lost_to_direct", "Conflicts it lost to the vendor's direct reps."
+    )
+    conflicts_lost_to_store = _state_property(
+        "conflicts_lost_to_store", "Conflicts it lost to the vendor's online store."
+    )
+    conflicts_lost_to_partner = _state_property(
+        "conflicts_lost_to_partner", "Conflicts it lost to another partner."
     )
     services_margin = _state_property("services_margin", "Its gross margin on services.")
 
@@ -318,10 +324,13 @@ class Partner(Seller):
         "profit_at_exit", "Its cumulative profit when it exited (0 while it has not)."
     )
     lost_to_direct_period = _state_property(
-        "lost_to_direct_period", "Deals lost to direct sales this period."
+        "lost_to_direct_period", "Deals it bid on that the direct reps won this period."
     )
-    undercut_period = _state_property(
-        "undercut_period", "Deals lost to cheaper partners this period."
+    lost_to_store_period = _state_property(
+        "lost_to_store_period", "Deals it bid on that the online store won this period."
+    )
+    lost_to_partner_period = _state_property(
+        "lost_to_partner_period", "Deals it bid on that another partner won this period."
     )
 
     def effort_base(self) -> float:

@@ -9,8 +9,9 @@ The rules (SPEC §2.4), for each partner p, with m the months per period:
   (+ the exclusivity bonus for exclusive holders), clipped to [0, 1]; commitment closes
   1 − (1 − commitment_speed)^m of its gap to the target;
 - trust recovers 1 − (1 − trust_recovery)^m of its gap to 1, then falls by a factor
-  (1 − trust_loss_to_direct) per deal lost to direct and (1 − trust_loss_undercut) per deal lost
-  to a cheaper partner this period;
+  (1 − trust_loss_to_direct) per deal it bid on that the direct reps won this period, and by
+  (1 − trust_loss_to_store) and (1 − trust_loss_to_partner) per deal the online store or
+  another partner won;
 - only live partners (active or onboarding) are updated: an exited partner's expected profit,
   commitment and trust stay at their values at exit;
 - exit is decided by :func:`sim.agents.exits.exits` (per-partner reviews, collapsed trust).
@@ -98,10 +99,11 @@ def update_commitment_and_trust(
     recovery = 1.0 - (1.0 - conflict.trust_recovery) ** m
     new_trust = trust + recovery * (1.0 - trust)
     new_trust *= (1.0 - conflict.trust_loss_to_direct) ** st.lost_to_direct_period
-    new_trust *= (1.0 - conflict.trust_loss_undercut) ** st.undercut_period
+    new_trust *= (1.0 - conflict.trust_loss_to_store) ** st.lost_to_store_period
+    new_trust *= (1.0 - conflict.trust_loss_to_partner) ** st.lost_to_partner_period
 
     expected[partner] = new_expected[partner]
     commitment[partner] = new_commitment[partner]
     trust[partner] = new_trust[partner]
-    st.row("lost_to_direct_period")[:n] = 0
-    st.row("undercut_period")[:n] = 0
+    for rival_channel in ("direct", "store", "partner"):
+        st.row(f"lost_to_{rival_channel}_period")[:n] = 0

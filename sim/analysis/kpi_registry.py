@@ -145,9 +145,19 @@ KPIS: tuple[Kpi, ...] = (
         better="", fmt="share",
         meaning="share of all partners' revenue that the top 20 % of partners closed",
         compute=lambda run: run.partner_revenue_top20_share()),
-    Kpi("conflict_rate", "conflict rate", unit="share", better=LOWER, fmt="share",
-        meaning="opportunities with two or more bidders / opportunities opened",
-        compute=lambda run: run.ratio("conflicts", "opportunities_opened")),
+    Kpi("conflict_rate", "conflict rate (direct)", unit="share", better=LOWER, fmt="share",
+        meaning="opportunities the direct reps and a partner both bid on / opportunities at "
+        "least one partner bid on (None if no partner bid)",
+        compute=lambda run: run.ratio("conflicts_direct", "opportunities_partner_bid")),
+    Kpi("store_conflict_rate", "conflict rate (store)", unit="share", better=LOWER, fmt="share",
+        meaning="opportunities the online store and a partner both offered on / opportunities "
+        "at least one partner bid on (None if no partner bid)",
+        compute=lambda run: run.ratio("conflicts_store", "opportunities_partner_bid")),
+    Kpi("partner_conflict_rate", "conflict rate (partner)", unit="share", better=LOWER,
+        fmt="share",
+        meaning="opportunities two or more partners bid on / opportunities at least one "
+        "partner bid on (None if no partner bid)",
+        compute=lambda run: run.ratio("conflicts_partner", "opportunities_partner_bid")),
     Kpi("partner_churn", "partner churn", unit="share", better=LOWER, fmt="share",
         meaning="partners that close deals and exited / such partners ever in the program "
         "(affiliates and wholesale-only distributors excluded; see partner_churn_by_type)",

@@ -7,7 +7,9 @@ from numpy.typing import NDArray
 
 from sim.agents.state import SellerState
 from sim.billing import DatedEvents
-from sim.market.population import Population, State
+from sim.engine.period import PeriodCounters
+from sim.market.population import Population, Route, State
+from sim.sales.conflicts import Conflicts
 from sim.sales.offers import NO_DECISION, RIVAL, ChoiceResult, SellerTable
 
 IntArray = NDArray[np.int64]
@@ -48,8 +50,9 @@ def settle_lost(
 def count_bids(state: SellerState, n_sellers: int, res: ChoiceResult, table: SellerTable) -> None:
     """Count bids, wins and conflicts per seller.
 
-    Partners that lost a conflict to direct sales or to a cheaper partner lose trust at the
-    end of the period (``lost_to_direct_period``, ``undercut_period``).
+    A partner that bid on an opportunity another seller won lost a conflict: to the direct
+    reps, to the online store or to another partner (``conflicts_lost_to_*`` running counts;
+    ``lost_to_*_period`` for the end-of-period trust update).
 
     Args:
         state: The seller state (counters are added to).
@@ -63,21 +66,34 @@ def count_bids(state: SellerState, n_sellers: int, res: ChoiceResult, table: Sel
     opp_of_bid = np.repeat(np.arange(len(chosen)), res.bid_counts)
     bidder = res.bid_sellers.astype(np.int64)
     winner = chosen[opp_of_bid]
-    in_conflict = res.party_counts[opp_of_bid] >= 2
-    is_partner = ~table.is_direct[bidder]
-    lost = in_conflict & is_partner & (winner >= 0) & (winner != bidder)
-    safe_winner = np.maximum(winner, 0)
-    to_direct = lost & table.is_direct[safe_winner]
-    undercut = (
-        lost
-        & ~table.is_direct[safe_winner]
-        & (table.customer_ratio[safe_winner] < table.customer_ratio[bidder])
-    )
+    in_conflict = res.conflicts.any[opp_of_bid]
+    is_partner = table.route[bidder] == Route.PARTNER
+    lost = is_partner & (winner >= 0) & (winner != bidder)
+    winner_route = table.route[np.maximum(winner, 0)]
     st = state
     st.row("bids")[:n_s] += np.bincount(res.bid_sellers, minlength=n_s)
     st.row("wins")[:n_s] += np.bincount(chosen[chosen >= 0], minlength=n_s)
     st.row("conflicts")[:n_s] += np.bincount(bidder[in_conflict], minlength=n_s)
-    lost_direct = np.bincount(bidder[to_direct], minlength=n_s)
-    st.row("lost_to_direct_period")[:n_s] += lost_direct
-    st.row("conflicts_lost_to_direct")[:n_s] += lost_direct
-    st.row("undercut_period")[:n_s] += np.bincount(bidder[undercut], minlength=n_s)
+    for channel, name in (
+        (Route.DIRECT, "direct"),
+        (Route.SELF_SERVE, "store"),
+        (Route.PARTNER, "partner"),
+    ):
+        losses = np.bincount(bidder[lost & (winner_route == channel)], minlength=n_s)
+        st.row(f"lost_to_{name}_period")[:n_s] += losses
+        st.row(f"conflicts_lost_to_{name}")[:n_s] += losses
+
+
+def tally_conflicts(counters: PeriodCounters, conflicts: Conflicts) -> None:
+    """Add one batch's conflicts by kind to the period's counters.
+
+    Args:
+        counters: The period's counters (``conflicts``, ``conflicts_direct``,
+            ``conflicts_store``, ``conflicts_partner``, ``opportunities_partner_bid``).
+        conflicts: The conflicts of each opportunity of the batch.
+    """
+    counters.conflicts += int(conflicts.any.sum())
+    counters.conflicts_direct += int(conflicts.direct.sum())
+    counters.conflicts_store += int(conflicts.store.sum())
+    counters.conflicts_partner += int(conflicts.partner.sum())
+    counters.opportunities_partner_bid += int(conflicts.partner_bid.sum())

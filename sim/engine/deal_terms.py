@@ -146,7 +146,7 @@ def record_opportunities(
         "source": source,
         "referrer": referrer,
         "n_bidders": res.bid_counts,
-        "conflict": res.party_counts >= 2,
+        "conflict": res.conflicts.any,
         **terms,
         "cycle": cycle,
     }

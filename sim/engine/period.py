@@ -63,6 +63,10 @@ class PeriodCounters:
     lost_rival: int = 0
     no_decision: int = 0
     conflicts: int = 0
+    conflicts_direct: int = 0
+    conflicts_store: int = 0
+    conflicts_partner: int = 0
+    opportunities_partner_bid: int = 0
     new_customers: int = 0
     bookings: float = 0.0
     cycle_sum: float = 0.0

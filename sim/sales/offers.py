@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from sim.arrays import index_ranges
 from sim.economics.choice import logit_choice_ragged
 from sim.program.conflict import ConflictContext, ConflictRuleFn, free_for_all
+from sim.sales.conflicts import Conflicts, bid_conflicts
 from sim.scenario.schema import Choice
 
 BoolArray = NDArray[np.bool_]
@@ -104,17 +105,17 @@ class ChoiceResult:
     Attributes:
         chosen: Seller index, or ``RIVAL`` / ``NO_DECISION``.
         bid_counts: Number of sellers that bid.
-        party_counts: Number of distinct parties that bid: the vendor's direct team and its
-            online store count as one party (``direct``).
         bid_offsets: CSR offsets into ``bid_sellers`` (length n + 1).
         bid_sellers: Bidding seller indices, per opportunity in seller order.
+        conflicts: The kinds of conflict on each opportunity
+            (:func:`~sim.sales.conflicts.bid_conflicts`).
     """
 
     chosen: IntArray
     bid_counts: IntArray
-    party_counts: IntArray
     bid_offsets: IntArray
     bid_sellers: NDArray[np.int32]
+    conflicts: Conflicts
 
 
 def choose(
@@ -145,7 +146,6 @@ def choose(
     n = len(opps.account)
     chosen = np.full(n, NO_DECISION, dtype=np.int64)
     bid_counts = np.zeros(n, dtype=np.int64)
-    party_counts = np.zeros(n, dtype=np.int64)
     rows: list[IntArray] = []
     cols: list[NDArray[np.int32]] = []
     u_all = u_choice.random(n)
@@ -181,12 +181,10 @@ def choose(
         rows.append(opp)
         cols.append(seller.astype(np.int32))
         bid_counts[idx] = np.bincount(row, minlength=m)
-        direct = table.is_direct[seller]
-        party_counts[idx] = np.bincount(row[~direct], minlength=m) + (
-            np.bincount(row[direct], minlength=m) > 0
-        )
     offsets = np.concatenate(([0], np.cumsum(bid_counts))).astype(np.int64)
-    return ChoiceResult(chosen, bid_counts, party_counts, offsets, _in_bid_order(rows, cols))
+    bid_sellers = _in_bid_order(rows, cols)
+    conflicts = bid_conflicts(bid_counts, bid_sellers, table.route)
+    return ChoiceResult(chosen, bid_counts, offsets, bid_sellers, conflicts)
 
 
 @dataclass

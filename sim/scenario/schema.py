@@ -571,10 +571,21 @@ class Conflict(Strict):
 
     rule: ConflictRule = Field(ConflictRule.FREE_FOR_ALL, description="Named conflict rule.")
     trust_loss_to_direct: Probability = Field(
-        0.02, description="Share of its trust a partner loses per deal it bid on that direct won."
+        0.02,
+        description="Share of its trust a partner loses per deal it bid on that the vendor's "
+        "direct reps won (assumption).",
     )
-    trust_loss_undercut: Probability = Field(
-        0.005, description="Share of its trust a partner loses per deal a cheaper partner won."
+    # Assumption (no published figure): losing to the vendor's online store or to another
+    # partner is felt far less than losing to the vendor's own reps; a quarter of the loss.
+    trust_loss_to_store: Probability = Field(
+        0.005,
+        description="Share of its trust a partner loses per deal it bid on that the vendor's "
+        "online store won (assumption).",
+    )
+    trust_loss_to_partner: Probability = Field(
+        0.005,
+        description="Share of its trust a partner loses per deal it bid on that another partner "
+        "won, whatever its price (assumption; replaces trust_loss_undercut).",
     )
     trust_recovery: Probability = Field(
         0.05, description="Per month, trust recovers this share of its gap to 1."
