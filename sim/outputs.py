@@ -9,6 +9,7 @@ hold a million opportunities.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -118,6 +119,41 @@ def _joined_names(names: list[str], mask: NDArray[np.bool_]) -> str:
     return ";".join(name for name, on in zip(names, mask, strict=True) if on)
 
 
+@dataclass
+class _GroupTotals:
+    """The sellers sharing one ``partner_id`` (direct team and store share ``direct``), summed."""
+
+    ledger: dict[str, float]
+    lost: dict[str, int]
+    territories: NDArray[np.bool_]
+    costs: float = 0.0
+    profit: float = 0.0
+    at_exit: float = 0.0  # NaN unless every member has exited
+    bids: int = 0
+    wins: int = 0
+
+    @classmethod
+    def of(cls, members: list[Any], n_territories: int) -> _GroupTotals:
+        """Sum the members' ledgers, counts and coverage."""
+        g = cls(
+            ledger=dict.fromkeys(members[0].ledger.total, 0.0),
+            lost=dict.fromkeys(_LOST_COLUMNS, 0),
+            territories=np.zeros(n_territories, dtype=bool),
+        )
+        for s in members:
+            for key, value in s.ledger.total.items():
+                g.ledger[key] += float(value)
+            g.costs += float(s.ledger.costs(s.ledger.total))
+            g.profit += float(s.ledger.profit(s.ledger.total))
+            g.at_exit += float(s.profit_at_exit) if s.exited_period is not None else float("nan")
+            g.bids += int(s.bids)
+            g.wins += int(s.wins)
+            for col in _LOST_COLUMNS:
+                g.lost[col] += int(getattr(s, col))
+            g.territories |= np.asarray(s.territories, dtype=bool)
+        return g
+
+
 def partners_frame(model: ChannelModel) -> pd.DataFrame:
     """One row per ``partner_id`` with its totals over the run (``partners.csv``).
 
@@ -158,29 +194,15 @@ def partners_frame(model: ChannelModel) -> pd.DataFrame:
     for pid in sorted(groups, key=_partner_sort_key):
         members = groups[pid]
         lead = members[0]
-        total: dict[str, float] = dict.fromkeys(lead.ledger.total, 0.0)
-        costs = profit = at_exit = 0.0
-        bids = wins = 0
-        lost = dict.fromkeys(_LOST_COLUMNS, 0)
-        territories = np.zeros(len(names), dtype=bool)
-        for s in members:
-            for key, value in s.ledger.total.items():
-                total[key] += float(value)
-            costs += float(s.ledger.costs(s.ledger.total))
-            profit += float(s.ledger.profit(s.ledger.total))
-            at_exit += float(s.profit_at_exit) if s.exited_period is not None else float("nan")
-            bids += int(s.bids)
-            wins += int(s.wins)
-            for col in _LOST_COLUMNS:
-                lost[col] += int(getattr(s, col))
-            territories |= np.asarray(s.territories, dtype=bool)
+        g = _GroupTotals.of(members, len(names))
+        total, lost = g.ledger, g.lost
         is_direct = pid == DIRECT_ID
         rows.append(
             {
                 "partner_id": pid,
                 "type": str(lead.kind),
                 "tier": "" if is_direct else str(lead.tier),
-                "territories": _joined_names(names, territories),
+                "territories": _joined_names(names, g.territories),
                 "status": str(lead.status),
                 "revenue": total["vendor_revenue"],
                 "customer_revenue": total["customer_revenue"],
@@ -191,17 +213,17 @@ def partners_frame(model: ChannelModel) -> pd.DataFrame:
                 "mdf_received": total["mdf_received"],
                 "rebates": total["bonuses"],
                 "commissions": total["commissions"],
-                "costs": costs,
-                "profit": profit if np.isnan(at_exit) else at_exit,
-                "win_rate": wins / bids if bids else 0.0,
-                "bids": bids,
-                "wins": wins,
+                "costs": g.costs,
+                "profit": g.profit if np.isnan(g.at_exit) else g.at_exit,
+                "win_rate": g.wins / g.bids if g.bids else 0.0,
+                "bids": g.bids,
+                "wins": g.wins,
                 **lost,
                 "commitment": float(lead.commitment),
                 "trust": float(lead.trust),
                 "onboarded_period": lead.onboarded_period,
                 "exited_period": None if is_direct else lead.exited_period,
-                "profit_after_exit": 0.0 if np.isnan(at_exit) else profit - at_exit,
+                "profit_after_exit": 0.0 if np.isnan(g.at_exit) else g.profit - g.at_exit,
                 "closes_deals": bool(lead.closes_deals),
             }
         )
