@@ -117,6 +117,7 @@ def test_trust_falls_by_the_winner_channel() -> None:
     assert conflict.trust_loss_to_direct > conflict.trust_loss_to_partner > 0.0
     st = _state(5)
     st.row("is_partner")[:5] = True
+    st.row("live")[:5] = True  # active or onboarding: exited partners are not updated
     st.row("trust")[:5] = 0.5
     st.row("commitment")[:5] = 0.5
     # Seller 0 lost nothing; 1 lost two to the reps, 2 two to the store, 3 two to a partner.
