@@ -168,10 +168,17 @@ def _best_least_squares(
     residuals: Callable[[FloatArray], FloatArray],
     jacobian: Callable[[FloatArray], FloatArray],
     starts: list[FloatArray],
+    bounds: tuple[FloatArray, FloatArray] | None = None,
+    tol: float = 1e-12,
+    max_nfev: int = 2000,
 ) -> tuple[float, FloatArray, bool] | None:
     """The lowest-cost finite fit over the starting points: (cost, parameters, converged).
 
-    None when every start fails or ends on a non-finite cost or parameters.
+    Each start runs ``scipy.optimize.least_squares`` (trust region reflective, scaled by the
+    Jacobian) within ``bounds`` (default: the discrete fit's bounds).
+
+    Returns:
+        None when every start fails or ends on a non-finite cost or parameters.
     """
     best: tuple[float, FloatArray, bool] | None = None
     for x0 in starts:
@@ -181,13 +188,13 @@ def _best_least_squares(
                     residuals,
                     x0,
                     jac=jacobian,
-                    bounds=(_LOWER, _UPPER),
+                    bounds=(_LOWER, _UPPER) if bounds is None else bounds,
                     method="trf",
                     x_scale="jac",
-                    xtol=1e-12,
-                    ftol=1e-12,
-                    gtol=1e-12,
-                    max_nfev=2000,
+                    xtol=tol,
+                    ftol=tol,
+                    gtol=tol,
+                    max_nfev=max_nfev,
                 )
         except (ValueError, FloatingPointError, np.linalg.LinAlgError):
             continue
@@ -476,27 +483,4 @@ def _best_nls(
     bounds: tuple[FloatArray, FloatArray],
 ) -> tuple[float, FloatArray, bool] | None:
     """The lowest-cost finite NLS fit over the starting points: (cost, parameters, converged)."""
-    best: tuple[float, FloatArray, bool] | None = None
-    for x0 in starts:
-        try:
-            with np.errstate(all="ignore"):
-                res = least_squares(
-                    residuals,
-                    x0,
-                    jac=jacobian,
-                    bounds=bounds,
-                    method="trf",
-                    x_scale="jac",
-                    xtol=1e-14,
-                    ftol=1e-14,
-                    gtol=1e-14,
-                    max_nfev=500,
-                )
-        except (ValueError, FloatingPointError, np.linalg.LinAlgError):
-            continue
-        cost = float(res.cost)
-        if not (math.isfinite(cost) and np.all(np.isfinite(res.x))):
-            continue
-        if best is None or cost < best[0]:
-            best = (cost, np.asarray(res.x, dtype=np.float64), bool(res.success))
-    return best
+    return _best_least_squares(residuals, jacobian, starts, bounds, tol=1e-14, max_nfev=500)
