@@ -212,6 +212,48 @@ class RecurringTotals:
         self._apply(con, acc, seller, territory, -1.0)
         self.commission(con, acc[con.commission_until[acc] > period], -1.0)
 
+    def adjust(
+        self, con: Contracts, acc: IntArray, seller: IntArray, factor: FloatArray, period: int
+    ) -> FloatArray:
+        """Scale active contracts' recurring amounts by ``factor`` (seat changes).
+
+        The monthly list amount, the annual maintenance and the managed fee of each contract
+        are multiplied by its factor, and every total (the commission of a contract still in
+        its window too) moves by the change, ``(factor − 1) ×`` the contract's amount: all
+        are linear in the three scaled amounts. The contract counts do not change.
+
+        Args:
+            con: The contracts (their amounts are scaled).
+            acc: Active contracts' accounts, each once.
+            seller: Their sellers.
+            factor: The factor of each (> 0).
+            period: The current period (commission windows).
+
+        Returns:
+            The change of each contract's vendor net revenue per month.
+        """
+        delta = factor - 1.0
+        amounts = self._amounts(con, acc)
+        n, k = len(self.customers), len(amounts)
+        bins = (seller + n * np.arange(k)[:, None]).ravel()
+        weights = (np.stack(list(amounts.values())) * delta).ravel()
+        self._sums[:k] += np.bincount(bins, weights=weights, minlength=k * n).reshape(k, n)
+        vendor_change: FloatArray = amounts["vendor"] * delta
+        ps = con.partner_sourced[acc]
+        if ps.any():
+            self.sourced += float(vendor_change[ps].sum())
+        windowed = (con.referrer[acc] >= 0) & (con.commission_until[acc] > period)
+        if windowed.any():
+            ref = con.referrer[acc[windowed]].astype(np.int64)
+            commission = vendor_change[windowed] * con.commission_rate[acc[windowed]]
+            self.totals["commission"] += np.bincount(
+                ref, weights=commission, minlength=len(self.commissioned)
+            )
+        con.monthly_list[acc] *= factor
+        con.maint_annual_list[acc] *= factor
+        con.managed_fee[acc] *= factor
+        return vendor_change
+
     def commission(self, con: Contracts, acc: IntArray, sign: float) -> None:
         """Add (``sign`` 1) or remove (-1) the recurring commissions of referred accounts."""
         ref = con.referrer[acc].astype(np.int64)

@@ -81,6 +81,8 @@ COLUMNS: dict[str, str] = {
     "margin_pool_resellers": "reseller margins",
     "margin_pool_services": "partner services revenue",
     "won_back": "new customers this period that had bought before (win-backs)",
+    "expansion_mrr": "vendor net MRR added by customers' seat expansions this period",
+    "contraction_mrr": "vendor net MRR removed by customers' seat contractions this period",
     "stockouts": "shipments from distributor stock requested this period that had to wait",
     "deals_delayed_by_stock": "deals activated this period after waiting for distributor stock",
     "stock_delay_months": "total months those deals waited for stock (÷ deals = mean delay)",
@@ -296,9 +298,11 @@ def _accounts_and_pipeline(row: dict[str, float], model: ChannelModel) -> None:
 
 
 def _supply_and_win_back(row: dict[str, float], model: ChannelModel) -> None:
-    """Win-backs, stock-outs and their delays, credit blocks: the period's counters."""
+    """Win-backs, seat changes, stock-outs and delays, credit blocks: the period's counters."""
     p = model.counters
     row["won_back"] = p.won_back
+    row["expansion_mrr"] = p.expansion_mrr
+    row["contraction_mrr"] = p.contraction_mrr
     row["stockouts"] = p.stockouts
     row["deals_delayed_by_stock"] = p.deals_delayed_by_stock
     row["stock_delay_months"] = p.stock_delay_months

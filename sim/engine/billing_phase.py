@@ -20,6 +20,7 @@ from sim.engine.period import (
     per_period,
     sum_by,
 )
+from sim.engine.seat_changes import change_seats
 from sim.engine.seller_arrays import SellerArrays
 from sim.market.population import CUSTOMER, LAPSED, LOST, AwareSource, Population, State
 from sim.names import SEGMENTS
@@ -80,7 +81,7 @@ def billing_phase(
     quality: FloatArray,
     ctx: PeriodContext,
 ) -> Flows:
-    """Bill the period: start the completed deals' contracts, bill every contract, end some.
+    """Bill the period: start the completed deals' contracts, change seats, bill, end some.
 
     Args:
         accounts: Contracts and billing totals (updated).
@@ -114,6 +115,16 @@ def billing_phase(
         start_contracts(
             accounts, pop, new.accounts, new.sellers, streams.get("billing.churn"), clock.period
         )
+    change_seats(
+        accounts.contracts,
+        accounts.recurring,
+        pop,
+        config.market,
+        streams.get("billing.expansion"),
+        clock.period,
+        clock.period_months,
+        counters,
+    )
     lapsed = bill_recurring(
         accounts, pop, config, streams.get("billing.renewal"), clock, flows, counters
     )

@@ -74,6 +74,10 @@ class PeriodCounters:
     churned_by_segment: IntArray = field(default_factory=_segment_zeros)
     partner_sourced: float = 0.0
     mrr: float = 0.0
+    expansion_mrr: float = 0.0
+    """Vendor net MRR added by seat expansions this period."""
+    contraction_mrr: float = 0.0
+    """Vendor net MRR removed by seat contractions this period (positive)."""
     won_back: int = 0
     """New contracts of accounts that had bought before (win-backs)."""
     stockouts: int = 0

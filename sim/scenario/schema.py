@@ -108,6 +108,21 @@ class Segment(Strict):
         description="Subscription churn hazard per month before service-quality effects."
     )
     sales_cycle_months: NonNegative = Field(description="Mean sales cycle in months.")
+    # Seat expansion and contraction (docs/model.md §7.14a, docs/sources.md): each month a
+    # customer adds ``market.seat_change`` of its seats with probability ``expansion_monthly``,
+    # else removes that share with probability ``contraction_monthly``.
+    expansion_monthly: Probability = Field(
+        0.0, description="Probability per month that a customer adds seats (an expansion)."
+    )
+    contraction_monthly: Probability = Field(
+        0.0, description="Probability per month that a customer removes seats (a contraction)."
+    )
+
+    @model_validator(mode="after")
+    def _one_change_a_month(self) -> Segment:
+        if self.expansion_monthly + self.contraction_monthly > 1.0:
+            raise ValueError("expansion_monthly + contraction_monthly must be at most 1")
+        return self
 
 
 def _default_segments() -> dict[str, Segment]:
@@ -210,6 +225,12 @@ class Market(Strict):
         18,
         description="Months after churning or lapsing before an account is aware again and "
         "may buy back (a win-back); 0 = never.",
+    )
+    seat_change: Share = Field(
+        # Assumption (docs/sources.md): one change adds or removes a fifth of the seats.
+        0.2,
+        description="Share of a customer's seats added by an expansion or removed by a "
+        "contraction (0 ≤ x < 1).",
     )
     no_decision: bool = Field(True, description="Whether 'no decision' is an option.")
     no_decision_utility: float = Field(0.0, description="Logit utility of no decision.")

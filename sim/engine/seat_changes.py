@@ -1,0 +1,84 @@
+"""Seat expansion and contraction of customers (docs/model.md §7.14a).
+
+Each period, every customer with a recurring amount (a subscription or managed fee) that did
+not start this period draws one uniform number from the stream ``billing.expansion``: below
+``p_e`` it adds a share ``market.seat_change`` of its seats, in ``[p_e, p_e + p_c)`` it removes
+that share, where ``p_e`` and ``p_c`` are its segment's ``expansion_monthly`` and
+``contraction_monthly`` per period. The contract's recurring amounts scale with the seats, so the
+serving seller bills (and earns its share of) the change from this period on.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.billing import Contracts, RecurringTotals
+from sim.engine.period import FloatArray, IntArray, PeriodCounters, per_period
+from sim.market.population import CUSTOMER, Population
+from sim.names import SEGMENTS
+from sim.scenario.schema import Market
+
+
+def seat_change_probabilities(
+    market: Market, period_months: float
+) -> tuple[FloatArray, FloatArray]:
+    """Per segment, the probabilities per period of an expansion and of a contraction.
+
+    Args:
+        market: The market parameters.
+        period_months: Months per period.
+
+    Returns:
+        The expansion and the contraction probabilities, indexed as ``SEGMENTS``.
+    """
+    segs = [market.segments[s] for s in SEGMENTS]
+    p_e = per_period(np.array([s.expansion_monthly for s in segs]), period_months)
+    p_c = per_period(np.array([s.contraction_monthly for s in segs]), period_months)
+    return np.asarray(p_e, dtype=np.float64), np.minimum(p_c, 1.0 - p_e)
+
+
+def change_seats(
+    con: Contracts,
+    recurring: RecurringTotals,
+    pop: Population,
+    market: Market,
+    rng: np.random.Generator,
+    period: int,
+    period_months: float,
+    counters: PeriodCounters,
+) -> None:
+    """Expand and contract the customers' seats and their contracts' recurring amounts.
+
+    Args:
+        con: The contracts (amounts scaled).
+        recurring: The per-seller totals (moved by the changes).
+        pop: The population (seats scaled).
+        market: The market parameters (rates per segment, ``seat_change``).
+        rng: The stream ``billing.expansion``.
+        period: The current period; contracts that started in it do not change.
+        period_months: Months per period.
+        counters: ``expansion_mrr`` and ``contraction_mrr`` are set.
+    """
+    counters.expansion_mrr = counters.contraction_mrr = 0.0
+    p_e, p_c = seat_change_probabilities(market, period_months)
+    if market.seat_change <= 0 or not (p_e.any() or p_c.any()):
+        return
+    acc: IntArray = np.flatnonzero(
+        (pop.state == CUSTOMER)
+        & ((con.monthly_list > 0) | (con.managed_fee > 0))
+        & (pop.customer_since < period)
+    )
+    seg = pop.segment[acc]
+    u = rng.random(len(acc))
+    grow = u < p_e[seg]
+    shrink = ~grow & (u < p_e[seg] + p_c[seg])
+    changed = grow | shrink
+    acc, grow = acc[changed], grow[changed]
+    if not len(acc):
+        return
+    factor = np.where(grow, 1.0 + market.seat_change, 1.0 - market.seat_change)
+    seller = pop.seller[acc].astype(np.int64)
+    vendor_change = recurring.adjust(con, acc, seller, factor, period)
+    pop.seats[acc] *= factor
+    counters.expansion_mrr = float(vendor_change[grow].sum())
+    counters.contraction_mrr = float(-vendor_change[~grow].sum())
