@@ -38,6 +38,15 @@ CASES = [
         "tiny", ("market.churn_return_months=3", "time.periods=48"), id="tiny-churn-return"
     ),
     pytest.param("tiny", ('market.awareness.word_of_mouth="network"',), id="tiny-wom-network"),
+    pytest.param(
+        "tiny",
+        tuple(
+            f"market.segments.{s}.{k}={v}"
+            for s in ("smb", "mid", "enterprise")
+            for k, v in (("expansion_monthly", 0.2), ("contraction_monthly", 0.1))
+        ),
+        id="tiny-seat-changes",
+    ),
     pytest.param("saas_shift", ("market.customers=2000", 'product.model="hybrid"'), id="hybrid"),
     pytest.param("two_tier_distribution", (), id="two_tier", marks=pytest.mark.slow),
     pytest.param("saas_shift", (), id="saas_shift", marks=pytest.mark.slow),

@@ -115,6 +115,9 @@ def billing_phase(
         start_contracts(
             accounts, pop, new.accounts, new.sellers, streams.get("billing.churn"), clock.period
         )
+    lapsed = bill_recurring(
+        accounts, pop, config, streams.get("billing.renewal"), clock, flows, counters
+    )
     change_seats(
         accounts.contracts,
         accounts.recurring,
@@ -124,9 +127,6 @@ def billing_phase(
         clock.period,
         clock.period_months,
         counters,
-    )
-    lapsed = bill_recurring(
-        accounts, pop, config, streams.get("billing.renewal"), clock, flows, counters
     )
     churn_return = config.market.churn_return_months
     end_contracts(

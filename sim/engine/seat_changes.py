@@ -5,7 +5,9 @@ not start this period draws one uniform number from the stream ``billing.expansi
 ``p_e`` it adds a share ``market.seat_change`` of its seats, in ``[p_e, p_e + p_c)`` it removes
 that share, where ``p_e`` and ``p_c`` are its segment's ``expansion_monthly`` and
 ``contraction_monthly`` per period. The contract's recurring amounts scale with the seats, so the
-serving seller bills (and earns its share of) the change from this period on.
+serving seller bills (and earns its share of) the change from the next period on. Changes come
+after the period's bill and before its churn (a contract that ends now is removed at its new
+amounts), and after the commission windows that end now were closed.
 """
 
 from __future__ import annotations
