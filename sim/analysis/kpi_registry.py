@@ -177,7 +177,8 @@ KPIS: tuple[Kpi, ...] = (
         "customers 12 months before the end (None without that cohort)",
         compute=lambda run: run.net_retention()),
     Kpi("grr", "GRR (last 12 months)", unit="share", better=HIGHER, fmt="share",
-        meaning="gross revenue retention (1 − churned MRR / starting MRR) of the same cohort",
+        meaning="gross revenue retention (1 − churned and contracted MRR / starting MRR, each "
+        "account's end MRR capped at its start) of the same cohort",
         compute=lambda run: run.gross_retention()),
     Kpi("customers_final", "customers at end", unit="customers", better=HIGHER, fmt="count",
         meaning="customers in the last period",
