@@ -21,8 +21,8 @@ N_SELLERS = 5
 def _market(expansion: float, contraction: float, step: float = 0.2) -> Market:
     market = Market(customers=20_000, seat_change=step)
     for s in SEGMENTS:
-        market.segments[s].expansion_monthly = expansion
         market.segments[s].contraction_monthly = contraction
+        market.segments[s].expansion_monthly = expansion
     return market
 
 

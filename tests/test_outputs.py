@@ -214,7 +214,7 @@ def test_summary_kpis_keys_and_json_safety(run: Run) -> None:
     assert 0.0 <= k["conflict_rate"] <= 1.0
     assert 0.0 <= k["partner_churn"] <= 1.0
     assert k["grr"] is not None and 0.0 < k["grr"] <= 1.0
-    assert k["nrr"] == pytest.approx(k["grr"])  # no expansion yet
+    assert k["nrr"] > k["grr"]  # seats expand by default (docs/model.md §7.14a)
     assert isinstance(k["customers_final"], int)
     for key in ("oem", "isv", "alliance", "broker"):
         assert k["cac_by_channel"][key] is None
