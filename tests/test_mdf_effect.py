@@ -48,21 +48,30 @@ def test_mdf_moves_awareness_only_through_its_awareness_effect() -> None:
     # Control: with no awareness per MDF spent, accruing MDF changes no one's awareness.
     gains = _early_gain(["program.mdf.awareness_per_100k=0"])
     np.testing.assert_array_equal(gains, 0.0)
+    # ... nor revenue: MDF's only way to revenue is awareness (its cost is the vendor's).
+    base = ["program.mdf.awareness_per_100k=0", "market.customers=2000", "time.periods=24"]
+    for seed in SEEDS:
+        revenue = [
+            simulate(load_scenario("baseline", [*base, f"program.mdf.accrual_rate={rate}"]), seed)
+            .timeseries["net_revenue"]
+            .sum()
+            for rate in (0.02, 0.05)
+        ]
+        assert revenue[0] == revenue[1]
 
 
-def _reduced_sobol(tmp_path: Path, awareness_per_100k: float) -> pd.DataFrame:
-    """sobol_main's factors and KPIs on N = 16 and a 1,500-account, 36-month baseline."""
+def _reduced_sobol(tmp_path: Path) -> pd.DataFrame:
+    """sobol_main's factors, ranges, KPIs and seed on N = 32 and 24 months (256 runs)."""
     text = resolve_sweep("sobol_main").read_text(encoding="utf-8")
     shipped_set = 'set = ["market.customers=3000", "time.periods=36"]'
     assert shipped_set in text and "samples = 64" in text
     text = text.replace(
         shipped_set,
-        'set = ["market.customers=1500", "time.periods=36", '
-        f'"program.mdf.awareness_per_100k={awareness_per_100k}"]',
-    ).replace("samples = 64", "samples = 16")
-    path = tmp_path / f"sobol_reduced_{awareness_per_100k}.toml"
+        'set = ["market.customers=3000", "time.periods=24"]',
+    ).replace("samples = 64", "samples = 32")
+    path = tmp_path / "sobol_reduced.toml"
     path.write_text(text, encoding="utf-8")
-    out = tmp_path / f"out_{awareness_per_100k}"
+    out = tmp_path / "out"
     args = ["sensitivity", str(path), "--workers", "2", "--out", str(out), "--quiet"]
     assert int(app(args=args, standalone_mode=False)) == 0
     table = pd.read_csv(out / "sensitivity.csv", keep_default_na=False, na_values=[""])
@@ -71,7 +80,10 @@ def _reduced_sobol(tmp_path: Path, awareness_per_100k: float) -> pd.DataFrame:
 
 @pytest.mark.slow
 def test_reduced_sobol_total_index_of_mdf_on_revenue_is_above_zero(tmp_path: Path) -> None:
-    # A reduced version of the shipped sobol_main sweep (same factors, ranges and seed; N = 16
-    # instead of 64; 1,500 accounts instead of 3,000): 128 runs.
-    row = _reduced_sobol(tmp_path, 0.03).loc[("revenue_total", "program.mdf.accrual_rate")]
-    assert row["ST"] - row["ST_conf"] > 0.0
+    # A reduced version of the shipped sobol_main sweep (same factors, ranges, market and seed;
+    # N = 32 instead of 64, 24 months instead of 36: awareness is near saturation by then).
+    # MDF's spend per territory, hence its effect, scales with the market: keep 3,000 accounts.
+    # Measured: ST 0.09 ± 0.03 in the shipped sweep. Without MDF's awareness effect revenue does
+    # not depend on the accrual at all (test above), so its ST would be 0.
+    row = _reduced_sobol(tmp_path).loc[("revenue_total", "program.mdf.accrual_rate")]
+    assert row["ST"] - row["ST_conf"] > 0.0, (row["ST"], row["ST_conf"])
