@@ -37,9 +37,9 @@ def test_default_mdf_raises_early_awareness_in_baseline() -> None:
     # Every baseline territory has partners that accrue MDF, so the market's aware share is
     # the partners' territories' share. Common random numbers: one awareness draw per account.
     gains = _early_gain([])
-    # Measured 0.004–0.008 per seed at the default (0.0007–0.003 at the former 0.01).
+    # Measured 0.007–0.013 per seed at the default (0.0006–0.003 at the former 0.01).
     assert gains.min() > 0.0
-    assert gains.mean() > 0.003
+    assert gains.mean() > 0.005
     # Clearly above seed noise: the mean gain is many standard errors from zero.
     assert gains.mean() > 3.0 * gains.std(ddof=1) / np.sqrt(len(gains))
 
