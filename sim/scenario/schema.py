@@ -638,8 +638,15 @@ class Mdf(Strict):
     accrual_rate: Share = Field(
         0.03, description="MDF accrued as share of partner purchases (industry 2–5 %)."
     )
+    # Assumption derived from two figures (docs/sources.md, "MDF awareness effect"): vendor brand
+    # spend buys 0.004 per 100k over the whole market (``marketing.brand_effect_per_100k``); MDF
+    # is spent in one territory (a quarter of the market in baseline: 4× the density per account)
+    # and co-op costs are commonly split 50/50 (industry.md §MDF, Transformance [T]: the partner
+    # matches the vendor's reimbursement, 2× the spend), so 0.004 · 4 · 2 ≈ 0.03. Range 0–0.05.
     awareness_per_100k: Probability = Field(
-        0.01, description="Awareness probability per month per 100k MDF spent in a territory."
+        0.03,
+        description="Awareness probability per month per 100k MDF spent in a territory "
+        "(assumption: brand effect × territory density × co-op match; range 0–0.05).",
     )
 
 
