@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.analysis.inequality import top_share
 from sim.analysis.kpis import RunView
 from sim.model import ChannelModel
 from sim.outputs import deals_frame, partners_frame
@@ -80,3 +81,18 @@ def test_distributor_gross_margin_none_without_two_tier_deals(baselines: list[Ru
     direct_only = deals[deals["distributor"] == ""]
     run = RunView(baselines[0].ts, baselines[0].partners, direct_only, baselines[0].config)
     assert run.distributor_gross_margin() is None
+
+
+def _var_top20(run: RunView) -> float:
+    rows = run.closing_partner_rows
+    return top_share(rows.loc[rows["type"] == "var", "revenue"].to_numpy(dtype=float), 0.2)
+
+
+def test_size_dispersion_concentrates_var_revenue(
+    baselines: list[RunView], run_scenario: Callable[..., ChannelModel]
+) -> None:
+    """Among VARs (one type, so no deal-size mix) equal sizes give a flatter revenue split."""
+    equal = [view(run_scenario("baseline", "partners.var.weight=0.0", seed=s)) for s in SEEDS]
+    dispersed = float(np.mean([_var_top20(r) for r in baselines]))
+    flat = float(np.mean([_var_top20(r) for r in equal]))
+    assert dispersed > flat + 0.05, (dispersed, flat)
