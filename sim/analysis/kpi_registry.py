@@ -139,12 +139,19 @@ KPIS: tuple[Kpi, ...] = (
         compute=lambda run: run.bass("m")),
     Kpi("partner_revenue_gini", "partner revenue Gini", unit="index 0–1", better="",
         fmt="number",
-        meaning="Gini coefficient of the revenue of every partner (None without partners)",
+        meaning="Gini coefficient of the revenue of the partners that close deals (affiliates "
+        "and wholesale-only distributors excluded; None without such partners)",
         compute=lambda run: run.partner_revenue_gini()),
     Kpi("partner_revenue_top20_share", "top 20 % partners' revenue share", unit="share",
         better="", fmt="share",
-        meaning="share of all partners' revenue that the top 20 % of partners closed",
+        meaning="share of the revenue of partners that close deals that the top 20 % of them "
+        "closed (affiliates and wholesale-only distributors excluded)",
         compute=lambda run: run.partner_revenue_top20_share()),
+    Kpi("affiliate_revenue_top20_share", "top 20 % affiliates' commission share", unit="share",
+        better="", fmt="share",
+        meaning="share of affiliates' commissions (their revenue: a share of referred revenue) "
+        "that the top 20 % of affiliates earned (None without commissions)",
+        compute=lambda run: run.affiliate_revenue_top20_share()),
     Kpi("conflict_rate", "conflict rate (direct)", unit="share", better=LOWER, fmt="share",
         meaning="opportunities the direct reps and a partner both bid on / opportunities at "
         "least one partner bid on (None if no partner bid)",
@@ -229,7 +236,8 @@ KPIS: tuple[Kpi, ...] = (
         compute=lambda run: run.ratio("opportunities_won", "opportunities_opened")),
     Kpi("distributor_gross_margin", "distributor gross margin", unit="share", better="",
         fmt="share",
-        meaning="distributors' margin / their sales (None without sales)",
+        meaning="realised margin of won two-tier deals: Σ distributor margin / Σ distributor "
+        "sales (vendor net + distributor margin) from the deals table (None without)",
         compute=lambda run: run.distributor_gross_margin()),
     Kpi("stockouts_total", "stock-outs total", unit="shipments", better=LOWER, fmt="count",
         meaning="shipments from distributor stock that had to wait for stock, over the run",

@@ -291,19 +291,46 @@ class RunView:
         return _partner_rows(self.partners)
 
     @cached_property
-    def _partner_revenue(self) -> NDArray[np.float64]:
+    def closing_partner_rows(self) -> pd.DataFrame:
+        """Rows of partners that close deals (affiliates and wholesale-only distributors out).
+
+        Without a ``closes_deals`` column (older run directories) every partner row.
+        """
         rows = self.partner_rows
+        if len(rows) and "closes_deals" in rows.columns:
+            return rows[rows["closes_deals"].astype(bool)]
+        return rows
+
+    @cached_property
+    def _partner_revenue(self) -> NDArray[np.float64]:
+        rows = self.closing_partner_rows
         return rows["revenue"].to_numpy(dtype=np.float64) if len(rows) else np.zeros(0)
 
     def partner_revenue_gini(self) -> float | None:
-        """Gini coefficient of every partner's revenue (None without partners)."""
+        """Gini of the revenue of partners that close deals (None without such partners)."""
         revenue = self._partner_revenue
         return _num(gini(revenue)) if len(revenue) else None
 
     def partner_revenue_top20_share(self) -> float | None:
-        """Share of partner revenue that the top 20 % of partners closed (None without)."""
+        """Share of closing partners' revenue that the top 20 % of them closed (None without).
+
+        Over partners that close deals only: a type that cannot sell (affiliates, distributors
+        that only wholesale) would otherwise count as zeros and inflate the share.
+        """
         revenue = self._partner_revenue
         return _num(top_share(revenue, 0.2)) if len(revenue) else None
+
+    def affiliate_revenue_top20_share(self) -> float | None:
+        """Share of affiliates' commissions that the top 20 % of affiliates earned.
+
+        Commissions are the affiliates' revenue (a share of the revenue their referrals
+        brought). None without affiliates or without commissions paid.
+        """
+        rows = self.partner_rows
+        if not len(rows) or "commissions" not in rows.columns:
+            return None
+        paid = rows.loc[rows["type"] == "affiliate", "commissions"].to_numpy(dtype=np.float64)
+        return _num(top_share(paid, 0.2)) if len(paid) and paid.sum() > 0 else None
 
     def partner_churn(self) -> float | None:
         """Partners that close deals and exited / such partners ever in the program.
@@ -333,17 +360,18 @@ class RunView:
         return out
 
     def distributor_gross_margin(self) -> float | None:
-        """Distributors' margin / their sales (None without distributors or sales)."""
-        rows = self.partner_rows
-        if not len(rows):
+        """Realised distributor gross margin of won two-tier deals, read from the deals table.
+
+        Σ distributor margin ÷ Σ distributor sales over won deals with a distributor, where a
+        deal's distributor sales are what the reseller paid the distributor (vendor net +
+        distributor margin). None without such deals.
+        """
+        deals = self.deals
+        if deals.empty or "distributor" not in deals.columns:
             return None
-        distributors = rows[rows["type"] == "distributor"]
-        if not len(distributors):
-            return None
-        return _ratio(
-            float(distributors["distributor_margin"].sum()),
-            float(distributors["distributor_sales"].sum()),
-        )
+        two_tier = deals[(deals["outcome"] == "won") & (deals["distributor"].fillna("") != "")]
+        margin = float(two_tier["distributor_margin"].sum())
+        return _ratio(margin, margin + float(two_tier["vendor_net"].sum()))
 
     def cac_by_channel(self) -> dict[str, float | None]:
         """Acquisition cost per new customer, per channel; None where it won no new customer.
