@@ -8,7 +8,7 @@ from numpy.typing import NDArray
 from sim.agents.state import SellerState
 from sim.billing import DatedEvents
 from sim.engine.period import PeriodCounters
-from sim.market.population import Population, Route, State
+from sim.market.population import ROUTE_DIRECT, ROUTE_PARTNER, ROUTE_SELF_SERVE, Population, State
 from sim.sales.conflicts import Conflicts
 from sim.sales.offers import NO_DECISION, RIVAL, ChoiceResult, SellerTable
 
@@ -67,7 +67,7 @@ def count_bids(state: SellerState, n_sellers: int, res: ChoiceResult, table: Sel
     bidder = res.bid_sellers.astype(np.int64)
     winner = chosen[opp_of_bid]
     in_conflict = res.conflicts.any[opp_of_bid]
-    is_partner = table.route[bidder] == Route.PARTNER
+    is_partner = table.route[bidder] == ROUTE_PARTNER
     lost = is_partner & (winner >= 0) & (winner != bidder)
     winner_route = table.route[np.maximum(winner, 0)]
     st = state
@@ -75,9 +75,9 @@ def count_bids(state: SellerState, n_sellers: int, res: ChoiceResult, table: Sel
     st.row("wins")[:n_s] += np.bincount(chosen[chosen >= 0], minlength=n_s)
     st.row("conflicts")[:n_s] += np.bincount(bidder[in_conflict], minlength=n_s)
     for channel, name in (
-        (Route.DIRECT, "direct"),
-        (Route.SELF_SERVE, "store"),
-        (Route.PARTNER, "partner"),
+        (ROUTE_DIRECT, "direct"),
+        (ROUTE_SELF_SERVE, "store"),
+        (ROUTE_PARTNER, "partner"),
     ):
         losses = np.bincount(bidder[lost & (winner_route == channel)], minlength=n_s)
         st.row(f"lost_to_{name}_period")[:n_s] += losses

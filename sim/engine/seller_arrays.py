@@ -10,14 +10,15 @@ from numpy.typing import NDArray
 
 from sim.agents.base import Seller
 from sim.engine.pricing import ListPerSeat
+from sim.market.population import Route
 from sim.names import PARTNER_TYPES
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
-ROUTE_CODES: dict[str, int] = {"self_serve": 0, "direct": 1, "partner": 2}
-"""Route code of each seller route (matches :class:`~sim.market.population.Route`)."""
+ROUTE_CODES: dict[str, int] = {r.name.lower(): int(r) for r in Route}
+"""Route code of each seller route (``RouteKind`` value → :class:`~sim.market.population.Route`)."""
 
 
 @dataclass

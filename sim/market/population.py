@@ -49,6 +49,10 @@ class Route(IntEnum):
     PARTNER = 2
 
 
+ROUTE_SELF_SERVE, ROUTE_DIRECT, ROUTE_PARTNER = (int(r) for r in Route)
+"""Route codes as plain ints, for comparisons with int8 route arrays (see :data:`STATE_CODES`)."""
+
+
 class AwareSource(IntEnum):
     """What made an account aware (for partner-sourced revenue)."""
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.market.population import Route
+from sim.market.population import ROUTE_DIRECT, ROUTE_PARTNER, ROUTE_SELF_SERVE
 
 BoolArray = NDArray[np.bool_]
 IntArray = NDArray[np.int64]
@@ -56,8 +56,8 @@ def bid_conflicts(
     n = len(bid_counts)
     opp = np.repeat(np.arange(n), bid_counts)
     bid_route = route[bid_sellers]
-    partners = np.bincount(opp[bid_route == Route.PARTNER], minlength=n)
-    reps = np.bincount(opp[bid_route == Route.DIRECT], minlength=n) > 0
-    store = np.bincount(opp[bid_route == Route.SELF_SERVE], minlength=n) > 0
+    partners = np.bincount(opp[bid_route == ROUTE_PARTNER], minlength=n)
+    reps = np.bincount(opp[bid_route == ROUTE_DIRECT], minlength=n) > 0
+    store = np.bincount(opp[bid_route == ROUTE_SELF_SERVE], minlength=n) > 0
     partner_bid = partners >= 1
     return Conflicts(reps & partner_bid, store & partner_bid, partners >= 2, partner_bid)
