@@ -138,7 +138,7 @@ class RunOutcome:
         design: Index of the design.
         replication: Replication index.
         seed: The root seed.
-        kpis: The KPIs (:func:`sim.run.run_kpis`), None if the run failed.
+        kpis: The KPIs (:attr:`sim.run.RunResult.kpis`), None if the run failed.
         timeseries: The per-period timeseries, None if the run failed.
         error: The error text of a failed run (type, message and traceback), else None.
     """

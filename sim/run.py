@@ -80,8 +80,11 @@ class RunResult:
         return fit_bass_nls(adoption, 12.0 / months, m_max=1.0, cumulative=True)
 
     @cached_property
-    def summary_kpis(self) -> dict[str, Any]:
-        """The KPIs of ``summary.json`` (:func:`sim.analysis.kpis.summary_kpis`)."""
+    def kpis(self) -> dict[str, Any]:
+        """The KPIs of ``summary.json``, which ``compare`` and ``sweep`` analyse too.
+
+        Computed by :func:`sim.analysis.kpis.summary_kpis` on first read, in registry order.
+        """
         # lazy: see the module docstring
         from sim.analysis.kpis import summary_kpis as compute_summary_kpis
 
@@ -98,12 +101,7 @@ class RunResult:
     @cached_property
     def summary(self) -> dict[str, Any]:
         """The content of ``summary.json``: the run's identity and its KPIs."""
-        return summary_document(self.loaded, self.seed, self.summary_kpis)
-
-    @cached_property
-    def kpis(self) -> dict[str, Any]:
-        """The KPIs that ``compare`` and ``sweep`` analyse (:func:`run_kpis`)."""
-        return run_kpis(self)
+        return summary_document(self.loaded, self.seed, self.kpis)
 
 
 def run_model(
@@ -209,26 +207,11 @@ def simulate(
     )
 
 
-def run_kpis(result: RunResult) -> dict[str, Any]:
-    """The KPIs of one run, as ``compare`` and ``sweep`` keep them: its summary KPIs.
-
-    Every KPI of :mod:`sim.analysis.kpi_registry`, in registry order (the partner-side totals
-    ``discount_cost_total`` and ``partner_profit_total`` included); JSON-safe.
-
-    Args:
-        result: The run (:func:`simulate`).
-
-    Returns:
-        The KPIs by name (a new dict).
-    """
-    return dict(result.summary_kpis)
-
-
 def flatten_kpis(kpis: dict[str, Any]) -> dict[str, float | None]:
     """The scalar numeric KPIs, dict-valued ones flattened as ``name.key``.
 
     Args:
-        kpis: KPIs as :func:`run_kpis` returns them.
+        kpis: KPIs as :attr:`RunResult.kpis` holds them.
 
     Returns:
         KPI name → float or None, in the order of ``kpis``; booleans and strings are left out.
