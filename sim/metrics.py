@@ -68,7 +68,13 @@ COLUMNS: dict[str, str] = {
     "conflicts_direct": "opportunities the direct reps and at least one partner bid on",
     "conflicts_store": "opportunities the online store and at least one partner offered on",
     "conflicts_partner": "opportunities two or more partners bid on",
+    "conflicts_same_type": "opportunities two or more partners of one type bid on",
     "opportunities_partner_bid": "opportunities at least one partner bid on this period",
+    "opportunities_unserved": "opportunities opened this period that got no offer",
+    "unserved_no_seller": "… because no selling seller covers the account",
+    "unserved_queues_full": "… because every seller covering it had a full queue (or no credit)",
+    "unserved_over_budget": "… because every offer cost more than the cut-off × its budget",
+    "unserved_not_reached": "… because no seller that could offer happened to reach it",
     **{f"state_{s.name.lower()}": f"accounts in state {s.name.lower()}" for s in State},
     **{f"partners_active_{t}": f"active {t} partners" for t in PARTNER_TYPES},
     **{f"partners_tier_{t}": f"active partners in tier {t}" for t in TIERS},
@@ -292,7 +298,13 @@ def _accounts_and_pipeline(row: dict[str, float], model: ChannelModel) -> None:
     row["conflicts_direct"] = p.conflicts_direct
     row["conflicts_store"] = p.conflicts_store
     row["conflicts_partner"] = p.conflicts_partner
+    row["conflicts_same_type"] = p.conflicts_same_type
     row["opportunities_partner_bid"] = p.opportunities_partner_bid
+    row["opportunities_unserved"] = p.unserved
+    row["unserved_no_seller"] = p.unserved_no_seller
+    row["unserved_queues_full"] = p.unserved_queues_full
+    row["unserved_over_budget"] = p.unserved_over_budget
+    row["unserved_not_reached"] = p.unserved_not_reached
     for state in State:
         row[f"state_{state.name.lower()}"] = float(counts[state])
 

@@ -26,12 +26,13 @@ from numpy.typing import NDArray
 
 from sim.agents import DirectSales, SelfServe, Seller, Status
 from sim.agents.affiliate import AffiliateNetwork
+from sim.agents.distributor import credit_blocked
 from sim.agents.state import SellerState
 from sim.agents.updates import end_period
 from sim.engine.awareness import awareness_phase
 from sim.engine.billing_phase import Accounts, billing_phase
 from sim.engine.capacity import update_desk_slots
-from sim.engine.choice_outcomes import count_bids, settle_lost, tally_conflicts
+from sim.engine.choice_outcomes import settle_lost, tally_choice
 from sim.engine.deal_terms import deal_terms, record_opportunities, sales_cycles
 from sim.engine.evaluation import evaluation_phase
 from sim.engine.flows import Flows
@@ -39,6 +40,7 @@ from sim.engine.fulfilment import Fulfilment
 from sim.engine.mdf import settle_mdf
 from sim.engine.partner_ledger import post_flows
 from sim.engine.period import Clock, PeriodContext, PeriodCounters, zero_costs
+from sim.engine.price_review import ResellerPrices
 from sim.engine.pricing import list_per_seat, subscription_now
 from sim.engine.recruitment import Recruitment
 from sim.engine.seller_arrays import SellerArrays, SellerArraysCache
@@ -53,7 +55,8 @@ from sim.sales.book import OpportunityBook
 from sim.sales.desk import SalesDesk
 from sim.sales.desk_bank import DeskBank
 from sim.sales.leads import account_cells
-from sim.sales.offers import Opportunities, SellerTable, choose
+from sim.sales.offers import choose
+from sim.sales.tables import Opportunities, SellerTable
 from sim.scenario.schema import Scenario
 
 
@@ -98,6 +101,7 @@ class ChannelModel(mesa.Model):
         self._partner_slots_set = np.zeros(0)  # partners' desk slots as set last period
         self._mdf_awareness = np.zeros(n_terr)  # awareness per territory from last MDF spend
         self._arrays = SellerArraysCache()
+        self.prices = ResellerPrices.of(pop, scenario, self.streams, self.period_months)
         self._no_hardware = scenario.product.hardware.units_per_seat == 0
         self._period = PeriodCounters()
         self._flows = Flows.zeros(0)
@@ -224,7 +228,11 @@ class ChannelModel(mesa.Model):
         )
 
     def _seller_table(self) -> SellerTable:
-        """Every seller as arrays for this period (the slowly changing part is cached)."""
+        """Every seller as arrays for this period (the slowly changing part is cached).
+
+        In a pricing-review period (the first, then every ``partner.pricing_review_months``)
+        the best-responding resellers revise their margins against this table first.
+        """
         product = self.config.product
         subscription = self.subscription_now()
         arrays = self._arrays.get(
@@ -234,16 +242,21 @@ class ChannelModel(mesa.Model):
             list_per_seat(product, subscription, managed=True),
             self.config.market.choice.horizon_months,
         )
-        return seller_table(
+        self.prices.sync(arrays)
+        st = self.seller_state
+        table = seller_table(
             arrays,
-            self.seller_state,
+            st,
             self.sellers,
             queue_lengths(self.sellers, self.desks, self._process_desks),
             self.accounts.recurring.customers,
-            self.config.partners.distributor,
-            self.period_months,
+            credit_blocked(
+                st, arrays.distributor, self.config.partners.distributor, self.period_months
+            ),
+            self.prices.price_month(arrays),
             self._period,
         )
+        return self.prices.reviewed(table, arrays, self.population, self.config, self.period)
 
     def _awareness(self) -> None:
         mk = self.config.marketing
@@ -295,21 +308,19 @@ class ChannelModel(mesa.Model):
         chosen = res.chosen
         won = chosen >= 0
         arrays = self.seller_arrays
-        subscription = self.subscription_now()
         terms = deal_terms(
             chosen,
             self.population.seats[opps.account],
             arrays,
-            list_per_seat(sc.product, subscription, managed=False),
-            list_per_seat(sc.product, subscription, managed=True),
-            sc.product.hardware.units_per_seat,
+            self.prices.pass_through(arrays, np.maximum(chosen, 0), opps.territory, opps.segment),
+            sc.product,
+            self.subscription_now(),
             self.streams.get("sales.services"),
         )
-        segment_cycle = np.array([market.segments[g].sales_cycle_months for g in SEGMENTS])
         cycle = sales_cycles(
             chosen,
             opps.segment,
-            segment_cycle,
+            market.segments,
             arrays.cycle_multiplier,
             self.streams.get("sales.cycles"),
             pm,
@@ -317,7 +328,7 @@ class ChannelModel(mesa.Model):
         ids = record_opportunities(
             self.book, opps, res, source, referrer, terms, cycle, self.period
         )
-        count_bids(self.seller_state, len(self.sellers), res, table)
+        tally_choice(self._period, self.seller_state, opps, res, table, market.choice)
         p = self._period
         p.opened = len(chosen)
         p.lost_rival, p.no_decision = settle_lost(
@@ -330,7 +341,6 @@ class ChannelModel(mesa.Model):
             max(1, int(np.ceil(market.reevaluation_months / pm))),
         )
         p.won = int(won.sum())
-        tally_conflicts(p, res.conflicts)
         self.fulfilment.queue_won(ids[won], chosen[won], cycle[won], arrays.in_bank)
 
     def _billing_and_churn(self) -> None:

@@ -75,6 +75,7 @@ DEAL_COLUMNS: tuple[str, ...] = (
     "territory",
     "seller",
     "seller_type",
+    "offer_type",
     "parties",
     "n_bidders",
     "registered",
@@ -89,7 +90,9 @@ DEAL_COLUMNS: tuple[str, ...] = (
     "distributor_margin",
     "vendor_net",
     "services_revenue",
+    "managed_fee",
     "hardware_units",
+    "no_it_staff",
     "outcome",
     "cycle_months",
 )
@@ -102,6 +105,10 @@ _OUTCOME_NAMES: dict[int, str] = {
     int(Outcome.NO_DECISION): "no_decision",
 }
 _SOURCE_NAMES: dict[int, str] = {int(s): s.name.lower() for s in Source}
+OFFER_TYPES: tuple[str, ...] = ("resale", "managed", "direct", "store", "referral")
+"""Offer types of a won deal: a partner's resale (with its services), an MSP's managed offer
+(the product plus its monthly fee), the direct reps, the online store, and the online store on
+an affiliate's referral."""
 _ID_PATTERN = re.compile(r"(.*?)-(\d+)")
 
 
@@ -273,6 +280,27 @@ def _labels(labels: dict[int, str]) -> list[str]:
     return [labels.get(i, str(i)) for i in range(max(labels) + 1)]
 
 
+def _offer_types(
+    model: ChannelModel, seller: NDArray[np.int64], source: NDArray[np.int8]
+) -> pa.Array:
+    """Each deal's :data:`OFFER_TYPES` entry (``""`` where nobody won)."""
+    kind = np.array(
+        [
+            OFFER_TYPES.index(
+                "managed" if s.managed else ("resale" if s.is_partner else s.route.value)
+            )
+            if s.route.value != "self_serve"
+            else OFFER_TYPES.index("store")
+            for s in model.sellers
+        ],
+        dtype=np.int64,
+    )
+    code = np.where(seller >= 0, kind[np.maximum(seller, 0)], -1)
+    referral = (code == OFFER_TYPES.index("store")) & (source == int(Source.REFERRAL))
+    code = np.where(referral, OFFER_TYPES.index("referral"), code)
+    return _strings(list(OFFER_TYPES), code)
+
+
 def _partner_ids(model: ChannelModel) -> tuple[list[str], NDArray[np.int64]]:
     """The distinct ``partner_id`` values in seller order, and each seller's code among them.
 
@@ -304,7 +332,8 @@ def deals_frame(model: ChannelModel, scenario_name: str | None = None) -> pd.Dat
     * ``period``: the period the deal closed (``floor(closed_time) + 1``) or was lost (the
       period it was opened); ``period_opened``;
     * ``account``, ``segment``, ``territory`` (names);
-    * ``seller`` (a ``partner_id``, ``""`` when nobody won), ``seller_type``; ``parties``
+    * ``seller`` (a ``partner_id``, ``""`` when nobody won), ``seller_type``, ``offer_type``
+      (:data:`OFFER_TYPES`: resale, managed, direct, store, referral); ``parties``
       (``;``-joined partner ids of the bidders, in seller order), ``n_bidders``, ``registered``
       (always false until deal registration lands), ``conflict`` (two or more bidders);
     * ``distributor`` (``partner_id`` of the two-tier distributor or ``""``);
@@ -312,7 +341,8 @@ def deals_frame(model: ChannelModel, scenario_name: str | None = None) -> pd.Dat
       affiliate's ``partner_id`` or ``""``);
     * the price waterfall of the first-year value: ``list_amount``, ``customer_discount``
       (list − customer price), ``customer_price``, ``reseller_margin``, ``distributor_margin``,
-      ``vendor_net``; ``services_revenue``, ``hardware_units``;
+      ``vendor_net``; ``services_revenue``, ``managed_fee`` (an MSP's fee over the first
+      year), ``hardware_units``; ``no_it_staff`` (the account has no IT staff);
     * ``outcome``: ``won``, ``rival`` or ``no_decision``;
     * ``cycle_months``: (closed time − won time) × months per period for won deals, NaN
       for lost ones.
@@ -358,6 +388,7 @@ def deals_frame(model: ChannelModel, scenario_name: str | None = None) -> pd.Dat
         "territory": _strings(pop.territory_names, pop.territory[accounts].astype(np.int64)),
         "seller": _strings(pid_names, _id_codes(pid_code, seller_idx)),
         "seller_type": _strings(kinds, seller_idx),
+        "offer_type": _offer_types(model, seller_idx, np.asarray(book["source"])[rows]),
         "parties": _parties(model, rows, pid_code, pid_names),
         "n_bidders": np.asarray(book["n_bidders"], dtype=np.int64)[rows],
         "registered": np.zeros(len(rows), dtype=bool),
@@ -372,7 +403,9 @@ def deals_frame(model: ChannelModel, scenario_name: str | None = None) -> pd.Dat
         "distributor_margin": floats("distributor_margin"),
         "vendor_net": floats("vendor_net"),
         "services_revenue": floats("services_revenue"),
+        "managed_fee": floats("managed_fee"),
         "hardware_units": floats("hardware_units"),
+        "no_it_staff": pop.no_it_staff[accounts],
         "outcome": _strings(_labels(_OUTCOME_NAMES), out),
         "cycle_months": cycle,
     }

@@ -23,7 +23,8 @@ from sim.model import ChannelModel
 from sim.outputs import deals_frame, partners_frame
 from sim.run import run_model
 from sim.sales.conflicts import bid_conflicts
-from sim.sales.offers import ChoiceResult, SellerTable
+from sim.sales.offers import ChoiceResult
+from sim.sales.tables import SellerTable
 from sim.scenario import load_scenario
 from sim.scenario.schema import Scenario
 
@@ -40,13 +41,17 @@ BIDS: list[list[int]] = [
     [4],  # a partner alone: a partner bid, no conflict
 ]
 CHOSEN = np.array([1, 0, 1, 3, 0, -1, 4], dtype=np.int64)
+# Partner types: partners 2 and 3 are of one type, partner 4 of another.
+KIND = np.array([-1, -1, 1, 1, 2], dtype=np.int64)
 
 
 def _result() -> ChoiceResult:
     counts = np.array([len(b) for b in BIDS], dtype=np.int64)
     sellers = np.array([s for b in BIDS for s in b], dtype=np.int32)
     offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-    return ChoiceResult(CHOSEN, counts, offsets, sellers, bid_conflicts(counts, sellers, ROUTE))
+    return ChoiceResult(
+        CHOSEN, counts, offsets, sellers, bid_conflicts(counts, sellers, ROUTE, KIND)
+    )
 
 
 def _table() -> SellerTable:
@@ -65,10 +70,12 @@ def _table() -> SellerTable:
         managed=no,
         projects_only=no,
         service_quality=np.zeros(n),
-        price_month=np.ones(n),
         # Partner 3 is dearer than partner 2: losing to a cheaper or dearer partner is the same.
-        customer_ratio=np.array([0.9, 1.0, 0.8, 0.95, 0.8]),
+        price_month=np.array([0.9, 1.0, 0.8, 0.95, 0.8])[:, None, None] * np.ones((1, 1, 3)),
+        reach=np.ones((n, 1)),
         incumbent=np.zeros((n, 1), dtype=bool),
+        selling=~no,
+        partner_type=KIND,
     )
 
 
@@ -85,6 +92,7 @@ def test_conflicts_by_kind_on_hand_made_bids() -> None:
     assert c.direct.tolist() == [False, True, False, False, True, False, False]
     assert c.store.tolist() == [False, False, True, False, True, False, False]
     assert c.partner.tolist() == [False, False, False, True, True, False, False]
+    assert c.same_type.tolist() == [False, False, False, True, True, False, False]
     assert c.partner_bid.tolist() == [False, True, True, True, True, False, True]
     assert c.any.tolist() == [False, True, True, True, True, False, False]
     counters = PeriodCounters()
@@ -92,6 +100,7 @@ def test_conflicts_by_kind_on_hand_made_bids() -> None:
     tally_conflicts(counters, c)  # a second batch of the period adds to the first
     assert (counters.conflicts_direct, counters.conflicts_store) == (4, 4)
     assert (counters.conflicts_partner, counters.conflicts) == (4, 8)
+    assert counters.conflicts_same_type == 4
     assert counters.opportunities_partner_bid == 10
 
 

@@ -20,7 +20,7 @@ from sim.names import IMPLEMENTED_PARTNER_TYPES
 from sim.rng import Streams
 from sim.sales.desk_bank import DeskBank
 from sim.sales.leads import account_cells, may_open, route_leads
-from sim.sales.offers import SellerTable
+from sim.sales.tables import SellerTable
 from sim.scenario.schema import Market, Mdf, Product, Scenario
 
 
@@ -41,9 +41,11 @@ def _table(territories: list[list[bool]], can_bid: list[bool]) -> SellerTable:
         managed=np.zeros(n, dtype=bool),
         projects_only=np.zeros(n, dtype=bool),
         service_quality=np.zeros(n),
-        price_month=np.ones(n),
-        customer_ratio=np.ones(n),
+        price_month=np.ones((n, 3, 3)),
+        reach=np.array(territories, dtype=np.float64),
         incumbent=np.zeros((n, 3), dtype=bool),
+        selling=np.array(can_bid),
+        partner_type=np.array([-1] + [0] * (n - 1)),
     )
 
 

@@ -91,6 +91,7 @@ PREVIOUS_DIRECTIONS = {
             "deals_delayed_by_stock_total",
             "stock_delay_months_mean",
             "credit_blocks_total",
+            "unserved_share",
         ),
         "lower",
     ),

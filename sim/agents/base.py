@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from sim.agents.state import COL, COSTS, INCOME, LEDGER_FIELDS, SellerState
 from sim.names import SEGMENTS
-from sim.scenario.schema import PartnerType
+from sim.scenario.schema import PartnerType, PricingPolicy
 
 if TYPE_CHECKING:
     from sim.model import ChannelModel
@@ -162,6 +162,8 @@ class Seller(mesa.Agent):
         self.trust = 1.0
         self.discount = 0.0
         self.pass_through = 1.0
+        self.sets_prices = False  # sets its margin by best response (see Partner)
+        self.away_reach = 0.0  # bid probability outside its territories, relative to home
         self.service_quality = 0.0
         self.services_attach = 0.0
         self.services_ratio = 0.0
@@ -270,7 +272,15 @@ class Partner(Seller):
         self.exclusive = exclusive
         self.discount = params.discount
         self.pass_through = params.pass_through
-        self.service_quality = params.service_quality
+        self.sets_prices = (
+            params.pricing_policy == PricingPolicy.BEST_RESPONSE and params.discount > 0
+        )
+        # An exclusive holder sells only in its own territories (SPEC §2.5).
+        self.away_reach = 0.0 if exclusive else params.away_reach
+        # Partners of one type differ in capability: its service quality is drawn around the
+        # type's (stream ``partners.capability``, one draw per partner whatever the sigma).
+        capability = model.streams.get("partners.capability").standard_normal()
+        self.service_quality = params.service_quality + params.capability_sigma * capability
         self.services_attach = params.services_attach
         self.services_ratio = params.services_ratio
         self.services_margin = params.services_margin

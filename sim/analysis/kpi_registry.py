@@ -239,6 +239,28 @@ KPIS: tuple[Kpi, ...] = (
         meaning="realised margin of won two-tier deals: Σ distributor margin / Σ distributor "
         "sales (vendor net + distributor margin) from the deals table (None without)",
         compute=lambda run: run.distributor_gross_margin()),
+    Kpi("partner_customer_discount", "partners' street discount", unit="share", better="",
+        fmt="share",
+        meaning="what customers saved off list on partners' resale and managed deals: "
+        "Σ (list − customer price) / Σ list over those won deals (first-year terms)",
+        compute=lambda run: run.customer_discount(("resale", "managed"))),
+    Kpi("var_margin_rate", "VAR margin rate", unit="share", better="", fmt="share",
+        meaning="VARs' margin per sale: Σ reseller margin / Σ customer price over VARs' won "
+        "deals (first-year terms; None without)",
+        compute=lambda run: run.margin_rate("var")),
+    Kpi("var_revenue_per_active", "revenue per active VAR", unit="currency/month",
+        better="", fmt="money",
+        meaning="what VARs' customers paid them (product), per active VAR per month",
+        compute=lambda run: run.per_active_partner_month("var", "customer_revenue")),
+    Kpi("var_profit_per_active", "profit per active VAR", unit="currency/month",
+        better="", fmt="money",
+        meaning="VARs' profit after their costs (effort included), per active VAR per month; "
+        "below 0, the average VAR earns less than its cost of effort",
+        compute=lambda run: run.per_active_partner_month("var", "profit")),
+    Kpi("unserved_share", "unserved opportunities", unit="share", better=LOWER, fmt="share",
+        meaning="opportunities that got no offer / opportunities opened over the run (reasons "
+        "in the timeseries' unserved_* columns)",
+        compute=lambda run: run.ratio("opportunities_unserved", "opportunities_opened")),
     Kpi("stockouts_total", "stock-outs total", unit="shipments", better=LOWER, fmt="count",
         meaning="shipments from distributor stock that had to wait for stock, over the run",
         compute=lambda run: round(run.total("stockouts"))),

@@ -373,6 +373,43 @@ class RunView:
         margin = float(two_tier["distributor_margin"].sum())
         return _ratio(margin, margin + float(two_tier["vendor_net"].sum()))
 
+    def per_active_partner_month(self, ptype: str, column: str) -> float | None:
+        """A ``partners.csv`` column summed over a type's partners, per active partner-month.
+
+        The denominator is ``partners_active_<type>`` summed over the run times months per
+        period (None when no partner of the type was ever active).
+        """
+        rows = self.partner_rows
+        if not len(rows) or column not in rows.columns or not self.has(f"partners_active_{ptype}"):
+            return None
+        total = float(rows.loc[rows["type"] == ptype, column].sum())
+        return _ratio(total, self.total(f"partners_active_{ptype}") * period_months(self.config))
+
+    def _won_deals(self, offer_types: tuple[str, ...] = (), seller_type: str = "") -> pd.DataFrame:
+        """Won deals, of the given offer types and seller type (empty without such columns)."""
+        deals = self.deals
+        needed = {"offer_type", "seller_type", "outcome", "customer_discount", "list_amount"}
+        if deals.empty or not needed <= set(deals.columns):
+            return pd.DataFrame(
+                columns=["reseller_margin", "customer_price", "customer_discount", "list_amount"]
+            )
+        keep = deals["outcome"] == "won"
+        if offer_types:
+            keep &= deals["offer_type"].isin(offer_types)
+        if seller_type:
+            keep &= deals["seller_type"] == seller_type
+        return deals[keep]
+
+    def margin_rate(self, seller_type: str) -> float | None:
+        """Σ reseller margin / Σ customer price over a type's won deals (first-year terms)."""
+        won = self._won_deals(seller_type=seller_type)
+        return _ratio(float(won["reseller_margin"].sum()), float(won["customer_price"].sum()))
+
+    def customer_discount(self, offer_types: tuple[str, ...]) -> float | None:
+        """Σ (list − customer price) / Σ list over won deals of the given offer types."""
+        won = self._won_deals(offer_types)
+        return _ratio(float(won["customer_discount"].sum()), float(won["list_amount"].sum()))
+
     def cac_by_channel(self) -> dict[str, float | None]:
         """Acquisition cost per new customer, per channel; None where it won no new customer.
 

@@ -10,7 +10,10 @@ from sim.billing import DatedEvents
 from sim.engine.period import PeriodCounters
 from sim.market.population import ROUTE_DIRECT, ROUTE_PARTNER, ROUTE_SELF_SERVE, Population, State
 from sim.sales.conflicts import Conflicts
-from sim.sales.offers import NO_DECISION, RIVAL, ChoiceResult, SellerTable
+from sim.sales.offers import NO_DECISION, RIVAL, ChoiceResult
+from sim.sales.tables import Opportunities, SellerTable
+from sim.sales.unserved import Unserved, unserved_reasons
+from sim.scenario.schema import Choice
 
 IntArray = NDArray[np.int64]
 
@@ -96,4 +99,46 @@ def tally_conflicts(counters: PeriodCounters, conflicts: Conflicts) -> None:
     counters.conflicts_direct += int(conflicts.direct.sum())
     counters.conflicts_store += int(conflicts.store.sum())
     counters.conflicts_partner += int(conflicts.partner.sum())
+    counters.conflicts_same_type += int(conflicts.same_type.sum())
     counters.opportunities_partner_bid += int(conflicts.partner_bid.sum())
+
+
+def count_unserved(counters: PeriodCounters, reasons: NDArray[np.int8]) -> None:
+    """Add one batch's opportunities without an offer, by reason, to the period's counters.
+
+    Args:
+        counters: The period's counters (``unserved`` and ``unserved_*``).
+        reasons: The :class:`~sim.sales.unserved.Unserved` reason of each opportunity.
+    """
+    counts = np.bincount(reasons, minlength=len(Unserved))
+    counters.unserved += int(counts[1:].sum())
+    counters.unserved_no_seller += int(counts[Unserved.NO_SELLER])
+    counters.unserved_queues_full += int(counts[Unserved.QUEUES_FULL])
+    counters.unserved_over_budget += int(counts[Unserved.OVER_BUDGET])
+    counters.unserved_not_reached += int(counts[Unserved.NOT_REACHED])
+
+
+def tally_choice(
+    counters: PeriodCounters,
+    state: SellerState,
+    opps: Opportunities,
+    res: ChoiceResult,
+    table: SellerTable,
+    choice: Choice,
+) -> None:
+    """Count one batch's bids, wins, conflicts and unserved opportunities.
+
+    Per seller (bids, wins, conflicts lost by channel) and in the period's counters (conflicts
+    by kind, unserved opportunities by reason).
+
+    Args:
+        counters: The period's counters.
+        state: The seller state.
+        opps: The opportunities.
+        res: The outcome of offers and choice.
+        table: This period's seller table.
+        choice: Choice parameters (the cut-off, for the unserved reasons).
+    """
+    count_bids(state, len(table.can_bid), res, table)
+    tally_conflicts(counters, res.conflicts)
+    count_unserved(counters, unserved_reasons(opps, table, choice, res.bid_counts == 0))

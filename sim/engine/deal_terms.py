@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sim.economics.waterfall import price_ratios
-from sim.engine.pricing import ListPerSeat
+from sim.engine.pricing import list_per_seat
 from sim.engine.seller_arrays import SellerArrays
+from sim.names import SEGMENTS
 from sim.sales.book import OpportunityBook, Outcome
 from sim.sales.offers import RIVAL, ChoiceResult, Opportunities
+from sim.scenario.schema import Product, Segment
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -21,9 +24,9 @@ def deal_terms(
     chosen: IntArray,
     seats: FloatArray,
     arrays: SellerArrays,
-    prices: ListPerSeat,
-    managed_prices: ListPerSeat,
-    hardware_units_per_seat: float,
+    pass_through: FloatArray,
+    product: Product,
+    subscription: bool,
     services_rng: np.random.Generator,
 ) -> dict[str, Any]:
     """Contract terms and first-year money of each opportunity (zero unless won).
@@ -36,22 +39,24 @@ def deal_terms(
         chosen: The chosen seller of each opportunity, or a negative outcome code.
         seats: Seats of each opportunity's account.
         arrays: The sellers' arrays.
-        prices: List amounts per seat of a new sale now.
-        managed_prices: List amounts per seat of a managed sale now.
-        hardware_units_per_seat: ``product.hardware.units_per_seat``.
+        pass_through: Share of its discount the chosen seller passes on in each
+            opportunity's territory and segment (its price there).
+        product: The product (list amounts per seat of a new sale, hardware units).
+        subscription: Whether new sales are subscriptions now.
         services_rng: The ``sales.services`` stream (one draw per opportunity).
 
     Returns:
         Book columns by name (money, terms and ratios).
     """
-    once, monthly, maint = prices
-    m_once, m_monthly, _ = managed_prices
+    once, monthly, maint = list_per_seat(product, subscription, managed=False)
+    m_once, m_monthly, _ = list_per_seat(product, subscription, managed=True)
+    hardware_units_per_seat = product.hardware.units_per_seat
     won = chosen >= 0
     si = np.maximum(chosen, 0)
     mg = won & arrays.managed[si]
     fy_seat = np.where(mg, m_once + 12 * m_monthly, once + 12 * (monthly + maint))
     list_fy = np.where(won, fy_seat * seats, 0.0)
-    r = price_ratios(arrays.discount[si], arrays.pass_through[si], arrays.dist_margin[si])
+    r = price_ratios(arrays.discount[si], pass_through, arrays.dist_margin[si])
     attach_u = services_rng.random(len(chosen))
     attach_p = arrays.services_attach[si]
     ratio_s = arrays.services_ratio[si]
@@ -64,6 +69,7 @@ def deal_terms(
         "distributor_margin": list_fy * r.distributor,
         "vendor_net": list_fy * r.vendor,
         "services_revenue": services,
+        "managed_fee": np.where(mg, 12.0 * arrays.managed_fee[si] * seats, 0.0),
         "hardware_units": np.where(won, hardware_units_per_seat * seats, 0.0),
         "once_list": np.where(mg, m_once, once) * seats * won,
         "monthly_list": np.where(mg, m_monthly, monthly) * seats * won,
@@ -78,7 +84,7 @@ def deal_terms(
 def sales_cycles(
     chosen: IntArray,
     segment: IntArray,
-    segment_cycle_months: FloatArray,
+    segments: Mapping[str, Segment],
     cycle_multiplier: FloatArray,
     rng: np.random.Generator,
     period_months: float,
@@ -91,12 +97,13 @@ def sales_cycles(
     Args:
         chosen: The chosen seller of each opportunity, or a negative outcome code.
         segment: Segment of each opportunity.
-        segment_cycle_months: Mean sales cycle of each segment, in months.
+        segments: The market's segments (mean sales cycle of each, in months).
         cycle_multiplier: Each seller's cycle multiplier.
         rng: The ``sales.cycles`` stream (one draw per opportunity).
         period_months: Months per period.
     """
     won = chosen >= 0
+    segment_cycle_months = np.array([segments[g].sales_cycle_months for g in SEGMENTS])
     multiplier = cycle_multiplier[np.maximum(chosen, 0)]
     draws = rng.gamma(2.0, 0.5, size=len(chosen))
     cycle: FloatArray = np.where(

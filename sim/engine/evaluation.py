@@ -14,7 +14,7 @@ from sim.market.population import AWARE, UNAWARE, AwareSource, Population, State
 from sim.rng import draws_below, uniform_bits
 from sim.sales.book import Source
 from sim.sales.leads import may_open, pick_first_eligible, route_leads
-from sim.sales.offers import Opportunities, SellerTable
+from sim.sales.tables import Opportunities, SellerTable
 from sim.scenario.schema import Marketing
 
 IntArray = NDArray[np.int64]

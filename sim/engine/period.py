@@ -66,6 +66,7 @@ class PeriodCounters:
     conflicts_direct: int = 0
     conflicts_store: int = 0
     conflicts_partner: int = 0
+    conflicts_same_type: int = 0
     opportunities_partner_bid: int = 0
     new_customers: int = 0
     bookings: float = 0.0
@@ -88,6 +89,16 @@ class PeriodCounters:
     """Total months those deals waited for stock."""
     credit_blocks: int = 0
     """Active resellers over their distributor's credit line this period (they do not bid)."""
+    unserved: int = 0
+    """Opportunities opened this period that got no offer."""
+    unserved_no_seller: int = 0
+    """… because no selling seller covers them."""
+    unserved_queues_full: int = 0
+    """… because every seller covering them had a full queue (or no credit)."""
+    unserved_over_budget: int = 0
+    """… because every offer was above the cut-off multiple of the budget."""
+    unserved_not_reached: int = 0
+    """… because no seller that could offer happened to reach them."""
 
 
 @dataclass(frozen=True)

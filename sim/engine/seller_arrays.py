@@ -35,8 +35,14 @@ class SellerArrays:
         services: Offers implementation services.
         managed: Its offer is managed (MSP).
         projects_only: Bids only on accounts that need implementation (SI).
-        price_month: Customer cost per seat per month over the choice horizon.
-        customer_ratio: Customer price / list.
+        list_month: List cost per seat per month of its offer over the choice horizon
+            (one-off amounts spread over the horizon; a managed fee not included).
+        reach: (sellers, territories) bid probability relative to home: 1 in its territories,
+            its away reach elsewhere (0 for the vendor's channels and exclusive holders).
+        sets_prices: Sets its margin by best response (else its pass-through is fixed).
+        services_per_price: Services profit per seat-month per unit of customer price (k).
+        attached: Profit per seat-month of a sale that does not depend on its price (a
+            managed fee's margin).
         is_partner: A partner (not the vendor's own channel).
         reps: Sales reps.
         reach_per_rep: Chance one rep reaches an opportunity (partners).
@@ -66,8 +72,11 @@ class SellerArrays:
     services: BoolArray
     managed: BoolArray
     projects_only: BoolArray
-    price_month: FloatArray
-    customer_ratio: FloatArray
+    list_month: FloatArray
+    reach: FloatArray
+    sets_prices: BoolArray
+    services_per_price: FloatArray
+    attached: FloatArray
     is_partner: BoolArray
     reps: FloatArray
     reach_per_rep: FloatArray
@@ -113,18 +122,18 @@ def seller_arrays(
     """
     once, monthly, maint = prices
     m_once, m_monthly, _ = managed_prices
-    ratio = np.array([1.0 - s.discount * s.pass_through for s in sellers])
     managed = np.array([s.managed for s in sellers])
     fee = np.array([s.managed_fee() for s in sellers])
-    cost = np.where(
-        managed,
-        ratio * (m_once + m_monthly * horizon) + fee * horizon,
-        ratio * (once + (monthly + maint) * horizon),
-    )
+    list_month = np.where(managed, m_once / horizon + m_monthly, once / horizon + monthly + maint)
+    first_year = np.where(managed, m_once + 12 * m_monthly, once + 12 * (monthly + maint))
+    services_margin = np.array([s.services_margin for s in sellers])
+    attach = np.array([s.services_attach * s.services_ratio for s in sellers])
+    territories = np.array([s.territories for s in sellers])
+    away = np.array([s.away_reach for s in sellers])
     verticals = np.array([s.verticals for s in sellers])
     specialised = np.array([s.specialised for s in sellers])
     return SellerArrays(
-        territories=np.array([s.territories for s in sellers]),
+        territories=territories,
         segments=np.array([s.segments for s in sellers]),
         verticals=verticals,
         specialised=verticals & specialised[:, None],
@@ -133,8 +142,11 @@ def seller_arrays(
         services=np.array([s.services_attach > 0 for s in sellers]),
         managed=managed,
         projects_only=np.array([s.projects_only for s in sellers]),
-        price_month=cost / horizon,
-        customer_ratio=ratio,
+        list_month=list_month,
+        reach=np.where(territories, 1.0, away[:, None]),
+        sets_prices=np.array([s.sets_prices for s in sellers], dtype=bool),
+        services_per_price=services_margin * attach * first_year / (horizon * list_month),
+        attached=fee * services_margin,
         is_partner=np.array([s.is_partner for s in sellers]),
         reps=np.array([float(s.reps) for s in sellers]),
         reach_per_rep=np.array([s.reach_per_rep() for s in sellers]),

@@ -8,13 +8,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.agents.base import Seller
-from sim.agents.distributor import credit_blocked
 from sim.agents.state import SellerState
 from sim.engine.period import PeriodCounters
 from sim.engine.seller_arrays import SellerArrays
 from sim.sales.desk_bank import DeskBank
-from sim.sales.offers import SellerTable
-from sim.scenario.schema import DistributorType
+from sim.sales.tables import SellerTable
 
 IntArray = NDArray[np.int64]
 
@@ -41,14 +39,15 @@ def seller_table(
     sellers: Sequence[Seller],
     queue: IntArray,
     customers: NDArray[np.integer],
-    credit: DistributorType,
-    period_months: float,
+    blocked: NDArray[np.bool_],
+    price_month: NDArray[np.float64],
     counters: PeriodCounters,
 ) -> SellerTable:
     """Every seller as arrays for this period, with its current offer.
 
     Who can bid (active, closes deals, room in its queue, within its distributor's credit
-    line), how likely (partners: 1 − (1 − reach_per_rep)^(reps × commitment)) and with what
+    line), where (its home territories; open partners elsewhere at their away reach), how
+    likely (partners: 1 − (1 − reach_per_rep)^(reps × commitment)) and with what
     service quality are computed now; the rest comes from ``arrays``. Each reseller's
     ``credit_blocked`` is set, and the active ones blocked are counted in
     ``counters.credit_blocks``.
@@ -59,8 +58,10 @@ def seller_table(
         sellers: Every seller.
         queue: Opportunities waiting at each seller's desk (:func:`queue_lengths`).
         customers: Customers per (seller, territory) now, kept by billing.
-        credit: Distributor parameters (credit line, payment terms).
-        period_months: Months per period.
+        blocked: Resellers beyond their distributor's credit line
+            (:func:`~sim.agents.distributor.credit_blocked`).
+        price_month: (sellers, territories, segments) customer cost per seat-month
+            (:meth:`~sim.engine.price_review.ResellerPrices.price_month`).
         counters: This period's counters (``credit_blocks`` set).
     """
     n_s = len(sellers)
@@ -68,11 +69,11 @@ def seller_table(
     max_queue = arrays.max_queue
     queue_ok = ~arrays.has_desk | (max_queue < 0) | (queue < max_queue)
     # Resellers buying through a distributor stop bidding beyond their credit line.
-    blocked = credit_blocked(state, arrays.distributor, credit, period_months)
     for i in np.flatnonzero(arrays.distributor >= 0).tolist():
         sellers[i].credit_blocked = bool(blocked[i])
     counters.credit_blocks = int(np.count_nonzero(blocked & active & state.closes_deals))
-    can_bid = active & state.closes_deals & queue_ok & ~blocked
+    selling = active & state.closes_deals
+    can_bid = selling & queue_ok & ~blocked
     effort = arrays.reps * state.commitment
     bid_p = np.where(
         arrays.is_partner, 1.0 - (1.0 - arrays.reach_per_rep) ** effort, arrays.direct_bid
@@ -95,7 +96,9 @@ def seller_table(
         managed=arrays.managed,
         projects_only=arrays.projects_only,
         service_quality=quality,
-        price_month=arrays.price_month,
-        customer_ratio=arrays.customer_ratio,
+        price_month=price_month,
+        reach=arrays.reach,
         incumbent=incumbent,
+        selling=selling,
+        partner_type=arrays.partner_type,
     )

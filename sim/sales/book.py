@@ -44,6 +44,7 @@ _FIELDS: dict[str, type] = {
     "distributor_margin": np.float64,
     "vendor_net": np.float64,
     "services_revenue": np.float64,
+    "managed_fee": np.float64,  # an MSP's fee over the first year
     "hardware_units": np.float64,
     "cycle": np.float64,  # drawn sales-cycle length in periods (won opportunities)
     # Contract terms of a won deal, applied when its cycle ends.

@@ -7,7 +7,7 @@ from numpy.typing import NDArray
 
 from sim.arrays import run_starts
 from sim.market.population import AWARE, UNAWARE
-from sim.sales.offers import SellerTable
+from sim.sales.tables import SellerTable
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]

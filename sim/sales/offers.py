@@ -18,6 +18,9 @@ from sim.arrays import index_ranges
 from sim.economics.choice import logit_choice_ragged
 from sim.program.conflict import ConflictContext, ConflictRuleFn, free_for_all
 from sim.sales.conflicts import Conflicts, bid_conflicts
+from sim.sales.coverage import Coverage, coverage
+from sim.sales.tables import Opportunities, SellerTable
+from sim.sales.utility import offer_utilities, within_cut_off
 from sim.scenario.schema import Choice
 
 BoolArray = NDArray[np.bool_]
@@ -28,74 +31,6 @@ RIVAL = -2
 """Chosen-seller code of an opportunity lost to the rival."""
 NO_DECISION = -1
 """Chosen-seller code of an opportunity that ended in no decision (or had no option)."""
-
-
-@dataclass
-class SellerTable:
-    """Every seller as arrays, for one period.
-
-    Attributes:
-        can_bid: Active, closes deals, room in its queue, within credit.
-        bid_probability: Chance it bids on an opportunity it can reach.
-        territories: (sellers, territories) coverage.
-        segments: (sellers, 3) coverage.
-        verticals: (sellers, verticals) coverage.
-        specialised: (sellers, verticals) vertical specialisation (value-fit bonus).
-        route: Route code of each seller (0 self-serve, 1 direct, 2 partner).
-        is_direct: Whether the seller is the vendor's own channel.
-        services: Whether it offers implementation services.
-        managed: Whether its offer is managed (MSP).
-        projects_only: Whether it bids only on accounts that need implementation (SI).
-        service_quality: Service quality of each seller.
-        price_month: Customer cost per seat per month over the horizon.
-        customer_ratio: Customer price / list.
-        incumbent: (sellers, territories): it already serves customers there.
-    """
-
-    can_bid: BoolArray
-    bid_probability: FloatArray
-    territories: BoolArray
-    segments: BoolArray
-    verticals: BoolArray
-    specialised: BoolArray
-    route: NDArray[np.int8]
-    is_direct: BoolArray
-    services: BoolArray
-    managed: BoolArray
-    projects_only: BoolArray
-    service_quality: FloatArray
-    price_month: FloatArray
-    customer_ratio: FloatArray
-    incumbent: BoolArray
-
-
-@dataclass
-class Opportunities:
-    """A batch of opportunities and the attributes of their accounts.
-
-    Attributes:
-        account: Account index.
-        territory: Territory index.
-        segment: Segment index.
-        vertical: Vertical index.
-        wtp: Willingness to pay per seat per month.
-        price_sensitivity: Logit weight of cost / budget.
-        needs_implementation: Needs services.
-        no_it_staff: Values a managed offer.
-        route: Preferred route code.
-        owner: Seller a lead was routed to, or -1.
-    """
-
-    account: IntArray
-    territory: IntArray
-    segment: IntArray
-    vertical: IntArray
-    wtp: FloatArray
-    price_sensitivity: FloatArray
-    needs_implementation: BoolArray
-    no_it_staff: BoolArray
-    route: NDArray[np.int8]
-    owner: IntArray
 
 
 @dataclass
@@ -157,7 +92,7 @@ def choose(
     )
     shared = np.array([u for u in (rival_utility, no_decision_utility) if u is not None])
     outside = _OutsideOptions(shared, rival_utility is not None)
-    cover = _coverage(opps, table, cell)
+    cover = coverage(opps.territory, opps.segment, opps.vertical, table.cover, table.can_bid)
     bidders = cover.bidders
     ctx = ConflictContext(is_direct=table.is_direct[bidders], is_partner=~table.is_direct[bidders])
     if n * max(len(bidders), 1) <= BLOCK_ELEMENTS:
@@ -167,7 +102,7 @@ def choose(
         blocks = _blocks(np.split(order, bounds), len(bidders))
     for idx in blocks:
         m = len(idx)
-        row, col = _bids(opps, table, cover, idx, u_bids)
+        row, col = _bids(opps, table, params, cover, idx, u_bids)
         if rule is not free_for_all:
             # The conflict rule sees opportunities × sellers that can bid. (Free for all keeps
             # every bid: the pairs are already in the row-major order np.nonzero would give.)
@@ -183,55 +118,15 @@ def choose(
         bid_counts[idx] = np.bincount(row, minlength=m)
     offsets = np.concatenate(([0], np.cumsum(bid_counts))).astype(np.int64)
     bid_sellers = _in_bid_order(rows, cols)
-    conflicts = bid_conflicts(bid_counts, bid_sellers, table.route)
+    conflicts = bid_conflicts(bid_counts, bid_sellers, table.route, table.partner_type)
     return ChoiceResult(chosen, bid_counts, offsets, bid_sellers, conflicts)
-
-
-@dataclass
-class _Coverage:
-    """Who covers each (territory, segment, vertical) that has an opportunity.
-
-    The covering bidders of key ``k`` are ``sellers[start[k] : start[k] + count[k]]``
-    (positions in ``bidders``, in seller order); ``key_of`` maps each opportunity to its key.
-    """
-
-    bidders: IntArray
-    key_of: IntArray
-    count: IntArray
-    start: IntArray
-    sellers: IntArray
-
-
-def _coverage(opps: Opportunities, table: SellerTable, cell: IntArray) -> _Coverage:
-    """The sellers that can bid and the lists of those covering each opportunity's key."""
-    n_seg = table.segments.shape[1]
-    # Coverage of the sellers that can bid, as (territory, seller) etc. for row gathers.
-    bidders = np.flatnonzero(table.can_bid)
-    territory_cover = np.ascontiguousarray(table.territories[bidders].T)
-    segment_cover = np.ascontiguousarray(table.segments[bidders].T)
-    vertical_cover = np.ascontiguousarray(table.verticals[bidders].T)
-    # Who covers each (territory, segment, vertical) that has an opportunity, as lists of
-    # bidders in seller order: an opportunity's covering sellers are its key's list.
-    n_vert = table.verticals.shape[1]
-    key = cell * n_vert + opps.vertical
-    n_keys = table.territories.shape[1] * n_seg * n_vert
-    present = np.zeros(n_keys, dtype=bool)
-    present[key] = True
-    keys = np.flatnonzero(present)
-    position = np.zeros(n_keys, dtype=np.int64)
-    position[keys] = np.arange(len(keys))
-    key_cover = territory_cover[keys // (n_seg * n_vert)] & segment_cover[(keys // n_vert) % n_seg]
-    key_cover &= vertical_cover[keys % n_vert]
-    key_row, key_sellers = np.nonzero(key_cover)
-    key_count = np.bincount(key_row, minlength=len(keys))
-    key_start = np.cumsum(key_count) - key_count
-    return _Coverage(bidders, position[key], key_count, key_start, key_sellers)
 
 
 def _bids(
     opps: Opportunities,
     table: SellerTable,
-    cover: _Coverage,
+    params: Choice,
+    cover: Coverage,
     idx: IntArray,
     u_bids: np.random.Generator,
 ) -> tuple[IntArray, IntArray]:
@@ -249,13 +144,15 @@ def _bids(
     row = np.repeat(np.arange(m), count)
     col = cover.sellers[index_ranges(cover.start[k], count)]
     seller = bidders[col]
-    # Within its budget, and an SI only where implementation is needed.
-    reach = table.price_month[seller] <= opps.wtp[idx][row]
-    reach &= ~table.projects_only[seller] | opps.needs_implementation[idx][row]
-    row, col, seller = row[reach], col[reach], seller[reach]
-    # It bids with its bid probability (one draw per reachable pair), always on its lead.
+    opp = idx[row]
+    # An SI only where implementation is needed; no offer far above the account's budget.
+    reach = ~table.projects_only[seller] | opps.needs_implementation[opp]
+    reach &= within_cut_off(opps, table, params, opp, seller)
+    row, col, seller, opp = row[reach], col[reach], seller[reach], opp[reach]
+    # It bids with its bid probability where it reaches (one draw per pair), always on its lead.
     draws = u_bids.random(len(row))
-    bid = (draws < table.bid_probability[seller]) | (opps.owner[idx][row] == seller)
+    p_bid = table.bid_probability[seller] * table.reach[seller, opps.territory[opp]]
+    bid = (draws < p_bid) | (opps.owner[opp] == seller)
     return row[bid], col[bid]
 
 
@@ -290,8 +187,7 @@ def _decide(
     """
     m = len(idx)
     opp = idx[row]
-    terr, vert = opps.territory[idx], opps.vertical[idx]
-    util = _utilities(opps, table, params, opp, seller, terr[row], vert[row])
+    util = offer_utilities(opps, table, params, opp, seller)
     pick = logit_choice_ragged(util, row, m, outside.utilities, params.scale, u_block)
     result = np.full(m, NO_DECISION, dtype=np.int64)
     is_offer = (pick >= 0) & (pick < len(seller))
@@ -310,43 +206,6 @@ def _in_bid_order(rows: list[IntArray], cols: list[NDArray[np.int32]]) -> NDArra
     o = np.lexsort((c_all, r_all))
     bid_sellers: NDArray[np.int32] = c_all[o]
     return bid_sellers
-
-
-def _utilities(
-    opps: Opportunities,
-    table: SellerTable,
-    params: Choice,
-    opp: IntArray,
-    seller: IntArray,
-    territory: IntArray,
-    vertical: IntArray,
-) -> FloatArray:
-    """Utility of each bid (SPEC §2.2 step 3) to its account, one entry per bid.
-
-    Args:
-        opps: The opportunities.
-        table: The sellers.
-        params: Choice weights.
-        opp: The opportunity of each bid (index into ``opps``).
-        seller: The bidding seller.
-        territory: The opportunity's territory.
-        vertical: The opportunity's vertical.
-
-    Returns:
-        The utilities.
-    """
-    needs = opps.needs_implementation[opp]
-    return (
-        params.value_fit
-        + params.vertical_fit * table.specialised[seller, vertical]
-        + params.implementation_fit * (needs & table.services[seller])
-        + params.managed_fit * (opps.no_it_staff[opp] & table.managed[seller])
-        + params.preferred_route * (opps.route[opp] == table.route[seller])
-        - opps.price_sensitivity[opp] * (table.price_month[seller] / opps.wtp[opp])
-        + params.service_quality_weight * table.service_quality[seller]
-        + params.incumbency * table.incumbent[seller, territory]
-        + params.lead_owner * (opps.owner[opp] == seller)
-    )
 
 
 BLOCK_ELEMENTS = 250_000

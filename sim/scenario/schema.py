@@ -46,7 +46,10 @@ class ProductModel(StrEnum):
 class PricingPolicy(StrEnum):
     """How a partner sets its customer discount."""
 
+    BEST_RESPONSE = "best_response"
+    """Margin per territory × segment as the best response to the sellers met there."""
     PASS_THROUGH = "pass_through"
+    """A fixed share of its discount passed to the customer."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -91,7 +94,9 @@ class Segment(Strict):
     wtp_per_seat: Positive = Field(
         description="Median willingness to pay per seat per month (currency), lognormal."
     )
-    wtp_sigma: NonNegative = Field(0.35, description="Lognormal sigma of willingness to pay.")
+    # Assumption (docs/sources.md): budgets per seat vary by ±15 % (lognormal sigma); with the
+    # recalibrated price sensitivity this keeps the spread of the price term near 2 utility units.
+    wtp_sigma: NonNegative = Field(0.15, description="Lognormal sigma of willingness to pay.")
     price_sensitivity: NonNegative = Field(description="Logit weight of cost / budget.")
     needs_implementation: Probability = Field(
         description="Probability an account needs implementation services."
@@ -138,7 +143,7 @@ def _default_segments() -> dict[str, Segment]:
             share=0.70,
             seats_median=12,
             wtp_per_seat=45.0,
-            price_sensitivity=2.0,
+            price_sensitivity=16.0,
             needs_implementation=0.15,
             no_it_staff=0.6,
             prefers_self_serve=0.35,
@@ -152,7 +157,7 @@ def _default_segments() -> dict[str, Segment]:
             share=0.25,
             seats_median=80,
             wtp_per_seat=50.0,
-            price_sensitivity=1.6,
+            price_sensitivity=13.0,
             needs_implementation=0.5,
             no_it_staff=0.2,
             prefers_self_serve=0.05,
@@ -166,7 +171,7 @@ def _default_segments() -> dict[str, Segment]:
             share=0.05,
             seats_median=600,
             wtp_per_seat=55.0,
-            price_sensitivity=1.2,
+            price_sensitivity=10.0,
             needs_implementation=0.9,
             no_it_staff=0.02,
             prefers_self_serve=0.0,
@@ -196,15 +201,31 @@ class Choice(Strict):
     horizon_months: Positive = Field(
         36, description="Horizon over which one-off and recurring costs are compared (months)."
     )
-    value_fit: float = Field(1.0, description="Base value fit of the vendor's product.")
+    # Recalibrated with the price sensitivities (docs/model.md §7.26): an offer at list to a
+    # median account keeps about the utility it had before best-response pricing.
+    value_fit: float = Field(10.0, description="Base value fit of the vendor's product.")
     vertical_fit: float = Field(
         0.3, description="Extra value fit when the seller specialises in the account's vertical."
     )
     implementation_fit: float = Field(
         0.5, description="Extra value fit when an account needing implementation gets services."
     )
-    managed_fit: float = Field(
-        0.8, description="Extra value fit of a managed (MSP) offer to an account without IT staff."
+    # Assumption (docs/sources.md): an account without IT staff that runs a product itself
+    # (setup, administration, updates, first-line support) spends about 35 USD per seat per
+    # month on it — above an MSP's fee for the same work (the MSP's scale), and a fraction of
+    # the 100–185 USD per user per month MSPs charge for running all of an SMB's IT
+    # (industry.md, MSPs [T]). It replaces the old flat ``managed_fit`` bonus.
+    self_run_cost: NonNegative = Field(
+        35.0,
+        description="Cost per seat per month (currency) to an account without IT staff of "
+        "running a product it bought unmanaged; in its cost of ownership and in its budget.",
+    )
+    # Assumption (docs/sources.md): a seller does not quote an offer costing more than twice
+    # the account's budget; 0 quotes every offer.
+    max_cost_to_budget: NonNegative = Field(
+        2.0,
+        description="An offer whose cost of ownership exceeds this multiple of the account's "
+        "budget is not made (0 = no cut-off: every offer is made).",
     )
     preferred_route: float = Field(
         0.4, description="Extra utility when the offer matches the account's preferred route."
@@ -412,7 +433,18 @@ class PartnerType(Strict):
     pass_through: Probability = Field(
         0.4, description="Share of its discount the partner passes to the customer."
     )
-    pricing_policy: PricingPolicy = Field(PricingPolicy.PASS_THROUGH)
+    pricing_policy: PricingPolicy = Field(
+        PricingPolicy.BEST_RESPONSE,
+        description="How it sets its customer price: 'best_response' (margin per territory × "
+        "segment against the sellers it meets there) or 'pass_through' (fixed share).",
+    )
+    # Assumption (docs/sources.md): an open partner reaches accounts outside its home
+    # territories with a tenth of its home reach (no local presence there).
+    away_reach: Probability = Field(
+        0.1,
+        description="Bid probability outside its home territories relative to home (open "
+        "partners; an exclusive holder sells only in its own territories).",
+    )
     reps: int = Field(3, ge=0, le=10_000, description="Sales reps per partner (median size).")
     concurrent_opportunities: int = Field(6, ge=1, le=1000, description="Per rep.")
     max_queue: int = Field(6, ge=0, description="Bids while its queue is shorter than this.")
@@ -428,6 +460,11 @@ class PartnerType(Strict):
         default_factory=lambda: ["smb", "mid"], description="Segments served."
     )
     service_quality: float = Field(0.5, description="Base service quality.")
+    capability_sigma: NonNegative = Field(
+        0.0,
+        description="Standard deviation of a partner's service quality around its type's "
+        "(capability differences between partners of one type; 0 = all alike).",
+    )
     services_attach: Probability = Field(
         0.0, description="Probability a deal carries partner services."
     )
@@ -700,6 +737,24 @@ class Partner(Strict):
         "× window months (what its effort would earn elsewhere).",
     )
     exit_trust: Probability = Field(0.15, description="A partner exits when trust falls below.")
+    # Assumption (docs/sources.md): resellers revise street prices quarterly, the cadence of
+    # vendors' price lists and promotions.
+    pricing_review_months: Positive = Field(
+        3.0, description="Months between best-response pricing reviews."
+    )
+    pricing_damping: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="Share of the step to its best response a reseller takes per round, (0, 1].",
+    )
+    pricing_panel: int = Field(
+        32,
+        ge=1,
+        le=10_000,
+        description="Accounts per territory × segment sampled to represent the market in "
+        "pricing reviews.",
+    )
     memory_months: Positive = Field(
         6.0, description="Averaging window of the partner's profit expectations (months)."
     )

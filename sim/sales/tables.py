@@ -1,0 +1,93 @@
+"""The tables the offers and choice work on: the sellers this period and the opportunities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.sales.coverage import SellerCover
+
+BoolArray = NDArray[np.bool_]
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+@dataclass
+class SellerTable:
+    """Every seller as arrays, for one period.
+
+    Attributes:
+        can_bid: Active, closes deals, room in its queue, within credit.
+        bid_probability: Chance it bids on an opportunity it can reach.
+        territories: (sellers, territories) coverage.
+        segments: (sellers, 3) coverage.
+        verticals: (sellers, verticals) coverage.
+        specialised: (sellers, verticals) vertical specialisation (value-fit bonus).
+        route: Route code of each seller (0 self-serve, 1 direct, 2 partner).
+        is_direct: Whether the seller is the vendor's own channel.
+        services: Whether it offers implementation services.
+        managed: Whether its offer is managed (MSP).
+        projects_only: Whether it bids only on accounts that need implementation (SI).
+        service_quality: Service quality of each seller.
+        price_month: (sellers, territories, segments) customer cost per seat per month over
+            the horizon (its product price and any managed fee), in each cell.
+        reach: (sellers, territories) bid probability there relative to its home territories
+            (1 at home, its away reach elsewhere, 0 where it does not sell).
+        incumbent: (sellers, territories): it already serves customers there.
+        selling: Active and closes deals (whether or not its queue has room now).
+        partner_type: Position of its type in ``PARTNER_TYPES`` (-1 for the vendor's channels).
+    """
+
+    can_bid: BoolArray
+    bid_probability: FloatArray
+    territories: BoolArray
+    segments: BoolArray
+    verticals: BoolArray
+    specialised: BoolArray
+    route: NDArray[np.int8]
+    is_direct: BoolArray
+    services: BoolArray
+    managed: BoolArray
+    projects_only: BoolArray
+    service_quality: FloatArray
+    price_month: FloatArray
+    reach: FloatArray
+    incumbent: BoolArray
+    selling: BoolArray
+    partner_type: IntArray
+
+    @property
+    def cover(self) -> SellerCover:
+        """What each seller covers (territories with reach, segments, verticals)."""
+        return SellerCover(self.reach, self.segments, self.verticals)
+
+
+@dataclass
+class Opportunities:
+    """A batch of opportunities and the attributes of their accounts.
+
+    Attributes:
+        account: Account index.
+        territory: Territory index.
+        segment: Segment index.
+        vertical: Vertical index.
+        wtp: Willingness to pay per seat per month.
+        price_sensitivity: Logit weight of cost / budget.
+        needs_implementation: Needs services.
+        no_it_staff: Values a managed offer.
+        route: Preferred route code.
+        owner: Seller a lead was routed to, or -1.
+    """
+
+    account: IntArray
+    territory: IntArray
+    segment: IntArray
+    vertical: IntArray
+    wtp: FloatArray
+    price_sensitivity: FloatArray
+    needs_implementation: BoolArray
+    no_it_staff: BoolArray
+    route: NDArray[np.int8]
+    owner: IntArray
