@@ -241,3 +241,13 @@ def test_registry_module_is_light() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
     )
     assert done.stdout.strip() == ""
+
+
+def test_kpi_reference_is_in_step_with_the_registry() -> None:
+    # docs/kpis.md is what the README points to for what each KPI means.
+    from sim.analysis.kpi_registry import markdown_table
+
+    path = Path(__file__).resolve().parents[1] / "docs" / "kpis.md"
+    assert path.read_text(encoding="utf-8") == markdown_table(), (
+        "docs/kpis.md is out of date: python -m sim.analysis.kpi_registry > docs/kpis.md"
+    )

@@ -435,3 +435,31 @@ def delta_unit(name: str) -> str:
     """
     entry = kpi_of(name)
     return " pp" if entry is not None and entry.fmt == "share" else ""
+
+
+def markdown_table() -> str:
+    """Every KPI as a Markdown table (name, unit, better direction, meaning): ``docs/kpis.md``.
+
+    ``python -m sim.analysis.kpi_registry > docs/kpis.md`` rewrites the file; a test keeps it in
+    step with the registry.
+    """
+    lines = [
+        "# Summary KPIs",
+        "",
+        "Generated from `sim/analysis/kpi_registry.py` (`python -m sim.analysis.kpi_registry >"
+        " docs/kpis.md`); every run's `summary.json` holds these, in this order. A KPI by channel"
+        " is a dict keyed by channel (`name.channel` in tables and sweeps); an undefined one is"
+        " null.",
+        "",
+        "| KPI | unit | better | meaning |",
+        "|---|---|---|---|",
+    ]
+    for kpi in KPIS:
+        name = f"`{kpi.name}`" + (" (by channel)" if kpi.by_channel else "")
+        meaning = kpi.meaning.replace("|", "\\|")
+        lines.append(f"| {name} | {kpi.unit} | {kpi.better or '–'} | {meaning} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")
