@@ -60,10 +60,16 @@ def test_lever_table_has_a_row_per_lever(quick_report: tuple[int, str, str]) -> 
         assert f"| {lever.change} |" in text
 
 
-def test_report_is_the_same_for_the_same_results() -> None:
+def test_report_counts_and_marks_failures() -> None:
     rows = [CheckResult(c.name, "x", "1", "1", "=", PASS) for c in CHECKS]
-    assert markdown(CHECKS, rows, QUICK) == markdown(CHECKS, rows, QUICK)
-    assert "202" not in markdown(CHECKS, rows, QUICK)  # no date
+    rows[0] = CheckResult(CHECKS[0].name, "y", "2", "1", "=", FAIL)
+    text = markdown(CHECKS, rows, QUICK)
+    assert f"**{len(CHECKS) - 1} passed, 1 failed, 0 not available.**" in text
+    assert f"| `{CHECKS[0].name}` | {CHECKS[0].theory} | 0/1 | {FAIL} |" in text
+    assert f"| `{CHECKS[1].name}` | {CHECKS[1].theory} | 1/1 | {PASS} |" in text
+    assert not rows[0].ok and rows[1].ok
+    assert CheckResult("c", "x", "—", "—", "—", NOT_AVAILABLE).ok  # a slot does not fail
+    assert len({c.name for c in CHECKS}) == len(CHECKS)
 
 
 def test_measures_do_not_depend_on_workers() -> None:
