@@ -41,6 +41,18 @@ def mean_var_commitment(run: RunView) -> float:
     return float(rows["commitment"].mean()) if len(rows) else math.nan
 
 
+def var_margin_rate(run: RunView) -> float:
+    """VARs' resale margin ÷ what their customers paid, over the run (margin per sale).
+
+    Constant under ``pass_through`` pricing; the lever checks of best-response pricing (more
+    resellers → lower margin per sale, exclusivity → higher holders' margin, encroachment)
+    read it.
+    """
+    rows = _vars(run)
+    paid = float(rows["customer_revenue"].sum())
+    return float(rows["resale_margin"].sum()) / paid if paid > 0 else math.nan
+
+
 def partner_conflicts(run: RunView) -> float:
     """Opportunities with two or more partner bidders, over the run (``conflicts_partner``)."""
     return run.total("conflicts_partner")
@@ -78,6 +90,7 @@ def realised_distributor_margin(deals: pd.DataFrame) -> float:
 MEASURES: dict[str, Callable[[RunView], float]] = {
     "var_revenue_per_var": var_revenue_per_var,
     "mean_var_commitment": mean_var_commitment,
+    "var_margin_rate": var_margin_rate,
     "partner_conflicts": partner_conflicts,
     "final_mrr": final_mrr,
     "direct_revenue": direct_revenue,
@@ -92,6 +105,7 @@ MEASURES: dict[str, Callable[[RunView], float]] = {
 LABELS: dict[str, str] = {
     "var_revenue_per_var": "VAR revenue per VAR",
     "mean_var_commitment": "mean commitment of active VARs",
+    "var_margin_rate": "VAR margin per sale (share of customer price)",
     "partner_conflicts": "partner-vs-partner conflicts",
     "final_mrr": "final MRR",
     "direct_revenue": "direct revenue",
