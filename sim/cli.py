@@ -1,7 +1,8 @@
 """The ``channelsim`` command line (``python -m sim`` works too).
 
-Commands: ``run``, ``validate``, ``scenarios``, ``compare`` and ``sweep`` (SPEC §4; ``compare``
-and ``sweep`` exit 1 when a run failed, after the other runs finished). Exit status: 0 success;
+Commands: ``run``, ``validate``, ``scenarios``, ``compare``, ``sweep``, ``sensitivity`` and
+``check-model`` (SPEC §4; ``compare`` and ``sweep`` exit 1 when a run failed, after the other
+runs finished; ``check-model`` exits 1 when a theory check fails). Exit status: 0 success;
 2 bad input of any kind (scenario, ``--set``, options, an output directory that exists or cannot be
 written), printed to stderr as plain lines, one per problem, without a traceback and without
 writing anything; 1 an internal error, printed as one ``internal error: ...`` line (the
@@ -434,6 +435,55 @@ def compare(
     else:
         _print_comparison(result, [d.name for d in designs])
     return EXIT_INTERNAL if result.failed else EXIT_OK
+
+
+@app.command("check-model")
+def check_model(
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            metavar="PATH",
+            help="The report to write (replaced if it exists).",
+            dir_okay=False,
+        ),
+    ] = Path("docs/validation.md"),
+    quick: Annotated[
+        bool,
+        typer.Option("--quick", help="Fewer replications and a smaller pure_diffusion (tests)."),
+    ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Worker processes (default: the number of cores).", show_default=False
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar and no table; print the PATH.")
+    ] = False,
+) -> int:
+    """Run every theory check and write the validation report (exit 1 if a check fails)."""
+    # lazy: keeps `channelsim --help` fast, measured (see the module docstring)
+    from sim.compare import default_workers
+    from sim.progress import runs_progress, wants_progress
+    from sim.validation.catalogue import CHECKS, planned_runs, run_checks
+    from sim.validation.registry import FULL, QUICK
+    from sim.validation.report import check_report_path, console_table, markdown, write_report
+
+    check_report_path(out)
+    settings = QUICK if quick else FULL
+    runs = planned_runs(settings)
+    n_workers = workers if workers is not None else default_workers(runs)
+    with runs_progress(runs, "check-model", wants_progress(not quiet)) as advance:
+        results = run_checks(settings, n_workers, advance)
+    write_report(out, markdown(CHECKS, results, settings))
+    if quiet:
+        sys.stdout.write(f"{out}\n")
+    else:
+        console = Console()
+        console.print(console_table(results))
+        console.print(f"wrote {out}", highlight=False, soft_wrap=True)
+    return EXIT_OK if all(r.ok for r in results) else EXIT_INTERNAL
 
 
 def _cell(x: Any) -> Any:

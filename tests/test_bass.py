@@ -19,6 +19,7 @@ from sim.analysis.bass import (
     fit_bass_nls,
     months_to_share,
 )
+from sim.validation.estimator import SYNTHETIC_CASES, continuous_adoptions
 
 
 def test_recursion_matches_hand_computed_three_steps() -> None:
@@ -140,14 +141,6 @@ def test_months_to_share() -> None:
 # -- the continuous Bass model and its NLS estimator (Srinivasan & Mason 1986) ------------------
 
 
-def _continuous_adoptions(
-    p: float, q: float, m: float, periods: int, per_year: float
-) -> np.ndarray:
-    """Adoptions per period m (F(t_k) − F(t_{k−1})) with p, q per year and t_k = k / per_year."""
-    t = np.arange(periods + 1) / per_year
-    return m * np.diff(bass_continuous_cdf(p, q, t))
-
-
 def test_continuous_cdf_closed_form() -> None:
     # F(t) = (1 − e^{−(p+q)t}) / (1 + (q/p) e^{−(p+q)t}); p=0.03, q=0.38, t=2:
     # e^{−0.82} = 0.44043165450, F = 0.55956834550 / (1 + 12.6666… · 0.44043165450).
@@ -179,21 +172,11 @@ def test_continuous_gradient_matches_finite_differences() -> None:
     np.testing.assert_allclose(df_dq, fd_q, rtol=1e-5, atol=1e-8)
 
 
-@pytest.mark.parametrize(
-    ("p", "q", "m", "periods", "per_year"),
-    [
-        (0.03, 0.38, 1.0, 60, 12.0),  # shares, monthly
-        (0.12, 4.8, 0.7, 60, 12.0),  # shares, fast diffusion, monthly
-        (0.01, 0.4, 5e6, 120, 12.0),  # counts, m ≫ 1, monthly
-        (0.02, 0.5, 0.8, 260, 52.0),  # shares, weekly
-        (0.05, 0.9, 2.5e5, 156, 52.0),  # counts, weekly
-        (0.004, 0.6, 1e5, 20, 1.0),  # counts, annual
-    ],
-)
+@pytest.mark.parametrize(("p", "q", "m", "periods", "per_year"), SYNTHETIC_CASES)
 def test_nls_recovers_continuous_bass_exactly(
     p: float, q: float, m: float, periods: int, per_year: float
 ) -> None:
-    fit = fit_bass_nls(_continuous_adoptions(p, q, m, periods, per_year), per_year)
+    fit = fit_bass_nls(continuous_adoptions(p, q, m, periods, per_year), per_year)
     assert fit.converged
     assert fit.p == pytest.approx(p, rel=1e-6)
     assert fit.q == pytest.approx(q, rel=1e-6)
@@ -202,25 +185,25 @@ def test_nls_recovers_continuous_bass_exactly(
     # The fitted cumulative curve is m F(t_k).
     np.testing.assert_allclose(
         fit.cumulative(periods),
-        np.cumsum(_continuous_adoptions(p, q, m, periods, per_year)),
+        np.cumsum(continuous_adoptions(p, q, m, periods, per_year)),
         rtol=1e-6,
     )
 
 
 def test_nls_units_per_year_whatever_the_period() -> None:
     # The same diffusion sampled monthly and annually gives the same per-year estimates.
-    monthly = fit_bass_nls(_continuous_adoptions(0.03, 0.4, 1000.0, 120, 12.0), 12.0)
-    annual = fit_bass_nls(_continuous_adoptions(0.03, 0.4, 1000.0, 10, 1.0), 1.0)
+    monthly = fit_bass_nls(continuous_adoptions(0.03, 0.4, 1000.0, 120, 12.0), 12.0)
+    annual = fit_bass_nls(continuous_adoptions(0.03, 0.4, 1000.0, 10, 1.0), 1.0)
     for a, b in ((monthly.p, annual.p), (monthly.q, annual.q), (monthly.m, annual.m)):
         assert a == pytest.approx(b, rel=1e-6)
     # Per period, the estimates are the per-year ones divided by periods per year.
-    per_period = fit_bass_nls(_continuous_adoptions(0.03, 0.4, 1000.0, 120, 12.0))
+    per_period = fit_bass_nls(continuous_adoptions(0.03, 0.4, 1000.0, 120, 12.0))
     assert per_period.p == pytest.approx(0.03 / 12, rel=1e-6)
     assert per_period.q == pytest.approx(0.4 / 12, rel=1e-6)
 
 
 def test_nls_cumulative_input_is_differenced() -> None:
-    y = _continuous_adoptions(0.02, 0.6, 0.9, 48, 12.0)
+    y = continuous_adoptions(0.02, 0.6, 0.9, 48, 12.0)
     a = fit_bass_nls(y, 12.0, m_max=1.0)
     b = fit_bass_nls(np.cumsum(y), 12.0, m_max=1.0, cumulative=True)
     assert b.converged
@@ -230,7 +213,7 @@ def test_nls_cumulative_input_is_differenced() -> None:
 def test_nls_short_series_before_the_peak() -> None:
     # Ten months of a diffusion that peaks in month ~60: m is only weakly identified, but the
     # fit converges inside the bounds and reproduces the data; noise-free, it recovers all three.
-    y = _continuous_adoptions(0.01, 0.5, 1.0, 10, 12.0)
+    y = continuous_adoptions(0.01, 0.5, 1.0, 10, 12.0)
     fit = fit_bass_nls(y, 12.0, m_max=1.0)
     assert fit.converged and 0 < fit.m <= 1.0
     assert fit.r2 > 0.999999
@@ -240,7 +223,7 @@ def test_nls_short_series_before_the_peak() -> None:
 
 def test_nls_with_noise_is_close_and_deterministic() -> None:
     rng = np.random.default_rng(7)
-    clean = _continuous_adoptions(0.1, 2.0, 0.8, 60, 12.0)
+    clean = continuous_adoptions(0.1, 2.0, 0.8, 60, 12.0)
     y = clean + rng.normal(0.0, 0.02 * clean.max(), clean.size)
     fit = fit_bass_nls(y, 12.0, m_max=1.0)
     assert fit.converged
@@ -252,7 +235,7 @@ def test_nls_with_noise_is_close_and_deterministic() -> None:
 
 
 def test_nls_m_is_not_capped_for_counts_but_is_with_m_max() -> None:
-    y = _continuous_adoptions(0.02, 0.5, 40.0, 60, 12.0)
+    y = continuous_adoptions(0.02, 0.5, 40.0, 60, 12.0)
     assert fit_bass_nls(y, 12.0).m == pytest.approx(40.0, rel=1e-6)
     capped = fit_bass_nls(y, 12.0, m_max=30.0)
     assert capped.m <= 30.0 + 1e-9
@@ -278,7 +261,7 @@ def test_summary_bass_kpis_are_per_year_and_shares(period: str, per_year: float)
     config = load_scenario("baseline", [f"time.period={period}"]).scenario
     # A continuous Bass diffusion of 0.6 of the accounts at p = 0.1, q = 1.5 per year.
     periods = int(5 * per_year)
-    adoption = np.cumsum(_continuous_adoptions(0.1, 1.5, 0.6, periods, per_year))
+    adoption = np.cumsum(continuous_adoptions(0.1, 1.5, 0.6, periods, per_year))
     ts = pd.DataFrame({"period": np.arange(1, periods + 1), "adoption": adoption})
     run = RunView(ts, pd.DataFrame(), pd.DataFrame(), config)
     assert run.bass_nls("p") == pytest.approx(0.1, rel=1e-6)

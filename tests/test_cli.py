@@ -208,7 +208,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 def test_help_lists_commands() -> None:
     code, out, _ = invoke(["--help"])
     assert code == 0
-    for command in ("run", "validate", "scenarios"):
+    for command in ("run", "validate", "scenarios", "check-model"):
         assert command in out
 
 

@@ -147,6 +147,7 @@ FORBIDDEN: list[tuple[str, tuple[str, ...]]] = [
     ("sim.rundir", ("sim.run", "sim.compare", "sim.sweep", "sim.cli", "sim.api")),
     ("sim.scenario", ("sim.run", "sim.compare", "sim.sweep", "sim.analysis", "sim.cli")),
     ("sim.plots", ("sim.run", "sim.compare", "sim.sweep", "sim.cli", "sim.api")),
+    ("sim.validation", ("sim.sweep", "sim.cli", "sim.api")),
     *(
         (engine, ("sim.run", "sim.rundir", "sim.compare", "sim.sweep", "sim.analysis", "sim.cli"))
         for engine in (

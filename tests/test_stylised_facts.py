@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from sim.analysis.inequality import top_share
 from sim.analysis.kpis import RunView
 from sim.model import ChannelModel
 from sim.outputs import deals_frame, partners_frame
+from sim.validation.measures import partner_share, realised_distributor_margin
+from sim.validation.stylised import FACTS, FACTS_BY_MEASURE
 
 SEEDS = (1, 2, 3)
 
@@ -32,14 +33,24 @@ def two_tier(run_scenario: Callable[..., ChannelModel]) -> list[RunView]:
     return [view(run_scenario("two_tier_distribution", seed=s)) for s in SEEDS]
 
 
-def partner_share(run: RunView) -> float:
-    f = run.ts
-    return float(f["revenue_partner_fulfilled"].sum() / f["revenue_total"].sum())
+def in_range(measure: str, values: list[float]) -> bool:
+    """Whether the mean lies in the range sim.validation.stylised gives the fact (SPEC §3)."""
+    fact = FACTS_BY_MEASURE[measure]
+    return fact.low <= float(np.mean(values)) <= fact.high
+
+
+def test_the_facts_are_spec_ranges() -> None:
+    ranges = {f.measure: (f.low, f.high) for f in FACTS}
+    assert ranges == {
+        "partner_share": (0.40, 0.80),
+        "partner_revenue_top20_share": (0.70, 0.90),
+        "distributor_gross_margin": (0.05, 0.07),
+    }
 
 
 def test_partners_carry_40_to_80_percent_of_revenue(baselines: list[RunView]) -> None:
     shares = [partner_share(r) for r in baselines]
-    assert 0.40 <= float(np.mean(shares)) <= 0.80, shares
+    assert in_range("partner_share", shares), shares
 
 
 def test_top_20_percent_of_closing_partners_earn_70_to_90_percent(
@@ -51,7 +62,7 @@ def test_top_20_percent_of_closing_partners_earn_70_to_90_percent(
         assert len(rows) and not (rows["type"].isin(["affiliate", "direct"])).any()
     shares = [run.partner_revenue_top20_share() for run in baselines]
     assert all(s is not None for s in shares), shares
-    assert 0.70 <= float(np.mean(shares)) <= 0.90, shares
+    assert in_range("partner_revenue_top20_share", [float(s or 0.0) for s in shares]), shares
 
 
 def test_affiliate_commissions_are_concentrated_but_not_by_construction(
@@ -61,19 +72,13 @@ def test_affiliate_commissions_are_concentrated_but_not_by_construction(
     assert all(s is not None and 0.2 < s < 1.0 for s in shares), shares
 
 
-def _realised_margin(deals: pd.DataFrame) -> float:
-    won = deals[(deals["outcome"] == "won") & (deals["distributor"] != "")]
-    margin = won["distributor_margin"].sum()
-    return float(margin / (margin + won["vendor_net"].sum()))
-
-
 def test_distributor_gross_margin_reads_realised_deals(two_tier: list[RunView]) -> None:
     """Σ distributor margin ÷ Σ distributor sales of won two-tier deals lies in 5–7 %."""
     margins = [run.distributor_gross_margin() for run in two_tier]
     assert all(m is not None for m in margins), margins
     for run, m in zip(two_tier, margins, strict=True):
-        assert m == pytest.approx(_realised_margin(run.deals), rel=1e-12)
-    assert 0.05 <= float(np.mean(margins)) <= 0.07, margins
+        assert m == pytest.approx(realised_distributor_margin(run.deals), rel=1e-12)
+    assert in_range("distributor_gross_margin", [float(m or 0.0) for m in margins]), margins
 
 
 def test_distributor_gross_margin_none_without_two_tier_deals(baselines: list[RunView]) -> None:
