@@ -58,6 +58,26 @@ def partner_conflicts(run: RunView) -> float:
     return run.total("conflicts_partner")
 
 
+def customers_final(run: RunView) -> float:
+    """Paying customers at the end (``customers_active`` in the last period)."""
+    return run.last("customers_active")
+
+
+def same_type_conflicts(run: RunView) -> float:
+    """Opportunities two or more partners of one type bid on, over the run."""
+    return run.total("conflicts_same_type")
+
+
+def var_mid_margin_rate(run: RunView) -> float:
+    """VARs' margin per sale on won mid-market deals (Σ reseller margin ÷ Σ customer price)."""
+    deals = run.deals
+    won = deals[
+        (deals["outcome"] == "won") & (deals["seller_type"] == "var") & (deals["segment"] == "mid")
+    ]
+    paid = float(won["customer_price"].sum())
+    return float(won["reseller_margin"].sum()) / paid if paid > 0 else math.nan
+
+
 def final_mrr(run: RunView) -> float:
     """Monthly recurring revenue in the last period."""
     return run.last("mrr")
@@ -91,6 +111,9 @@ MEASURES: dict[str, Callable[[RunView], float]] = {
     "var_revenue_per_var": var_revenue_per_var,
     "mean_var_commitment": mean_var_commitment,
     "var_margin_rate": var_margin_rate,
+    "var_mid_margin_rate": var_mid_margin_rate,
+    "same_type_conflicts": same_type_conflicts,
+    "customers_final": customers_final,
     "partner_conflicts": partner_conflicts,
     "final_mrr": final_mrr,
     "direct_revenue": direct_revenue,
@@ -106,6 +129,9 @@ LABELS: dict[str, str] = {
     "var_revenue_per_var": "VAR revenue per VAR",
     "mean_var_commitment": "mean commitment of active VARs",
     "var_margin_rate": "VAR margin per sale (share of customer price)",
+    "var_mid_margin_rate": "VAR margin per mid-market sale (share of customer price)",
+    "same_type_conflicts": "opportunities two or more partners of one type bid on",
+    "customers_final": "customers at the end",
     "partner_conflicts": "partner-vs-partner conflicts",
     "final_mrr": "final MRR",
     "direct_revenue": "direct revenue",

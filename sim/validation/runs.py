@@ -69,7 +69,9 @@ def measure_run(spec: RunSpec) -> Measures:
 
     result = simulate(load_scenario(spec.scenario, list(spec.overrides)), spec.seed)
     config = result.loaded.scenario
-    view = RunView(result.timeseries, result.partners, result.deals, config)
+    view = RunView(
+        result.timeseries, result.partners, result.deals, config, retention=result.retention
+    )
     return Measures(
         values=measure_all(view),
         residuals=residuals(view),
