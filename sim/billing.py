@@ -46,6 +46,10 @@ class Contracts:
         self.commission_until = np.zeros(n, dtype=np.int32)
         self.distributor = np.full(n, -1, dtype=np.int32)
         self.partner_sourced = np.zeros(n, dtype=bool)
+        # Whether the account has an active contract with a recurring amount (a subscription or
+        # a managed fee); kept by RecurringTotals as contracts start, stop and change seats, so
+        # that the seat changes need not look at every account's state and amounts.
+        self.recurring = np.zeros(n, dtype=bool)
 
     def list_per_month(self, accounts: IntArray) -> FloatArray:
         """Revenue recognised per month at list price: subscription plus maintenance / 12."""
@@ -113,6 +117,7 @@ class RecurringTotals:
     window). A seller's totals are reset to exactly zero when its last contract ends, so that
     adding and removing contracts leaves no rounding residue behind. The active contracts are
     also counted per (seller, territory): the incumbency and word of mouth read these counts.
+    Starting and stopping contracts also keeps :attr:`Contracts.recurring` up to date.
 
     Args:
         n_sellers: Initial number of sellers (the arrays grow with :meth:`grow`).
@@ -198,6 +203,7 @@ class RecurringTotals:
     ) -> None:
         """Add contracts that start now (their commission too, for referred accounts)."""
         self._apply(con, acc, seller, territory, 1.0)
+        con.recurring[acc] = (con.monthly_list[acc] > 0) | (con.managed_fee[acc] > 0)
         self.commission(con, acc, 1.0)
 
     def stop(
@@ -211,6 +217,7 @@ class RecurringTotals:
         """Remove contracts that end now (their commission too, if still in its window)."""
         self._apply(con, acc, seller, territory, -1.0)
         self.commission(con, acc[con.commission_until[acc] > period], -1.0)
+        con.recurring[acc] = False
 
     def adjust(
         self, con: Contracts, acc: IntArray, seller: IntArray, factor: FloatArray, period: int
@@ -220,7 +227,8 @@ class RecurringTotals:
         The monthly list amount, the annual maintenance and the managed fee of each contract
         are multiplied by its factor, and every total (the commission of a contract still in
         its window too) moves by the change, ``(factor − 1) ×`` the contract's amount: all
-        are linear in the three scaled amounts. The contract counts do not change.
+        are linear in the three scaled amounts. The contract counts do not change; a contract
+        whose recurring amounts reach zero leaves :attr:`Contracts.recurring`.
 
         Args:
             con: The contracts (their amounts are scaled).
@@ -252,6 +260,8 @@ class RecurringTotals:
         con.monthly_list[acc] *= factor
         con.maint_annual_list[acc] *= factor
         con.managed_fee[acc] *= factor
+        shrunk = acc[factor < 1.0]
+        con.recurring[shrunk] = (con.monthly_list[shrunk] > 0) | (con.managed_fee[shrunk] > 0)
         return vendor_change
 
     def commission(self, con: Contracts, acc: IntArray, sign: float) -> None:

@@ -10,8 +10,10 @@ from sim.billing import Contracts, RecurringTotals
 from sim.engine.period import PeriodCounters
 from sim.engine.seat_changes import change_seats
 from sim.market.population import Population, State
+from sim.model import ChannelModel
 from sim.names import SEGMENTS
 from sim.rng import Streams
+from sim.scenario import load_scenario
 from sim.scenario.schema import Market
 
 SEEDS = (1, 2, 3, 4, 5)
@@ -184,3 +186,26 @@ def test_nrr_below_one_when_churn_and_contraction_outweigh_expansion() -> None:
 def test_without_expansion_nrr_equals_grr() -> None:
     nrr, grr = _retention(0.0, 0.0, 0.03)
     assert nrr == pytest.approx(grr)
+
+
+def test_recurring_flag_matches_states_and_amounts_every_period() -> None:
+    """``Contracts.recurring`` (kept as contracts start, stop and shrink) is what a scan finds.
+
+    The seat changes read the flag instead of scanning every account: each period of runs with
+    win-backs and hybrid (subscription plus maintenance) contracts, it must equal the customers
+    whose contract has a recurring amount.
+    """
+    for name, seed in (("tiny", 1), ("saas_shift", 2), ("msp_led", 3)):
+        scenario = load_scenario(name, ["market.customers=3000", "time.periods=36"]).scenario
+        model = ChannelModel(scenario, seed=seed)
+        checked = 0
+        for _ in range(scenario.time.periods):
+            model.step()
+            pop, con = model.population, model.contracts
+            scan = (pop.state == State.CUSTOMER) & ((con.monthly_list > 0) | (con.managed_fee > 0))
+            np.testing.assert_array_equal(con.recurring, scan)
+            checked += int(scan.sum())
+        # Customers with recurring contracts were there to check, and contracts ended and shrank.
+        frame = model.metrics.frame()
+        assert checked > 0
+        assert frame["churned_customers"].sum() > 0 and frame["contraction_mrr"].sum() > 0

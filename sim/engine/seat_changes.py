@@ -1,13 +1,15 @@
 """Seat expansion and contraction of customers (docs/model.md §7.14a).
 
 Each period, every customer with a recurring amount (a subscription or managed fee) that did
-not start this period draws one uniform number from the stream ``billing.expansion``: below
-``p_e`` it adds a share ``market.seat_change`` of its seats, in ``[p_e, p_e + p_c)`` it removes
-that share, where ``p_e`` and ``p_c`` are its segment's ``expansion_monthly`` and
-``contraction_monthly`` per period. The contract's recurring amounts scale with the seats, so the
-serving seller bills (and earns its share of) the change from the next period on. Changes come
-after the period's bill and before its churn (a contract that ends now is removed at its new
-amounts), and after the commission windows that end now were closed.
+not start this period draws one uniform number from the stream ``billing.expansion``, in
+increasing account order: below ``p_e`` it adds a share ``market.seat_change`` of its seats, in
+``[p_e, p_e + p_c)`` it removes that share, where ``p_e`` and ``p_c`` are its segment's
+``expansion_monthly`` and ``contraction_monthly`` per period. The contract's recurring amounts
+scale with the seats, so the serving seller bills (and earns its share of) the change from the
+next period on. Changes come after the period's bill and before its churn (a contract that ends
+now is removed at its new amounts), and after the commission windows that end now were closed.
+The customers with a recurring amount are read from ``Contracts.recurring``, which the
+recurring totals keep as contracts start and stop.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy as np
 
 from sim.billing import Contracts, RecurringTotals
 from sim.engine.period import FloatArray, IntArray, PeriodCounters, per_period
-from sim.market.population import CUSTOMER, Population
+from sim.market.population import Population
 from sim.names import SEGMENTS
 from sim.scenario.schema import Market
 
@@ -65,17 +67,19 @@ def change_seats(
     p_e, p_c = seat_change_probabilities(market, period_months)
     if market.seat_change <= 0 or not (p_e.any() or p_c.any()):
         return
-    acc: IntArray = np.flatnonzero(
-        (pop.state == CUSTOMER)
-        & ((con.monthly_list > 0) | (con.managed_fee > 0))
-        & (pop.customer_since < period)
-    )
-    seg = pop.segment[acc]
+    # The recurring customers in increasing order (the order of the draws), less those that
+    # started now.
+    acc = np.flatnonzero(con.recurring & (pop.customer_since < period))
     u = rng.random(len(acc))
+    # Only a draw below the highest threshold can change anything: the thresholds are compared
+    # for those few accounts alone, with the same values as for all.
+    p_ec = p_e + p_c
+    cand: IntArray = np.flatnonzero(u < p_ec.max())
+    seg = pop.segment[acc[cand]]
+    u = u[cand]
     grow = u < p_e[seg]
-    shrink = ~grow & (u < p_e[seg] + p_c[seg])
-    changed = grow | shrink
-    acc, grow = acc[changed], grow[changed]
+    changed = grow | (u < p_ec[seg])
+    acc, grow = acc[cand[changed]], grow[changed]
     if not len(acc):
         return
     factor = np.where(grow, 1.0 + market.seat_change, 1.0 - market.seat_change)
