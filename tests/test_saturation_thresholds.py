@@ -82,6 +82,8 @@ def test_adds_nothing_at_the_known_step_thanks_to_pairing() -> None:
     assert falling["ci_high"] < 0.0
     # every rising step is clearly positive, although the seeds' levels (5,000 apart) dwarf
     # the gain of one step (400): only pairing on the seeds shows it
+    last = found["last_positive"]
+    assert last is not None and (last["from_value"], last["to_value"]) == (12.0, 16.0)
     rising = [s for s in found["steps"] if s["to_value"] <= 16.0]
     assert all(s["ci_low"] > 0.0 for s in rising)
     assert all(s["mean_per_unit"] == pytest.approx(100.0, abs=5.0) for s in rising)
@@ -93,6 +95,7 @@ def test_contribution_that_keeps_rising_never_saturates() -> None:
     runs = _grid(1_000.0 * np.sqrt(GRID), noise_sd=5.0, seed_effect=1_000.0)
     found = marginal_thresholds(runs["x"], runs["seed"], runs["y"], territories=4)
     assert found["adds_nothing"] is None and found["subtracts"] is None
+    assert found["last_positive"]["to_value"] == GRID[-1]
     assert found["message"] == NOT_REACHED
     # the fitted curve's slope at each step's midpoint is close to d(1000 √x)/dx there
     mids = np.array([(s["from_value"] + s["to_value"]) / 2 for s in found["steps"]])

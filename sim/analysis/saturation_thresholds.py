@@ -12,9 +12,11 @@ on the console (:func:`format_thresholds`). Two rules, both from the grid's repl
   per added unit of the lever is ``d_k = (y_k(x_{i+1}) − y_k(x_i)) / (x_{i+1} − x_i)``; the step's
   marginal value is the mean of the ``d_k`` with its Student-t interval (the paired t-interval
   of :func:`sim.analysis.stats.paired_test`, divided by the step). ``adds_nothing`` is the first
-  step whose interval includes or lies below zero (lower bound ≤ 0): from there on, one more
-  partner's contribution is not distinguishable from nothing. ``subtracts`` is the first step
-  whose upper bound is below zero: one more partner lowers the vendor's contribution. Each is
+  step whose interval includes or lies below zero (lower bound ≤ 0): there, one more partner's
+  contribution is not distinguishable from nothing. ``subtracts`` is the first step whose upper
+  bound is below zero: one more partner lowers the vendor's contribution. ``last_positive`` is
+  the last step whose interval lies wholly above zero (every later step's includes or lies below
+  zero): a check on the first rule, which one underpowered step can meet early. Each is
   reported with the step's values, per territory, and the fitted saturation curve's slope
   (:func:`sim.analysis.saturation.fit_saturation` on every run) at the step's midpoint.
 * **The average partner earns less than its cost of effort** (:data:`PROFIT_KPI`,
@@ -62,6 +64,7 @@ RULES = {
     "adds_nothing": "first step between consecutive lever values whose 95 % paired t-interval "
     "of the change in contribution_total per added unit (common seeds) has lower bound <= 0",
     "subtracts": "first such step whose interval's upper bound is < 0",
+    "last_positive": "last such step whose interval's lower bound is > 0",
     "below_cost": "first lever value whose 95 % t-interval of var_profit_per_active has upper "
     "bound < 0",
     "mean_below_cost": "first lever value whose mean var_profit_per_active is < 0",
@@ -155,8 +158,9 @@ def marginal_thresholds(
         ``steps`` (the rows of :func:`paired_steps` with ``from_per_territory``,
         ``to_per_territory`` and ``fitted_marginal``, the fitted curve's slope at the step's
         midpoint), ``adds_nothing`` and ``subtracts`` (the first step meeting each rule, or
-        None), ``fit`` (the fitted curve's model and R²) and ``message`` (:data:`NOT_REACHED`
-        when ``adds_nothing`` is None).
+        None), ``last_positive`` (the last step wholly above zero, or None), ``fit`` (the
+        fitted curve's model and R²) and ``message`` (:data:`NOT_REACHED` when
+        ``adds_nothing`` is None).
     """
     xa = np.asarray(x, dtype=np.float64).ravel()
     ya = np.asarray(y, dtype=np.float64).ravel()
@@ -166,10 +170,12 @@ def marginal_thresholds(
     mids = ((steps["from_value"] + steps["to_value"]) / 2.0).to_numpy(dtype=np.float64)
     steps["fitted_marginal"] = fit.marginal(mids)
     adds_nothing = first_row(steps, steps["ci_low"] <= 0.0)
+    backwards = steps.iloc[::-1]
     return {
         "steps": [{str(k): _plain(v) for k, v in row.items()} for row in steps.to_dict("records")],
         "adds_nothing": adds_nothing,
         "subtracts": first_row(steps, steps["ci_high"] < 0.0),
+        "last_positive": first_row(backwards, backwards["ci_low"] > 0.0),
         "fit": {"model": fit.model, "r2": _plain(fit.r2), "message": fit.message},
         "message": "" if adds_nothing is not None else NOT_REACHED,
     }
@@ -335,9 +341,9 @@ def _verdicts(report: Mapping[str, Any]) -> list[str]:
     lines: list[str] = []
     contribution = report.get("contribution")
     if contribution is not None:
-        for rule in ("adds_nothing", "subtracts"):
+        for rule in ("adds_nothing", "subtracts", "last_positive"):
             step = contribution[rule]
-            where = NOT_REACHED
+            where = "none" if rule == "last_positive" else NOT_REACHED
             if step is not None:
                 where = (
                     f"{_density(step['from_value'], step['from_per_territory'])} → "
