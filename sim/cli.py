@@ -659,6 +659,7 @@ def sweep(
             f"{summary.failed} failed ({summary.seconds:.1f} s)\nwrote {out_dir}\n"
         )
     _write_saturation(out_dir, loaded, quiet)
+    _write_thresholds(out_dir, loaded, quiet)
     return EXIT_INTERNAL if summary.failed else EXIT_OK
 
 
@@ -676,6 +677,20 @@ def _write_saturation(out_dir: Path, loaded: Any, quiet: bool) -> None:
             if not fit.get("ok"):
                 sys.stdout.write(f"saturation: no curve for {fit['kpi']}: {fit['message']}\n")
     sys.stdout.write(f"wrote {len(paths)} saturation files (saturation_*.csv, .json, .png)\n")
+
+
+def _write_thresholds(out_dir: Path, loaded: Any, quiet: bool) -> None:
+    """Write a saturation sweep's thresholds file and print its table (when it asks for it)."""
+    # lazy: keeps `channelsim --help` fast, measured (see the module docstring)
+    from sim.analysis.saturation_thresholds import format_thresholds
+    from sim.sweep.reports import write_threshold_file
+
+    written = write_threshold_file(out_dir, loaded)
+    if quiet or written is None:
+        return
+    path, report = written
+    sys.stdout.write(format_thresholds(report))
+    sys.stdout.write(f"wrote {path}\n")
 
 
 @app.command()

@@ -17,14 +17,16 @@ from pydantic import ValidationError
 
 from sim.analysis.discovery import DiscoveryResult, discover_frame
 from sim.analysis.saturation import saturation_lever, write_saturation_curves
+from sim.analysis.saturation_thresholds import wants_thresholds, write_saturation_thresholds
 from sim.analysis.sensitivity import (
     check_method,
     sensitivity_frame,
     write_sensitivity_files,
 )
 from sim.errors import InputError
-from sim.sweep.design import problem_of, unit_design
-from sim.sweep.spec import LoadedSweep, SweepSpec
+from sim.scenario import load_scenario
+from sim.sweep.design import problem_of, set_values, unit_design
+from sim.sweep.spec import LoadedSweep, SweepSpec, override
 from sim.sweep.store import MANIFEST, load_sweep_frame, read_manifest
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "sensitivity_problem",
     "sweep_factors",
     "write_saturation_files",
+    "write_threshold_file",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -65,6 +68,56 @@ def write_saturation_files(sweep_dir: str | Path, loaded_sweep: LoadedSweep) -> 
         return []
     design = read_manifest(root)["design"]
     return write_saturation_curves(root, lever, frame, design, list(loaded_sweep.spec.kpis))
+
+
+def sweep_territories(loaded_sweep: LoadedSweep) -> int | None:
+    """Territories (weight > 0) of a sweep's scenario: the base with the sweep's ``set``.
+
+    Args:
+        loaded_sweep: The loaded sweep.
+
+    Returns:
+        The count; None when the lever itself changes ``market.territories`` or the scenario
+        cannot be loaded.
+    """
+    lever = saturation_lever(loaded_sweep)
+    if lever is not None and lever.startswith("market.territories"):
+        return None
+    items = [override(k, v) for k, v in set_values(loaded_sweep.spec).items()]
+    try:
+        scenario = load_scenario(str(loaded_sweep.base_source), items).scenario
+    except InputError:
+        return None
+    return sum(1 for weight in scenario.market.territories.values() if weight > 0)
+
+
+def write_threshold_file(
+    sweep_dir: str | Path, loaded_sweep: LoadedSweep
+) -> tuple[Path, dict[str, Any]] | None:
+    """Write ``saturation_thresholds.json`` of a saturation sweep that asks for it.
+
+    A saturation sweep whose ``kpis`` name ``contribution_total`` or ``var_profit_per_active``
+    gets the densities at which one more partner adds nothing to the vendor's contribution and
+    at which the average partner's profit falls below its cost of effort
+    (:mod:`sim.analysis.saturation_thresholds`), per lever value and per territory.
+
+    Args:
+        sweep_dir: The sweep directory (with ``manifest.json`` and ``runs/``).
+        loaded_sweep: The loaded sweep.
+
+    Returns:
+        The file and its report; None for any other sweep or when no run finished.
+    """
+    lever = saturation_lever(loaded_sweep)
+    if lever is None or not wants_thresholds(list(loaded_sweep.spec.kpis)):
+        return None
+    root = Path(sweep_dir)
+    frame = load_sweep_frame(root, wide=True)
+    if frame.empty:
+        return None
+    design = read_manifest(root)["design"]
+    territories = sweep_territories(loaded_sweep)
+    return write_saturation_thresholds(root, lever, frame, design, territories)
 
 
 # ---------------------------------------------------------------------------------------------
