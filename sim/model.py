@@ -82,9 +82,8 @@ class ChannelModel(mesa.Model):
         n_terr = len(pop.territory_names)
         self.accounts = Accounts.of(pop)  # contracts, billing totals and dated events
         self.contracts = self.accounts.contracts
-        # Room for most runs' opportunities without growing: `baseline` opens about 3.4 % of N
-        # a month since win-backs (copying the columns to grow costs about 4 % of a run at
-        # 100,000 accounts; the unused room is never written, so it takes little memory).
+        # Room for most runs' opportunities without growing (`baseline` opens ~3.4 % of N a
+        # month; growing costs ~4 % of a 100k run; unused room is never written).
         expected_rows = 0.04 * pop.n * scenario.time.periods * self.period_months
         self.book = OpportunityBook(capacity=max(1024, int(expected_rows)))
         self.conflict_rule = get_rule(scenario.program.conflict.rule.value)

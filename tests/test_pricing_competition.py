@@ -63,8 +63,8 @@ def test_exclusivity_raises_holders_margins_and_removes_same_type_conflicts():
             home = np.flatnonzero(seller.territories)
             held = exclusive.prices.margin[seller.index, home][:, :2]  # smb, mid
             shared = opened.prices.margin[seller.index, home][:, :2]
-            # Never lower (up to the review's tolerance, 1e-4 USD ≈ 3e-6 of list) …
-            assert (held >= shared - 1e-5).all(), (seed, seller.partner_id, held, shared)
+            # Never lower (up to the review's convergence, a few 1e-4 USD ≈ 1e-5 of list) …
+            assert (held >= shared - 5e-5).all(), (seed, seller.partner_id, held, shared)
             gains.append(float((held - shared).max()))
         # … and clearly higher for every holder somewhere.
         assert min(gains) > 1e-4, (seed, gains)

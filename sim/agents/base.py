@@ -278,8 +278,8 @@ class Partner(Seller):
         # An exclusive holder sells only in its own territories (SPEC §2.5).
         self.away_reach = 0.0 if exclusive else params.away_reach
         # Partners of one type differ in capability: its service quality is drawn around the
-        # type's (stream ``partners.capability``, one draw per partner whatever the sigma).
-        capability = model.streams.get("partners.capability").standard_normal()
+        # type's (stream ``partners.capability.<type>``, one draw per partner whatever the sigma).
+        capability = model.streams.get(f"partners.capability.{kind}").standard_normal()
         self.service_quality = params.service_quality + params.capability_sigma * capability
         self.services_attach = params.services_attach
         self.services_ratio = params.services_ratio
@@ -299,12 +299,11 @@ class Partner(Seller):
         st.row("is_partner")[self.index] = True
         st.row("exclusive")[self.index] = exclusive
         # Its exit-review schedule: every review_months, at a phase of its own (stream
-        # ``partner.review_phase``) so that a cohort's reviews do not fall in one period.
+        # ``partner.review_phase.<type>``) so that a cohort's reviews do not fall in one period.
         periods = max(1, round(params.review_months / model.period_months))
         st.row("review_periods")[self.index] = periods
-        st.row("review_phase")[self.index] = model.streams.get("partner.review_phase").integers(
-            periods
-        )
+        phases = model.streams.get(f"partner.review_phase.{kind}")
+        st.row("review_phase")[self.index] = phases.integers(periods)
         self.credit_blocked = False  # its distributor's credit line is used up (set each period)
 
     def rival_profit(self) -> float:

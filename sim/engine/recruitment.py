@@ -21,8 +21,10 @@ if TYPE_CHECKING:
 class Recruitment:
     """Creates the model's partners, at the start and when it recruits.
 
-    A partner's role class comes from ``ROLE_CLASSES``; its size (reps) and verticals are
-    drawn from the ``partners.setup`` stream at the start and from ``recruitment`` later.
+    A partner's role class comes from ``ROLE_CLASSES``; its territories, size (reps) and
+    verticals are drawn from its type's stream, ``partners.setup.<type>`` at the start and
+    ``recruitment.<type>`` later, so that more partners of one type leave every other type's
+    draws unchanged (common random numbers across partner counts).
 
     Args:
         model: The channel model (partners are Mesa agents of it).
@@ -36,11 +38,11 @@ class Recruitment:
     def create_initial(self) -> None:
         """Create every type's initial partners, then link resellers to distributors."""
         sc = self.model.config
-        rng = self.model.streams.get("partners.setup")
         for ptype in PARTNER_TYPES:
             params = sc.partners.of(ptype)
             if params.count == 0 or ptype not in ROLE_CLASSES:
                 continue
+            rng = self.model.streams.get(f"partners.setup.{ptype}")
             exclusive = sc.program.exclusivity.get(ptype, "open") == "exclusive"
             holders = sc.program.exclusivity_holders.get(ptype, 1)
             masks = assign_territories(
@@ -50,8 +52,8 @@ class Recruitment:
                 self.add_partner(ptype, mask, exclusive, rng, onboarding=False)
         distributors = distributors_of(self.model.sellers)
         if distributors:
-            two_tier = self.model.streams.get("partners.two_tier")
             for seller in list(self.model.sellers):
+                two_tier = self.model.streams.get(f"partners.two_tier.{seller.kind}")
                 link_reseller(seller, distributors, two_tier)
 
     def add_partner(
@@ -110,7 +112,6 @@ class Recruitment:
         sc = model.config
         if not sc.recruitment.enabled:
             return
-        rng = model.streams.get("recruitment")
         # Live (active or onboarding) partners per type, from the seller-state columns.
         type_code = model.seller_arrays.partner_type
         live_mask = model.seller_state.live[: len(type_code)] & (type_code >= 0)
@@ -126,7 +127,9 @@ class Recruitment:
             if distributors is None:
                 distributors = distributors_of(model.sellers)
             live = [model.sellers[i] for i in np.flatnonzero(live_mask & (type_code == code))]
-            self._recruit_type(ptype, gap, live, distributors, rng)
+            self._recruit_type(
+                ptype, gap, live, distributors, model.streams.get(f"recruitment.{ptype}")
+            )
 
     def _recruit_type(
         self,
