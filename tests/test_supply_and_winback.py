@@ -132,3 +132,16 @@ def test_no_return_when_off() -> None:
     assert ts["won_back"].sum() == 0
     assert (ts["state_lapsed"].diff().dropna() >= 0).all()
     assert ts["state_lapsed"].iloc[-1] == ts["churned_customers"].sum()
+
+
+@pytest.mark.parametrize("scenario", ["saas_shift", "tiny"])
+def test_ended_contracts_leave_no_churn_date_behind(scenario: str) -> None:
+    # A contract that ends (churn or lapsed maintenance) clears its churn date, so an account
+    # that comes back and buys again cannot "churn" on its old contract's date. Every period,
+    # only customers carry a churn date.
+    model = build_model(scenario, ("market.churn_return_months=3",))
+    never = np.iinfo(np.int32).max
+    while model.running:
+        model.step()
+        con, state = model.accounts.contracts, model.population.state
+        assert (con.churn_at[state != State.CUSTOMER] == never).all(), model.period

@@ -360,6 +360,8 @@ def end_contracts(
     ended = ended[run_starts(ended)]  # a hybrid contract may do both
     ended_seller = pop.seller[ended].astype(np.int64)
     accounts.recurring.stop(con, ended, ended_seller, pop.territory[ended], period)
+    # A contract that lapsed on maintenance before its churn date must not churn a later one.
+    con.churn_at[ended] = np.iinfo(np.int32).max
     pop.state[ended] = State.LAPSED
     if return_periods > 0:
         accounts.returns.set(ended, period + return_periods)  # return_at
