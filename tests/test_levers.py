@@ -52,7 +52,7 @@ def test_exclusivity_fewer_partner_vs_partner_conflicts(run_scenario: Run) -> No
     assert all(e < o for e, o in zip(exclusive, open_, strict=True)), (exclusive, open_)
 
 
-def test_higher_churn_lower_final_mrr(run_scenario: Run) -> None:
+def test_higher_churn_fewer_customers_at_the_end(run_scenario: Run) -> None:
     base, churny = both(run_scenario, "smb_churn", (1, 2, 3))
     assert np.mean(churny) < np.mean(base), (base, churny)
 
@@ -80,7 +80,19 @@ def test_more_direct_reps_more_direct_revenue(run_scenario: Run) -> None:
     assert all(f < m for f, m in zip(few, many, strict=True)), (few, many)
 
 
+def test_more_vars_lower_the_margin_per_sale(run_scenario: Run) -> None:
+    # Logit–Bertrand: more resellers in a cell lower each one's share and so its markup.
+    few, many = both(run_scenario, "var_density_margin", (1, 2, 3))
+    assert all(m < f for f, m in zip(few, many, strict=True)), (few, many)
+
+
+def test_a_direct_team_lowers_var_margins_where_it_sells(run_scenario: Run) -> None:
+    without, with_reps = both(run_scenario, "direct_encroachment", (1, 2, 3))
+    assert all(w < o for o, w in zip(without, with_reps, strict=True)), (without, with_reps)
+
+
 def test_every_lever_is_tested_here() -> None:
     names = {"var_count", "exclusivity", "smb_churn", "var_discount", "direct_reps"}
+    names |= {"var_density_margin", "direct_encroachment"}
     # MDF's direction is tested in tests/test_mdf_effect.py.
     assert set(LEVERS_BY_NAME) == names | {"mdf"}
