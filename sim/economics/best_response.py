@@ -24,6 +24,7 @@ simultaneous best responses until no margin moves by more than the tolerance.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -62,6 +63,38 @@ class PricingGame:
     services_per_price: FloatArray
     upper: FloatArray
 
+    # What every round reuses, computed once per game.
+
+    @cached_property
+    def priced(self) -> IntArray:
+        """Positions of the pairs whose seller sets its price here."""
+        return np.flatnonzero(self.group >= 0)
+
+    @cached_property
+    def priced_group(self) -> IntArray:
+        """The group of each priced pair."""
+        return self.group[self.priced]
+
+    @cached_property
+    def priced_b(self) -> FloatArray:
+        """The price coefficient of each priced pair."""
+        return self.b[self.priced]
+
+    @cached_property
+    def priced_w(self) -> FloatArray:
+        """The seats of each priced pair's account."""
+        return self.weight[self.priced]
+
+    @cached_property
+    def absent(self) -> FloatArray:
+        """``1 − presence`` of each pair (its own presence counted as certain)."""
+        return 1.0 - self.presence
+
+    @cached_property
+    def shift(self) -> FloatArray:
+        """Per group, ``a / (1 + k)``: what attached profit takes off the margin."""
+        return self.attached / (1.0 + self.services_per_price)
+
 
 @dataclass(frozen=True)
 class Equilibrium:
@@ -88,12 +121,12 @@ def choice_shares(game: PricingGame, margins: FloatArray) -> FloatArray:
     Returns:
         ``s_ij`` of each pair (the seller's own presence is taken as certain).
     """
-    priced = game.group >= 0
-    v = game.v0 - np.where(priced, game.b * margins[np.maximum(game.group, 0)], 0.0)
+    v = game.v0.copy()
+    v[game.priced] -= game.priced_b * margins[game.priced_group]
     e = np.exp(v)
     n_accounts = len(game.outside)
     rivals = np.bincount(game.account, weights=game.presence * e, minlength=n_accounts)
-    denominator = rivals[game.account] + game.outside[game.account] + e * (1.0 - game.presence)
+    denominator = (rivals + game.outside)[game.account] + e * game.absent
     shares: FloatArray = e / denominator
     return shares
 
@@ -108,15 +141,14 @@ def best_responses(game: PricingGame, margins: FloatArray) -> FloatArray:
     Returns:
         The bounded best-response margins (a group with no account keeps its margin).
     """
-    s = choice_shares(game, margins)
-    priced = game.group >= 0
-    group = game.group[priced]
-    w, b, sp = game.weight[priced], game.b[priced], s[priced]
+    sp = choice_shares(game, margins)[game.priced]
+    group = game.priced_group
     n_groups = len(margins)
-    num = np.bincount(group, weights=w * sp, minlength=n_groups)
-    den = np.bincount(group, weights=w * b * sp * (1.0 - sp), minlength=n_groups)
+    ws = game.priced_w * sp
+    num = np.bincount(group, weights=ws, minlength=n_groups)
+    den = np.bincount(group, weights=ws * game.priced_b * (1.0 - sp), minlength=n_groups)
     foc = np.divide(num, den, out=margins.copy(), where=den > 0)
-    foc = np.where(den > 0, foc - game.attached / (1.0 + game.services_per_price), foc)
+    foc = np.where(den > 0, foc - game.shift, foc)
     response: FloatArray = np.clip(foc, 0.0, game.upper)
     return response
 

@@ -184,7 +184,7 @@ class ResellerPrices:
         territory, segment = cell // n_seg, cell % n_seg
         scale = arrays.list_month[seller]
         start = self.margin[seller, territory, segment] * scale
-        eq = solve_margins(game, start, damping=behaviour.pricing_damping, tolerance=1e-4)
+        eq = solve_margins(game, start, damping=behaviour.pricing_damping, tolerance=1e-3)
         self.margin[seller, territory, segment] = eq.margins / scale
         self.last_review = (eq.iterations, eq.converged)
 

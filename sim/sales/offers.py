@@ -145,15 +145,18 @@ def _bids(
     col = cover.sellers[index_ranges(cover.start[k], count)]
     seller = bidders[col]
     opp = idx[row]
-    # An SI only where implementation is needed; no offer far above the account's budget.
-    reach = ~table.projects_only[seller] | opps.needs_implementation[opp]
-    reach &= within_cut_off(opps, table, params, opp, seller)
-    row, col, seller, opp = row[reach], col[reach], seller[reach], opp[reach]
-    # It bids with its bid probability where it reaches (one draw per pair), always on its lead.
+    # An SI only where implementation is needed.
+    fits = ~table.projects_only[seller] | opps.needs_implementation[opp]
+    row, col, seller, opp = row[fits], col[fits], seller[fits], opp[fits]
+    # It reaches the account with its bid probability there (one draw per pair), always its
+    # lead; it makes an offer unless the offer is far above the account's budget (checked
+    # only on the pairs it reaches: most pairs are not reached).
     draws = u_bids.random(len(row))
     p_bid = table.bid_probability[seller] * table.reach[seller, opps.territory[opp]]
     bid = (draws < p_bid) | (opps.owner[opp] == seller)
-    return row[bid], col[bid]
+    row, col, seller, opp = row[bid], col[bid], seller[bid], opp[bid]
+    made = within_cut_off(opps, table, params, opp, seller)
+    return row[made], col[made]
 
 
 class _OutsideOptions(NamedTuple):

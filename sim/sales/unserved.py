@@ -37,14 +37,32 @@ class Unserved(IntEnum):
     conflict rule removed the bids)."""
 
 
-def _covered(opps: Opportunities, table: SellerTable, idx: IntArray, mask: BoolArray) -> IntArray:
-    """(opportunity position in ``idx``, seller) pairs: masked sellers covering each one."""
+def _any_cover(
+    opps: Opportunities, table: SellerTable, idx: IntArray, mask: BoolArray
+) -> BoolArray:
+    """Whether any masked seller covers each opportunity (SIs only where a project is needed).
+
+    From the per-key counts of covering sellers, without listing them.
+    """
+    where = (opps.territory[idx], opps.segment[idx], opps.vertical[idx], table.cover)
+    general = coverage(*where, mask & ~table.projects_only)
+    projects = coverage(*where, mask & table.projects_only)
+    covered: BoolArray = (general.count[general.key_of] > 0) | (
+        opps.needs_implementation[idx] & (projects.count[projects.key_of] > 0)
+    )
+    return covered
+
+
+def _covering_pairs(
+    opps: Opportunities, table: SellerTable, idx: IntArray, mask: BoolArray
+) -> tuple[IntArray, IntArray]:
+    """(position in ``idx``, seller) pairs: the masked sellers covering each opportunity."""
     cov = coverage(opps.territory[idx], opps.segment[idx], opps.vertical[idx], table.cover, mask)
     k = cov.key_of
     row = np.repeat(np.arange(len(idx)), cov.count[k])
     seller = cov.bidders[cov.sellers[index_ranges(cov.start[k], cov.count[k])]]
     fits = ~table.projects_only[seller] | opps.needs_implementation[idx[row]]
-    return np.stack([row[fits], seller[fits]])
+    return row[fits], seller[fits]
 
 
 def unserved_reasons(
@@ -62,17 +80,18 @@ def unserved_reasons(
     idx = np.flatnonzero(no_offer)
     if not len(idx):
         return reason
-    m = len(idx)
-    row, _ = _covered(opps, table, idx, table.selling)
-    any_seller = np.bincount(row, minlength=m) > 0
-    row, seller = _covered(opps, table, idx, table.can_bid)
-    can_bid = np.bincount(row, minlength=m) > 0
-    made = within_cut_off(opps, table, params, idx[row], seller)
-    in_budget = np.bincount(row[made], minlength=m) > 0
-    codes = np.select(
+    any_seller = _any_cover(opps, table, idx, table.selling)
+    can_bid = _any_cover(opps, table, idx, table.can_bid)
+    # Over budget: among those a seller could bid on, is every covering offer above the cut-off?
+    in_budget = np.zeros(len(idx), dtype=bool)
+    check = np.flatnonzero(can_bid)
+    if len(check):
+        row, seller = _covering_pairs(opps, table, idx[check], table.can_bid)
+        made = within_cut_off(opps, table, params, idx[check][row], seller)
+        in_budget[check] = np.bincount(row[made], minlength=len(check)) > 0
+    reason[idx] = np.select(
         [~any_seller, ~can_bid, ~in_budget],
         [Unserved.NO_SELLER, Unserved.QUEUES_FULL, Unserved.OVER_BUDGET],
         Unserved.NOT_REACHED,
     )
-    reason[idx] = codes
     return reason
