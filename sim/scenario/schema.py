@@ -748,8 +748,10 @@ class Partner(Strict):
         le=1,
         description="Share of the step to its best response a reseller takes per round, (0, 1].",
     )
+    # Numerical setting: 24 accounts per cell give the same equilibrium margins as 32 to
+    # within 0.003 of list in baseline, at 7 % less run time (README, Performance).
     pricing_panel: int = Field(
-        32,
+        24,
         ge=1,
         le=10_000,
         description="Accounts per territory × segment sampled to represent the market in "
