@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from sim.agents.state import COL, COSTS, INCOME, LEDGER_FIELDS, SellerState
 from sim.names import SEGMENTS
+from sim.rng import Streams
 from sim.scenario.schema import PartnerType, PricingPolicy
 
 if TYPE_CHECKING:
@@ -298,12 +299,14 @@ class Partner(Seller):
         st.row("opex_share_of_sales")[self.index] = self.opex_share_of_sales()
         st.row("is_partner")[self.index] = True
         st.row("exclusive")[self.index] = exclusive
-        # Its exit-review schedule: every review_months, at a phase of its own (stream
-        # ``partner.review_phase.<type>``) so that a cohort's reviews do not fall in one period.
+        # Its exit-review schedule: every review_months, at a phase of its own. Phases run
+        # round-robin through a type's partners (by number) from a random start drawn once per
+        # type (stream ``partner.review_phase.<type>``), so a cohort's reviews spread evenly.
         periods = max(1, round(params.review_months / model.period_months))
         st.row("review_periods")[self.index] = periods
-        phases = model.streams.get(f"partner.review_phase.{kind}")
-        st.row("review_phase")[self.index] = phases.integers(periods)
+        start = Streams(model.seed).get(f"partner.review_phase.{kind}").integers(periods)
+        number = int(partner_id.rsplit("-", 1)[1])
+        st.row("review_phase")[self.index] = (start + number - 1) % periods
         self.credit_blocked = False  # its distributor's credit line is used up (set each period)
 
     def rival_profit(self) -> float:

@@ -2,7 +2,8 @@
 
 The rule (SPEC §2.4, ``docs/model.md`` §7.19), for every active partner p with R_p its review
 interval in periods (``partners.<type>.review_months / pm``, at least 1) and φ_p its phase
-(drawn once from the stream ``partner.review_phase.<type>``, uniform on 0 … R_p − 1):
+(round-robin through its type's partners by number, ``φ_p = (s + n_p − 1) mod R_p``, from a
+start ``s`` drawn once per type from the stream ``partner.review_phase.<type>``):
 
 - a_p counts the periods it has been active; p is reviewed at the end of a period when
   a_p ≥ Y (one year of periods: a new partner has its first year to ramp up) and
