@@ -75,13 +75,16 @@ class ConflictRule(StrEnum):
     REGISTERED_WINS = "registered_wins"
     """The registered partner is protected; direct and other partners stand down."""
     NAMED_ACCOUNTS = "named_accounts"
-    """Direct sells only named enterprise accounts, partners everything else."""
+    """Direct reps sell only named accounts (``program.conflict.named_segments``, default the
+    enterprise segment), partners everything else."""
     PARTNER_FIRST = "partner_first"
-    """Direct sells only where no partner covers the account."""
+    """Direct reps stand down wherever a partner bids: they sell only where no partner does."""
     CHANNEL_NEUTRAL = "channel_neutral"
     """Direct reps are paid on partner deals and assist instead of competing."""
 
 
-IMPLEMENTED_CONFLICT_RULES: frozenset[ConflictRule] = frozenset({ConflictRule.FREE_FOR_ALL})
+IMPLEMENTED_CONFLICT_RULES: frozenset[ConflictRule] = frozenset(
+    {ConflictRule.FREE_FOR_ALL, ConflictRule.PARTNER_FIRST, ConflictRule.NAMED_ACCOUNTS}
+)
 """Conflict rules the engine implements (each registered in :mod:`sim.program.conflict`); a
 scenario naming any other is refused at validation as "not implemented yet"."""

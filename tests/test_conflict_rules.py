@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -75,3 +77,49 @@ def test_conflict_mask_counts_two_or_more(bids: np.ndarray) -> None:
     assert mask.shape == (bids.shape[0],)
     for row, flag in zip(bids, mask, strict=True):
         assert bool(flag) == (int(row.sum()) >= 2)
+
+
+# -- partner_first and named_accounts on hand-made bids ------------------------------------------
+# Sellers: 0 the direct reps, 1 the online store, 2-3 partners.
+ROLES = ConflictContext(
+    is_direct=np.array([True, True, False, False]),
+    is_partner=np.array([False, False, True, True]),
+    is_reps=np.array([True, False, False, False]),
+)
+BIDS = np.array(
+    [
+        [True, False, True, False],  # reps and a partner
+        [True, True, False, False],  # reps and the store, no partner
+        [False, True, False, True],  # the store and a partner
+        [True, False, False, False],  # the reps alone
+    ]
+)
+
+
+def test_partner_first_removes_the_reps_where_a_partner_bids() -> None:
+    out = get_rule("partner_first")(BIDS.copy(), ROLES)
+    np.testing.assert_array_equal(
+        out,
+        [
+            [False, False, True, False],
+            [True, True, False, False],
+            [False, True, False, True],  # the store is not affected
+            [True, False, False, False],
+        ],
+    )
+
+
+def test_named_accounts_gives_the_reps_only_named_accounts() -> None:
+    named = np.array([True, False, True, False])
+    out = get_rule("named_accounts")(BIDS.copy(), replace(ROLES, named=named))
+    np.testing.assert_array_equal(
+        out,
+        [
+            [True, False, False, False],  # named: partners stand down
+            [False, True, False, False],  # not named: the reps stand down, the store stays
+            [False, True, False, False],
+            [False, False, False, False],
+        ],
+    )
+    # Without named accounts the reps stand down everywhere.
+    assert not get_rule("named_accounts")(BIDS.copy(), ROLES)[:, 0].any()

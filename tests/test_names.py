@@ -47,7 +47,7 @@ def test_register_refuses_undeclared_and_unimplemented_rules() -> None:
     with pytest.raises(ValueError, match="not declared"):
         conflict.register("no_such_rule")
     with pytest.raises(ValueError, match="not implemented"):
-        conflict.register("partner_first")
+        conflict.register("registered_wins")
     with pytest.raises(ValueError, match="registered already"):
         conflict.register("free_for_all")
     assert conflict.known_rules() == sorted(IMPLEMENTED_CONFLICT_RULES)
@@ -60,8 +60,8 @@ def test_unimplemented_rule_is_refused_by_the_cli(rule: str) -> None:
     result = runner.invoke(app, ["validate", "tiny", "--set", f"program.conflict.rule={rule}"])
     assert result.exit_code == 2
     assert (
-        f"--set: program.conflict.rule={rule}: '{rule}' is not accepted; expected free_for_all "
-        f"('{rule}' is not implemented yet)"
+        f"--set: program.conflict.rule={rule}: '{rule}' is not accepted; expected "
+        f"{', '.join(sorted(IMPLEMENTED_CONFLICT_RULES))} ('{rule}' is not implemented yet)"
     ) in result.stderr
 
 

@@ -11,11 +11,12 @@ from sim.agents.affiliate import AffiliateNetwork
 from sim.agents.state import SellerState
 from sim.engine.period import PeriodContext, per_period
 from sim.market.population import AWARE, UNAWARE, AwareSource, Population, State
+from sim.names import SEGMENTS
 from sim.rng import draws_below, uniform_bits
 from sim.sales.book import Source
 from sim.sales.leads import may_open, pick_first_eligible, route_leads
 from sim.sales.tables import Opportunities, SellerTable
-from sim.scenario.schema import Marketing
+from sim.scenario.schema import Conflict, Marketing
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
@@ -104,6 +105,11 @@ def vendor_leads(
     return cand, owner
 
 
+def named_segment_codes(conflict: Conflict) -> IntArray:
+    """Codes of the segments whose accounts are the direct reps' named accounts."""
+    return np.array([SEGMENTS.index(g) for g in conflict.named_segments], dtype=np.int64)
+
+
 def evaluation_phase(
     pop: Population,
     table: SellerTable,
@@ -165,5 +171,6 @@ def evaluation_phase(
         no_it_staff=pop.no_it_staff[acc],
         route=pop.route[acc],
         owner=np.concatenate(batches.owners),
+        named=np.isin(pop.segment[acc], named_segment_codes(config.program.conflict)),
     )
     return opps, np.concatenate(batches.sources), np.concatenate(batches.referrers)

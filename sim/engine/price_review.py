@@ -262,4 +262,5 @@ def _panel_opportunities(pop: Population, panel: IntArray) -> Opportunities:
         no_it_staff=pop.no_it_staff[panel],
         route=pop.route[panel],
         owner=np.full(len(panel), -1, dtype=np.int64),
+        named=np.zeros(len(panel), dtype=bool),  # reviews do not apply the conflict rule
     )

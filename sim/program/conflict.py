@@ -23,12 +23,26 @@ class ConflictContext:
     """What a rule may look at, for one batch of opportunities.
 
     Attributes:
-        is_direct: Per seller column, whether it is the vendor's own channel.
+        is_direct: Per seller column, whether it is the vendor's own channel (reps or store).
         is_partner: Per seller column, whether it is a partner.
+        is_reps: Per seller column, whether it is the vendor's direct reps (None: every
+            vendor channel counts as reps).
+        named: Per opportunity row, whether its account is a named account the direct reps
+            own (None: no named accounts).
     """
 
     is_direct: NDArray[np.bool_]
     is_partner: NDArray[np.bool_]
+    is_reps: NDArray[np.bool_] | None = None
+    named: NDArray[np.bool_] | None = None
+
+    def reps(self) -> NDArray[np.bool_]:
+        """Per seller column, the direct reps."""
+        return self.is_direct if self.is_reps is None else self.is_reps
+
+    def named_rows(self, n_rows: int) -> NDArray[np.bool_]:
+        """Per opportunity row, whether it is a named account."""
+        return np.zeros(n_rows, dtype=bool) if self.named is None else self.named
 
 
 ConflictRuleFn = Callable[[NDArray[np.bool_], ConflictContext], NDArray[np.bool_]]
@@ -101,6 +115,44 @@ def free_for_all(can_reach: NDArray[np.bool_], ctx: ConflictContext) -> NDArray[
         The same mask: nobody stands down.
     """
     return can_reach
+
+
+@register("partner_first")
+def partner_first(can_reach: NDArray[np.bool_], ctx: ConflictContext) -> NDArray[np.bool_]:
+    """The direct reps stand down wherever a partner bids: they sell only where none does.
+
+    The online store is not affected (an account that buys online still may).
+
+    Args:
+        can_reach: (opportunities, sellers) mask of sellers able and willing to bid.
+        ctx: Seller roles.
+
+    Returns:
+        The mask without the reps' bids on opportunities a partner bid on.
+    """
+    partner_bid = (can_reach & ctx.is_partner[None, :]).any(axis=1)
+    may: NDArray[np.bool_] = can_reach & ~(partner_bid[:, None] & ctx.reps()[None, :])
+    return may
+
+
+@register("named_accounts")
+def named_accounts(can_reach: NDArray[np.bool_], ctx: ConflictContext) -> NDArray[np.bool_]:
+    """The direct reps own the named accounts; partners sell every other account.
+
+    On a named account partners stand down; elsewhere the reps do. The online store is not
+    affected.
+
+    Args:
+        can_reach: (opportunities, sellers) mask of sellers able and willing to bid.
+        ctx: Seller roles and which opportunities are named accounts.
+
+    Returns:
+        The mask with partners' bids on named accounts and the reps' bids elsewhere removed.
+    """
+    named = ctx.named_rows(can_reach.shape[0])[:, None]
+    stands_down = np.where(named, ctx.is_partner[None, :], ctx.reps()[None, :])
+    may: NDArray[np.bool_] = can_reach & ~stands_down
+    return may
 
 
 def conflict_mask(bids: NDArray[np.bool_]) -> NDArray[np.bool_]:

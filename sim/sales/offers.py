@@ -8,7 +8,7 @@ sellers that cover the cell.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from sim.arrays import index_ranges
 from sim.economics.choice import logit_choice_ragged
+from sim.market.population import ROUTE_DIRECT
 from sim.program.conflict import ConflictContext, ConflictRuleFn, free_for_all
 from sim.sales.conflicts import Conflicts, bid_conflicts
 from sim.sales.coverage import Coverage, coverage
@@ -94,7 +95,11 @@ def choose(
     outside = _OutsideOptions(shared, rival_utility is not None)
     cover = coverage(opps.territory, opps.segment, opps.vertical, table.cover, table.can_bid)
     bidders = cover.bidders
-    ctx = ConflictContext(is_direct=table.is_direct[bidders], is_partner=~table.is_direct[bidders])
+    ctx = ConflictContext(
+        is_direct=table.is_direct[bidders],
+        is_partner=~table.is_direct[bidders],
+        is_reps=table.route[bidders] == ROUTE_DIRECT,
+    )
     if n * max(len(bidders), 1) <= BLOCK_ELEMENTS:
         blocks = [order]  # every cell in one matrix: the cells in order, as _blocks would
     else:
@@ -108,7 +113,7 @@ def choose(
             # every bid: the pairs are already in the row-major order np.nonzero would give.)
             matrix = np.zeros((m, len(bidders)), dtype=bool)
             matrix[row, col] = True
-            row, col = np.nonzero(rule(matrix, ctx))
+            row, col = np.nonzero(rule(matrix, replace(ctx, named=opps.named[idx])))
         # One entry per bid: the bidding seller and its opportunity.
         seller = bidders[col]
         opp = idx[row]

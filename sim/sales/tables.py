@@ -79,6 +79,7 @@ class Opportunities:
         no_it_staff: Values a managed offer.
         route: Preferred route code.
         owner: Seller a lead was routed to, or -1.
+        named: A named account of the direct reps (``program.conflict.named_segments``).
     """
 
     account: IntArray
@@ -91,3 +92,4 @@ class Opportunities:
     no_it_staff: BoolArray
     route: NDArray[np.int8]
     owner: IntArray
+    named: BoolArray

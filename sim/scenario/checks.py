@@ -62,6 +62,9 @@ def _check_direct(scenario: Scenario, territories: tuple[str, ...]) -> list[Prob
     problems += _check_names(
         "direct.self_serve.segments", scenario.direct.self_serve.segments, SEGMENTS
     )
+    problems += _check_names(
+        "program.conflict.named_segments", scenario.program.conflict.named_segments, SEGMENTS
+    )
     return problems
 
 

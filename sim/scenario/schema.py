@@ -639,6 +639,11 @@ class Conflict(Strict):
     """Channel-conflict rule."""
 
     rule: ConflictRule = Field(ConflictRule.FREE_FOR_ALL, description="Named conflict rule.")
+    named_segments: list[str] = Field(
+        default_factory=lambda: ["enterprise"],
+        description="Segments whose accounts are the direct reps' named accounts under "
+        "'named_accounts' (smb, mid, enterprise).",
+    )
     trust_loss_to_direct: Probability = Field(
         0.02,
         description="Share of its trust a partner loses per deal it bid on that the vendor's "
