@@ -7,35 +7,9 @@ import math
 
 import numpy as np
 import pytest
-from scipy.optimize import brentq
 
 from sim.economics.best_response import PricingGame, best_responses, choice_shares, solve_margins
-
-
-def symmetric_game(n_sellers: int, a: float, b: float, outside: float, upper: float = 1e9):
-    """One account, ``n_sellers`` identical sellers that always bid, and an outside option."""
-    return PricingGame(
-        account=np.zeros(n_sellers, dtype=np.int64),
-        group=np.arange(n_sellers, dtype=np.int64),
-        v0=np.full(n_sellers, a),
-        b=np.full(n_sellers, b),
-        presence=np.ones(n_sellers),
-        weight=np.ones(n_sellers),
-        outside=np.array([math.exp(outside)]),
-        attached=np.zeros(n_sellers),
-        services_per_price=np.zeros(n_sellers),
-        upper=np.full(n_sellers, upper),
-    )
-
-
-def closed_form_margin(n_sellers: int, a: float, b: float, outside: float) -> float:
-    """The symmetric equilibrium margin: the root of m = 1 / (b (1 − s(m)))."""
-
-    def share(m: float) -> float:
-        e = math.exp(a - b * m)
-        return e / (n_sellers * e + math.exp(outside))
-
-    return float(brentq(lambda m: m - 1.0 / (b * (1.0 - share(m))), 0.0, 100.0 / b))
+from sim.validation.pricing_check import closed_form_margin, symmetric_game
 
 
 @pytest.mark.parametrize("n_sellers", range(1, 9))

@@ -385,8 +385,10 @@ class RunView:
         total = float(rows.loc[rows["type"] == ptype, column].sum())
         return _ratio(total, self.total(f"partners_active_{ptype}") * period_months(self.config))
 
-    def _won_deals(self, offer_types: tuple[str, ...] = (), seller_type: str = "") -> pd.DataFrame:
-        """Won deals, of the given offer types and seller type (empty without such columns)."""
+    def _won_deals(
+        self, offer_types: tuple[str, ...] = (), seller_type: str = "", segment: str = ""
+    ) -> pd.DataFrame:
+        """Won deals of the given offer types, seller type and segment (empty without columns)."""
         deals = self.deals
         needed = {"offer_type", "seller_type", "outcome", "customer_discount", "list_amount"}
         if deals.empty or not needed <= set(deals.columns):
@@ -398,11 +400,16 @@ class RunView:
             keep &= deals["offer_type"].isin(offer_types)
         if seller_type:
             keep &= deals["seller_type"] == seller_type
+        if segment:
+            keep &= deals["segment"] == segment
         return deals[keep]
 
-    def margin_rate(self, seller_type: str) -> float | None:
-        """Σ reseller margin / Σ customer price over a type's won deals (first-year terms)."""
-        won = self._won_deals(seller_type=seller_type)
+    def margin_rate(self, seller_type: str, segment: str = "") -> float | None:
+        """Σ reseller margin / Σ customer price over a type's won deals (first-year terms).
+
+        Over one segment's deals when ``segment`` is given.
+        """
+        won = self._won_deals(seller_type=seller_type, segment=segment)
         return _ratio(float(won["reseller_margin"].sum()), float(won["customer_price"].sum()))
 
     def customer_discount(self, offer_types: tuple[str, ...]) -> float | None:

@@ -160,17 +160,10 @@ def evaluation_phase(
         batches.add(cand, np.full(len(cand), -1, dtype=np.int64), Source.REFERRAL, referrer)
     acc = np.concatenate(batches.accounts)
     pop.state[acc] = State.EVALUATING
-    opps = Opportunities(
-        account=acc,
-        territory=pop.territory[acc].astype(np.int64),
-        segment=pop.segment[acc].astype(np.int64),
-        vertical=pop.vertical[acc].astype(np.int64),
-        wtp=pop.wtp[acc],
-        price_sensitivity=pop.price_sensitivity[acc],
-        needs_implementation=pop.needs_implementation[acc],
-        no_it_staff=pop.no_it_staff[acc],
-        route=pop.route[acc],
-        owner=np.concatenate(batches.owners),
-        named=np.isin(pop.segment[acc], named_segment_codes(config.program.conflict)),
+    opps = Opportunities.of_accounts(
+        pop,
+        acc,
+        np.concatenate(batches.owners),
+        np.isin(pop.segment[acc], named_segment_codes(config.program.conflict)),
     )
     return opps, np.concatenate(batches.sources), np.concatenate(batches.referrers)

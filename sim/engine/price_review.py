@@ -17,7 +17,6 @@ from dataclasses import replace
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.arrays import index_ranges
 from sim.economics.best_response import PricingGame, solve_margins
 from sim.engine.seller_arrays import SellerArrays
 from sim.market.population import Population
@@ -25,7 +24,13 @@ from sim.names import SEGMENTS
 from sim.rng import Streams
 from sim.sales.coverage import coverage
 from sim.sales.tables import Opportunities, SellerTable
-from sim.sales.utility import budgets, cost_of_ownership, fit_utilities, within_cut_off
+from sim.sales.utility import (
+    budgets,
+    cost_of_ownership,
+    fit_utilities,
+    role_fits,
+    within_cut_off,
+)
 from sim.scenario.schema import Choice, Partner, Scenario
 
 FloatArray = NDArray[np.float64]
@@ -204,11 +209,9 @@ def _pricing_game(
     """
     opps = _panel_opportunities(pop, panel)
     cov = coverage(opps.territory, opps.segment, opps.vertical, table.cover, table.selling)
-    k = cov.key_of
-    opp = np.repeat(np.arange(len(panel)), cov.count[k])
-    seller = cov.bidders[cov.sellers[index_ranges(cov.start[k], cov.count[k])]]
-    keep = ~table.projects_only[seller] | opps.needs_implementation[opp]
-    keep &= within_cut_off(opps, table, choice, opp, seller)
+    opp, col = cov.pairs()
+    seller = cov.bidders[col]
+    keep = role_fits(opps, table, opp, seller) & within_cut_off(opps, table, choice, opp, seller)
     opp, seller = opp[keep], seller[keep]
     terr, seg = opps.territory[opp], opps.segment[opp]
     n_terr, n_seg = table.price_month.shape[1:]
@@ -251,16 +254,6 @@ def _pricing_game(
 
 def _panel_opportunities(pop: Population, panel: IntArray) -> Opportunities:
     """The panel's accounts as opportunities with no lead owner."""
-    return Opportunities(
-        account=panel,
-        territory=pop.territory[panel].astype(np.int64),
-        segment=pop.segment[panel].astype(np.int64),
-        vertical=pop.vertical[panel].astype(np.int64),
-        wtp=pop.wtp[panel],
-        price_sensitivity=pop.price_sensitivity[panel],
-        needs_implementation=pop.needs_implementation[panel],
-        no_it_staff=pop.no_it_staff[panel],
-        route=pop.route[panel],
-        owner=np.full(len(panel), -1, dtype=np.int64),
-        named=np.zeros(len(panel), dtype=bool),  # reviews do not apply the conflict rule
-    )
+    no_owner = np.full(len(panel), -1, dtype=np.int64)
+    # Reviews do not apply the conflict rule, so no account is named.
+    return Opportunities.of_accounts(pop, panel, no_owner, np.zeros(len(panel), dtype=bool))

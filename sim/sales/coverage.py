@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.arrays import index_ranges
+
 BoolArray = NDArray[np.bool_]
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -32,6 +34,23 @@ class Coverage:
     count: IntArray
     start: IntArray
     sellers: IntArray
+
+    def pairs(self, rows: IntArray | None = None) -> tuple[IntArray, IntArray]:
+        """Every (opportunity, covering seller) pair, row-major.
+
+        Args:
+            rows: The opportunities to list (positions in the opportunities this coverage was
+                built for); None lists them all.
+
+        Returns:
+            Each pair's position in ``rows`` (or its opportunity) and its seller's position in
+            ``bidders``, in the row-major order of an opportunities × bidders matrix.
+        """
+        k = self.key_of if rows is None else self.key_of[rows]
+        count = self.count[k]
+        row = np.repeat(np.arange(len(k)), count)
+        col: IntArray = self.sellers[index_ranges(self.start[k], count)]
+        return row, col
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,13 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.arrays import index_ranges
 from sim.economics.choice import logit_choice_ragged
 from sim.market.population import ROUTE_DIRECT
 from sim.program.conflict import ConflictContext, ConflictRuleFn, free_for_all
 from sim.sales.conflicts import Conflicts, bid_conflicts
 from sim.sales.coverage import Coverage, coverage
 from sim.sales.tables import Opportunities, SellerTable
-from sim.sales.utility import offer_utilities, within_cut_off
+from sim.sales.utility import offer_utilities, role_fits, within_cut_off
 from sim.scenario.schema import Choice
 
 BoolArray = NDArray[np.bool_]
@@ -140,18 +139,14 @@ def _bids(
     Returns:
         Row-major (opportunity in the block, position in ``cover.bidders``) pairs.
     """
-    m = len(idx)
     bidders = cover.bidders
     # Sellers covering each opportunity's territory, segment and vertical, as pairs in the
-    # row-major order of an opportunities × bidders matrix.
-    k = cover.key_of[idx]
-    count = cover.count[k]
-    row = np.repeat(np.arange(m), count)
-    col = cover.sellers[index_ranges(cover.start[k], count)]
+    # row-major order of an opportunities × bidders matrix; an SI only where implementation
+    # is needed.
+    row, col = cover.pairs(idx)
     seller = bidders[col]
     opp = idx[row]
-    # An SI only where implementation is needed.
-    fits = ~table.projects_only[seller] | opps.needs_implementation[opp]
+    fits = role_fits(opps, table, opp, seller)
     row, col, seller, opp = row[fits], col[fits], seller[fits], opp[fits]
     # It reaches the account with its bid probability there (one draw per pair), always its
     # lead; it makes an offer unless the offer is far above the account's budget (checked

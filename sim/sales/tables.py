@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.market.population import Population
 from sim.sales.coverage import SellerCover
 
 BoolArray = NDArray[np.bool_]
@@ -93,3 +94,29 @@ class Opportunities:
     route: NDArray[np.int8]
     owner: IntArray
     named: BoolArray
+
+    @classmethod
+    def of_accounts(
+        cls, pop: Population, accounts: IntArray, owner: IntArray, named: BoolArray
+    ) -> Opportunities:
+        """Opportunities of the given accounts, with their attributes from the population.
+
+        Args:
+            pop: The population.
+            accounts: The opportunities' accounts.
+            owner: Seller a lead was routed to, or -1, per opportunity.
+            named: Whether each is a named account of the direct reps.
+        """
+        return cls(
+            account=accounts,
+            territory=pop.territory[accounts].astype(np.int64),
+            segment=pop.segment[accounts].astype(np.int64),
+            vertical=pop.vertical[accounts].astype(np.int64),
+            wtp=pop.wtp[accounts],
+            price_sensitivity=pop.price_sensitivity[accounts],
+            needs_implementation=pop.needs_implementation[accounts],
+            no_it_staff=pop.no_it_staff[accounts],
+            route=pop.route[accounts],
+            owner=owner,
+            named=named,
+        )

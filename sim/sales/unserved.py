@@ -11,10 +11,9 @@ from enum import IntEnum
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.arrays import index_ranges
 from sim.sales.coverage import coverage
 from sim.sales.tables import Opportunities, SellerTable
-from sim.sales.utility import within_cut_off
+from sim.sales.utility import role_fits, within_cut_off
 from sim.scenario.schema import Choice
 
 BoolArray = NDArray[np.bool_]
@@ -58,10 +57,9 @@ def _covering_pairs(
 ) -> tuple[IntArray, IntArray]:
     """(position in ``idx``, seller) pairs: the masked sellers covering each opportunity."""
     cov = coverage(opps.territory[idx], opps.segment[idx], opps.vertical[idx], table.cover, mask)
-    k = cov.key_of
-    row = np.repeat(np.arange(len(idx)), cov.count[k])
-    seller = cov.bidders[cov.sellers[index_ranges(cov.start[k], cov.count[k])]]
-    fits = ~table.projects_only[seller] | opps.needs_implementation[idx[row]]
+    row, col = cov.pairs()
+    seller = cov.bidders[col]
+    fits = role_fits(opps, table, idx[row], seller)
     return row[fits], seller[fits]
 
 

@@ -43,6 +43,14 @@ def cost_of_ownership(
     return cost
 
 
+def role_fits(
+    opps: Opportunities, table: SellerTable, opp: IntArray, seller: IntArray
+) -> BoolArray:
+    """Whether each seller's role lets it offer: an SI only where implementation is needed."""
+    fits: BoolArray = ~table.projects_only[seller] | opps.needs_implementation[opp]
+    return fits
+
+
 def within_cut_off(
     opps: Opportunities, table: SellerTable, params: Choice, opp: IntArray, seller: IntArray
 ) -> BoolArray:

@@ -46,15 +46,8 @@ def mean_var_commitment(run: RunView) -> float:
 
 
 def var_margin_rate(run: RunView) -> float:
-    """VARs' resale margin ÷ what their customers paid, over the run (margin per sale).
-
-    Constant under ``pass_through`` pricing; the lever checks of best-response pricing (more
-    resellers → lower margin per sale, exclusivity → higher holders' margin, encroachment)
-    read it.
-    """
-    rows = _vars(run)
-    paid = float(rows["customer_revenue"].sum())
-    return float(rows["resale_margin"].sum()) / paid if paid > 0 else math.nan
+    """VARs' margin per sale: the ``var_margin_rate`` KPI (won deals, first-year terms)."""
+    return _nan(run.margin_rate("var"))
 
 
 def partner_conflicts(run: RunView) -> float:
@@ -74,12 +67,7 @@ def same_type_conflicts(run: RunView) -> float:
 
 def var_mid_margin_rate(run: RunView) -> float:
     """VARs' margin per sale on won mid-market deals (Σ reseller margin ÷ Σ customer price)."""
-    deals = run.deals
-    won = deals[
-        (deals["outcome"] == "won") & (deals["seller_type"] == "var") & (deals["segment"] == "mid")
-    ]
-    paid = float(won["customer_price"].sum())
-    return float(won["reseller_margin"].sum()) / paid if paid > 0 else math.nan
+    return _nan(run.margin_rate("var", "mid"))
 
 
 def final_mrr(run: RunView) -> float:

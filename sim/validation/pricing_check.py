@@ -39,8 +39,16 @@ def closed_form_margin(n: int, a: float, b: float, outside: float) -> float:
     return float(brentq(foc, 0.0, 100.0 / b, xtol=1e-14))
 
 
-def symmetric_game(n: int, a: float, b: float, outside: float) -> PricingGame:
-    """One account and ``n`` identical resellers that always bid (no bounds binding)."""
+def symmetric_game(n: int, a: float, b: float, outside: float, upper: float = 1e9) -> PricingGame:
+    """One account and ``n`` identical resellers that always bid, margins bounded by ``upper``.
+
+    Args:
+        n: Resellers.
+        a: Their scaled utility at zero margin.
+        b: The price coefficient per currency unit.
+        outside: The outside option's scaled utility.
+        upper: The largest margin (the default never binds).
+    """
     return PricingGame(
         account=np.zeros(n, dtype=np.int64),
         group=np.arange(n, dtype=np.int64),
@@ -51,7 +59,7 @@ def symmetric_game(n: int, a: float, b: float, outside: float) -> PricingGame:
         outside=np.array([math.exp(outside)]),
         attached=np.zeros(n),
         services_per_price=np.zeros(n),
-        upper=np.full(n, 1e9),
+        upper=np.full(n, upper),
     )
 
 
