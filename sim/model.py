@@ -24,21 +24,17 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
-from sim.agents import DirectSales, SelfServe, Seller, Status
+from sim.agents import DirectSales, SelfServe, Seller
 from sim.agents.affiliate import AffiliateNetwork
 from sim.agents.distributor import credit_blocked
 from sim.agents.state import SellerState
-from sim.agents.updates import end_period
 from sim.engine.awareness import awareness_phase
 from sim.engine.billing_phase import Accounts, billing_phase
-from sim.engine.capacity import update_desk_slots
-from sim.engine.choice_outcomes import settle_lost, tally_choice
-from sim.engine.deal_terms import deal_terms, record_opportunities, sales_cycles
+from sim.engine.choice_phase import offers_and_choice_phase
 from sim.engine.evaluation import evaluation_phase
 from sim.engine.flows import Flows
 from sim.engine.fulfilment import Fulfilment
-from sim.engine.mdf import settle_mdf
-from sim.engine.partner_ledger import post_flows
+from sim.engine.partner_phase import partner_updates_phase
 from sim.engine.period import Clock, PeriodContext, PeriodCounters, zero_costs
 from sim.engine.price_review import ResellerPrices
 from sim.engine.pricing import list_per_seat, subscription_now
@@ -55,7 +51,6 @@ from sim.sales.book import OpportunityBook
 from sim.sales.desk import SalesDesk
 from sim.sales.desk_bank import DeskBank
 from sim.sales.leads import account_cells
-from sim.sales.offers import choose
 from sim.sales.tables import Opportunities, SellerTable
 from sim.scenario.schema import Scenario
 
@@ -98,8 +93,8 @@ class ChannelModel(mesa.Model):
         self.desks = DeskBank()
         self.fulfilment = Fulfilment(self.env, self.book, self.sellers, self.desks)
         self._process_desks: list[int] = []  # indices of the sellers with a SimPy desk
-        self._partner_slots_set = np.zeros(0)  # partners' desk slots as set last period
-        self._mdf_awareness = np.zeros(n_terr)  # awareness per territory from last MDF spend
+        self.partner_slots_set = np.zeros(0)  # partners' desk slots as set last period
+        self.mdf_awareness = np.zeros(n_terr)  # awareness per territory from last MDF spend
         self._arrays = SellerArraysCache()
         self.prices = ResellerPrices.of(pop, scenario, self.streams, self.period_months)
         self._no_hardware = scenario.product.hardware.units_per_seat == 0
@@ -261,7 +256,7 @@ class ChannelModel(mesa.Model):
     def _awareness(self) -> None:
         mk = self.config.marketing
         vendor_p = mk.brand_effect_per_100k * mk.brand_spend / 100_000.0
-        partner_terr = self._mdf_awareness + self.affiliates.reach(self.seller_state)
+        partner_terr = self.mdf_awareness + self.affiliates.reach(self.seller_state)
         self._period.new_aware = awareness_phase(
             self.population,
             self.config.market.awareness,
@@ -292,56 +287,7 @@ class ChannelModel(mesa.Model):
         referrer: NDArray[np.int64],
         table: SellerTable,
     ) -> None:
-        sc = self.config
-        pm = self.period_months
-        market = sc.market
-        res = choose(
-            opps,
-            table,
-            market.choice,
-            self.conflict_rule,
-            market.rival.utility if market.rival.enabled else None,
-            market.no_decision_utility if market.no_decision else None,
-            self.streams.get("choice.bids"),
-            self.streams.get("choice.logit"),
-        )
-        chosen = res.chosen
-        won = chosen >= 0
-        arrays = self.seller_arrays
-        terms = deal_terms(
-            chosen,
-            self.population.seats[opps.account],
-            arrays,
-            self.prices.pass_through(arrays, np.maximum(chosen, 0), opps.territory, opps.segment),
-            sc.product,
-            self.subscription_now(),
-            self.streams.get("sales.services"),
-        )
-        cycle = sales_cycles(
-            chosen,
-            opps.segment,
-            market.segments,
-            arrays.cycle_multiplier,
-            self.streams.get("sales.cycles"),
-            pm,
-        )
-        ids = record_opportunities(
-            self.book, opps, res, source, referrer, terms, cycle, self.period
-        )
-        tally_choice(self._period, self.seller_state, opps, res, table, market.choice)
-        p = self._period
-        p.opened = len(chosen)
-        p.lost_rival, p.no_decision = settle_lost(
-            self.population,
-            opps.account,
-            chosen,
-            self.accounts.returns,
-            self.period,
-            int(np.ceil(market.rival.contract_months / pm)),
-            max(1, int(np.ceil(market.reevaluation_months / pm))),
-        )
-        p.won = int(won.sum())
-        self.fulfilment.queue_won(ids[won], chosen[won], cycle[won], arrays.in_bank)
+        offers_and_choice_phase(self, opps, source, referrer, table)
 
     def _billing_and_churn(self) -> None:
         self._flows = billing_phase(
@@ -356,33 +302,7 @@ class ChannelModel(mesa.Model):
 
     def _partner_updates(self) -> None:
         """Ledgers, MDF, exits, desk capacity and recruitment, at the end of the period."""
-        flows = self._flows
-        st = self.seller_state
-        costs = self.vendor_costs_period
-        purchases = post_flows(st, flows, self.seller_arrays.distributor)
-        active = st.active[: len(purchases)].copy()
-        mdf_cost, self._mdf_awareness = settle_mdf(
-            st, purchases, active, self.config.program.mdf, self.period_months
-        )
-        costs["mdf"] += mdf_cost
-        costs["commissions"] += float(flows.commissions.sum())
-        costs["rebates_bonuses"] += float(flows.bonuses.sum())
-        for i in end_period(self, active).tolist():
-            seller = self.sellers[i]
-            seller.status = Status.EXITED
-            seller.exited_period = self.period
-        arrays = self.seller_arrays
-        self._partner_slots_set = update_desk_slots(
-            self.sellers,
-            arrays.slot_base,
-            arrays.is_partner,
-            arrays.has_desk,
-            st,
-            self.desks,
-            self._partner_slots_set,
-            float(self.env.now),
-        )
-        self.recruitment.recruit()
+        partner_updates_phase(self)
 
     def _vendor_updates(self) -> None:
         costs = self.vendor_costs_period

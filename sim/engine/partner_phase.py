@@ -1,0 +1,49 @@
+"""The partner-updates phase: ledgers, MDF, exits, desk capacity and recruitment."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.agents.base import Status
+from sim.agents.updates import end_period
+from sim.engine.capacity import update_desk_slots
+from sim.engine.mdf import settle_mdf
+from sim.engine.partner_ledger import post_flows
+
+if TYPE_CHECKING:
+    from sim.model import ChannelModel
+
+
+def partner_updates_phase(model: ChannelModel) -> None:
+    """Ledgers, MDF, exits, desk capacity and recruitment, at the end of the period.
+
+    Args:
+        model: The model, after this period's billing.
+    """
+    flows = model.flows
+    st = model.seller_state
+    costs = model.vendor_costs_period
+    arrays = model.seller_arrays
+    purchases = post_flows(st, flows, arrays.distributor)
+    active = st.active[: len(purchases)].copy()
+    mdf_cost, model.mdf_awareness = settle_mdf(
+        st, purchases, active, model.config.program.mdf, model.period_months
+    )
+    costs["mdf"] += mdf_cost
+    costs["commissions"] += float(flows.commissions.sum())
+    costs["rebates_bonuses"] += float(flows.bonuses.sum())
+    for i in end_period(model, active).tolist():
+        seller = model.sellers[i]
+        seller.status = Status.EXITED
+        seller.exited_period = model.period
+    model.partner_slots_set = update_desk_slots(
+        model.sellers,
+        arrays.slot_base,
+        arrays.is_partner,
+        arrays.has_desk,
+        st,
+        model.desks,
+        model.partner_slots_set,
+        float(model.env.now),
+    )
+    model.recruitment.recruit()
