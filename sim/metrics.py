@@ -38,7 +38,7 @@ COLUMNS: dict[str, str] = {
     "cogs": "cost of goods (software share of net revenue + hardware units)",
     "direct_sales_cost": "cost of direct reps",
     "mdf": "MDF reimbursed to partners",
-    "commissions": "affiliate commissions",
+    "commissions": "affiliate commissions and broker referral fees",
     "rebates_bonuses": "rebates and bonuses paid to partners",
     "fees": "partner recruitment fees",
     "program_overhead": "program overhead (per active partner) and certification subsidies",
@@ -93,6 +93,14 @@ COLUMNS: dict[str, str] = {
     "deals_delayed_by_stock": "deals activated this period after waiting for distributor stock",
     "stock_delay_months": "total months those deals waited for stock (÷ deals = mean delay)",
     "credit_blocks": "active resellers over their distributor's credit line (no bids) this period",
+    "oem_units": "units OEMs shipped to their own markets this period (royalties: revenue_oem)",
+    "isv_fit_bonus": "mean ISV add-on value-fit bonus (utility) over this period's opportunities",
+    "isv_addon_revenue": "ISVs' add-on revenue from the vendor's customers this period (theirs)",
+    "alliance_reach": "awareness probability per month alliance partners add, mean over "
+    "territories",
+    "alliance_co_marketing": "co-marketing funds paid to alliance partners (part of mdf)",
+    "broker_opportunities": "opportunities brokers brought this period",
+    "broker_fees": "referral fees paid to brokers on won deals (part of commissions)",
 }
 """Every timeseries column with its meaning."""
 
@@ -149,6 +157,7 @@ class MetricsRecorder:
         _accounts_and_pipeline(row, model)
         self._partners(row, model, channels)
         _supply_and_win_back(row, model)
+        _ecosystem(row, model)
         if self._row_cols is None:  # the entries come in the same order every period
             self._row_cols = np.array([self._col[k] for k in row], dtype=np.int64)
         assert len(row) == len(self._row_cols)
@@ -319,3 +328,15 @@ def _supply_and_win_back(row: dict[str, float], model: ChannelModel) -> None:
     row["deals_delayed_by_stock"] = p.deals_delayed_by_stock
     row["stock_delay_months"] = p.stock_delay_months
     row["credit_blocks"] = p.credit_blocks
+
+
+def _ecosystem(row: dict[str, float], model: ChannelModel) -> None:
+    """What the OEMs, ISVs, alliance partners and brokers did this period."""
+    e = model.ecosystem.counters
+    row["oem_units"] = e.oem_units
+    row["isv_fit_bonus"] = e.isv_fit_bonus
+    row["isv_addon_revenue"] = e.isv_addon_revenue
+    row["alliance_reach"] = e.alliance_reach
+    row["alliance_co_marketing"] = e.alliance_co_marketing
+    row["broker_opportunities"] = float(e.broker_opportunities)
+    row["broker_fees"] = e.broker_fees

@@ -44,6 +44,10 @@ ROLE_MODULES: dict[str, str] = {
     "si": "sim.agents.si:SystemIntegrator",
     "msp": "sim.agents.msp:ManagedServiceProvider",
     "affiliate": "sim.agents.affiliate:Affiliate",
+    "oem": "sim.agents.oem:Oem",
+    "isv": "sim.agents.isv:Isv",
+    "alliance": "sim.agents.alliance:Alliance",
+    "broker": "sim.agents.broker:Broker",
 }
 """The implemented partner roles: type name → the class that plays it, as ``module:Class``.
 

@@ -24,6 +24,8 @@ class Source(IntEnum):
     ORGANIC = 0
     VENDOR_LEAD = 1
     REFERRAL = 2
+    BROKER = 3
+    """Brought by a broker (``sim/agents/broker.py``)."""
 
 
 _FIELDS: dict[str, type] = {
