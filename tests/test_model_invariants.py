@@ -47,6 +47,9 @@ CASES = [
         id="tiny-seat-changes",
     ),
     pytest.param("saas_shift", ("market.customers=2000", 'product.model="hybrid"'), id="hybrid"),
+    pytest.param(
+        "full_ecosystem", ("market.customers=1500", "time.periods=18"), id="full-ecosystem-small"
+    ),
     pytest.param("two_tier_distribution", (), id="two_tier", marks=pytest.mark.slow),
     pytest.param("saas_shift", (), id="saas_shift", marks=pytest.mark.slow),
     pytest.param("msp_led", (), id="msp_led", marks=pytest.mark.slow),
