@@ -238,7 +238,8 @@ def test_alliances_raise_awareness_in_their_territories(make_model: Make) -> Non
     common = ("market.customers=1500", "time.periods=6")
     with_alliance, without = [], []
     for seed in SEEDS:
-        on = run(make_model, "tiny", *common, "partners.alliance.count=2", seed=seed)
+        alliances = ("partners.alliance.count=2", "partners.alliance.reach=0.005")
+        on = run(make_model, "tiny", *common, *alliances, seed=seed)
         off = run(make_model, "tiny", *common, seed=seed)
         terr = np.any([s.territories for s in on.ecosystem.alliances], axis=0)
         with_alliance.append(_aware_share(on, terr))

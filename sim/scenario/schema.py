@@ -698,10 +698,11 @@ class AllianceType(PartnerType):
     cost_per_rep: NonNegative = Field(0.0)
     segments: list[str] = Field(default_factory=lambda: ["smb", "mid", "enterprise"])
     territories_each: int = Field(2, ge=1)
-    # Assumption (docs/sources.md): a technology alliance's customer base reaches about as many
-    # accounts as ten affiliates (affiliate reach 0.0005).
+    # Assumption (docs/sources.md): what its co-marketing funds would buy as MDF (4,000 a month
+    # × 0.03 per 100k ≈ 0.0012) plus about as much from its own customer base: 0.002, the
+    # reach of four affiliates (affiliate reach 0.0005).
     reach: Probability = Field(
-        0.005,
+        0.002,
         description="Awareness probability per month it adds in its territories at full "
         "commitment (assumption; range 0–0.02).",
     )
