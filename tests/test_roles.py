@@ -58,10 +58,11 @@ def test_oem_units_scale_with_commitment_and_stop_when_inactive() -> None:
     params = OemType(units_per_month=100.0, market_innovation=0.05, market_imitation=0.3)
     commitment = np.array([0.5, 1.0, 1.0])
     age = np.array([600.0, 600.0, 600.0])
-    units = oem_units(params, commitment, age, np.array([True, True, False]), 1.0)
+    size = np.array([1.0, 1.0, 2.0])
+    units = oem_units(params, size, commitment, age, np.array([True, True, False]), 1.0)
     np.testing.assert_allclose(units, [50.0, 100.0, 0.0], rtol=1e-9)
-    weekly = oem_units(params, commitment, age, np.array([True, True, True]), 12 / 52)
-    np.testing.assert_allclose(weekly, [50.0 * 12 / 52, 100.0 * 12 / 52, 100.0 * 12 / 52])
+    weekly = oem_units(params, size, commitment, age, np.array([True, True, True]), 12 / 52)
+    np.testing.assert_allclose(weekly, [50.0 * 12 / 52, 100.0 * 12 / 52, 200.0 * 12 / 52])
 
 
 def test_isv_coverage_saturates_in_shared_cells() -> None:

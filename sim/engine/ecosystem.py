@@ -242,7 +242,8 @@ class Ecosystem:
         params, pm = self.params.oem, ctx.clock.period_months
         idx = np.array([s.index for s in self.oems], dtype=np.int64)
         age = np.array([ctx.clock.period - s.onboarded_period for s in self.oems]) * pm
-        units = oem_units(params, st.commitment[idx], age, st.active[idx], pm)
+        size = np.array([s.size for s in self.oems])
+        units = oem_units(params, size, st.commitment[idx], age, st.active[idx], pm)
         royalty = params.royalty_per_unit * units
         for arr in (flows.list_revenue, flows.vendor_revenue, flows.customer_revenue):
             arr[idx] += royalty

@@ -651,6 +651,12 @@ class OemType(PartnerType):
         "full commitment (currency; assumption; range 0–50,000).",
     )
     rival_profit_per_rep: NonNegative = Field(10_000.0)
+    # Assumption: OEM product lines differ less in volume than resellers in size (1.8).
+    weight: NonNegative = Field(
+        1.0,
+        description="Dispersion of OEM size: lognormal sigma of its volume, effort cost and "
+        "outside option (0 = all equal; assumption).",
+    )
 
 
 class IsvType(PartnerType):
