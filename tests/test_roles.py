@@ -122,6 +122,28 @@ def test_broker_network_keeps_open_opportunities_until_they_settle() -> None:
     assert len(net.pending_ids) == 0
 
 
+def test_broker_referrals_come_from_its_pool_once_each(make_model: Make) -> None:
+    m = make_model("tiny", "partners.broker.count=3", "partners.broker.referrals_per_month=20")
+    net = m.ecosystem.brokers
+    pop = m.population
+    commitment = np.ones(len(m.sellers))
+    accounts, brokers = net.referrals(
+        commitment, np.random.default_rng(7), 1.0, lambda a: np.ones(len(a), dtype=bool)
+    )
+    assert len(accounts) > 0
+    assert len(np.unique(accounts)) == len(accounts)  # no account brought twice
+    assert (pop.segment[accounts] == SEGMENTS.index("enterprise")).all()
+    for account, broker in zip(accounts.tolist(), brokers.tolist(), strict=True):
+        seller = m.sellers[broker]
+        assert isinstance(seller, Broker)
+        assert seller.territories[pop.territory[account]]
+    # Ineligible accounts are never brought.
+    none, _ = net.referrals(
+        commitment, np.random.default_rng(7), 1.0, lambda a: np.zeros(len(a), dtype=bool)
+    )
+    assert len(none) == 0
+
+
 def _opps(n: int, offset: int) -> Opportunities:
     a = np.arange(offset, offset + n, dtype=np.int64)
     return Opportunities(
