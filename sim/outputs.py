@@ -337,8 +337,8 @@ def deals_frame(model: ChannelModel, scenario_name: str | None = None) -> pd.Dat
       (``;``-joined partner ids of the bidders, in seller order), ``n_bidders``, ``registered``
       (always false until deal registration lands), ``conflict`` (two or more bidders);
     * ``distributor`` (``partner_id`` of the two-tier distributor or ``""``);
-    * ``source`` (``organic``, ``vendor_lead``, ``referral``) and ``referrer`` (the referring
-      affiliate's ``partner_id`` or ``""``);
+    * ``source`` (``organic``, ``vendor_lead``, ``referral``, ``broker``) and ``referrer`` (the
+      referring affiliate's or broker's ``partner_id``, or ``""``);
     * the price waterfall of the first-year value: ``list_amount``, ``customer_discount``
       (list − customer price), ``customer_price``, ``reseller_margin``, ``distributor_margin``,
       ``vendor_net``; ``services_revenue``, ``managed_fee`` (an MSP's fee over the first

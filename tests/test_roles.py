@@ -298,9 +298,14 @@ def test_brokers_bring_enterprise_opportunities_and_are_paid_fees(make_model: Ma
         segment = on.population.segment[brought["account"].to_numpy()]
         assert (segment == SEGMENTS.index("enterprise")).all()
         won = brought[brought["outcome"] == "won"]
+        # Each decided one names its broker as referrer; brokers earn no affiliate commission.
+        rows = partners_frame(on)
+        pid_type = dict(zip(rows["partner_id"], rows["type"], strict=True))
+        assert brought["referrer"].map(pid_type).eq("broker").all()
+        con = on.accounts.contracts
+        assert (con.commission_rate[won["account"].to_numpy()] == 0.0).all()
         # Fees: 10 % of each won deal's vendor net first-year value, paid as commissions.
         assert ts["broker_fees"].sum() == pytest.approx(0.10 * won["vendor_net"].sum())
-        rows = partners_frame(on)
         got = rows.loc[rows["type"] == "broker", "commissions"].sum()
         assert got == pytest.approx(ts["broker_fees"].sum())
         assert (ts["commissions"] >= ts["broker_fees"] - 1e-9).all()

@@ -144,9 +144,10 @@ class Ecosystem:
     ) -> tuple[Opportunities, NDArray8, IntArray]:
         """Add the brokers' opportunities, then set every opportunity's ISV value-fit bonus.
 
-        Broker opportunities come last (stream ``referrals.broker``), with no owner and no
-        referrer (their broker is tracked here, not in the book's ``referrer`` column, which
-        names the affiliate paid a commission); their source is ``broker``.
+        Broker opportunities come last (stream ``referrals.broker``), with no owner; their
+        source is ``broker``. Their broker is tracked here and written into the book's
+        ``referrer`` column only once the opportunity is decided (:meth:`settle`), after
+        billing has read that column for affiliate commissions.
 
         Args:
             opps: The opportunities the evaluation phase opened.
@@ -297,6 +298,12 @@ class Ecosystem:
         assert len(ids) == len(self._new_brokers), "broker opportunities are booked in order"
         self.brokers.track(ids, self._new_brokers)
         self._new_brokers = np.zeros(0, dtype=np.int64)
+        # Once decided (its contract started, or lost), a broker's opportunity names it as its
+        # referrer in the book (deals.parquet, CAC by channel); billing read the referrer (an
+        # affiliate's, for commissions) when the contract started, so no commission follows.
+        pending, broker = self.brokers.pending_ids, self.brokers.pending_broker
+        decided = book["outcome"][pending] != Outcome.OPEN
+        book.cols["referrer"][pending[decided]] = broker[decided]
         fees = self.brokers.settle(
             book["outcome"], book["vendor_net"], int(Outcome.WON), len(flows.commissions)
         )
