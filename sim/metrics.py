@@ -80,6 +80,9 @@ COLUMNS: dict[str, str] = {
     **{f"state_{s.name.lower()}": f"accounts in state {s.name.lower()}" for s in State},
     **{f"partners_active_{t}": f"active {t} partners" for t in PARTNER_TYPES},
     **{f"partners_tier_{t}": f"active partners in tier {t}" for t in TIERS},
+    "tier_upgrades": "partners moved up a program tier at this period's tier review",
+    "tier_downgrades": "partners moved down a program tier at this period's tier review",
+    "certified_reps": "certified reps of active partners at the end of the period",
     **{f"partner_profit_{t}": f"profit of {t} partners this period" for t in PARTNER_TYPES},
     "partners_profitable_share": "share of active partners with positive profit this period",
     "trust_mean": "mean trust of active partners",
@@ -170,6 +173,9 @@ class MetricsRecorder:
             row[f"partner_profit_{ptype}"] = float(profit[of_type].sum()) if len(of_type) else 0.0
         for tier in TIERS:
             row[f"partners_tier_{tier}"] = float((active & (tiers == tier)).sum())
+        row["tier_upgrades"] = float(model.tier_program.upgrades)
+        row["tier_downgrades"] = float(model.tier_program.downgrades)
+        row["certified_reps"] = float(sellers.certified[active].sum())
         n_active = int(active.sum())
         row["partners_profitable_share"] = (
             float((active & (profit > 0)).sum()) / n_active if n_active else 0.0

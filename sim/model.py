@@ -41,6 +41,7 @@ from sim.engine.pricing import list_per_seat, subscription_now
 from sim.engine.recruitment import Recruitment
 from sim.engine.seller_arrays import SellerArrays, SellerArraysCache
 from sim.engine.seller_table import queue_lengths, seller_table
+from sim.engine.tier_review import TierProgram
 from sim.engine.vendor import marketing_costs, vendor_costs
 from sim.market.population import Population
 from sim.metrics import MetricsRecorder
@@ -96,6 +97,7 @@ class ChannelModel(mesa.Model):
         self.partner_slots_set = np.zeros(0)  # partners' desk slots as set last period
         self.mdf_awareness = np.zeros(n_terr)  # awareness per territory from last MDF spend
         self._arrays = SellerArraysCache()
+        self.tier_program = TierProgram(scenario, self.periods_per_year, self.period_months)
         self.prices = ResellerPrices.of(pop, scenario, self.streams, self.period_months)
         self._no_hardware = scenario.product.hardware.units_per_seat == 0
         self._period = PeriodCounters()
@@ -126,6 +128,11 @@ class ChannelModel(mesa.Model):
         self.sellers.append(seller)
         self.affiliates.add(seller)
         self.seller_state.row("closes_deals")[seller.index] = seller.closes_deals
+        self.tier_program.join(self.seller_state, seller)
+
+    def sellers_changed(self) -> None:
+        """Rebuild the seller arrays next period (a seller's discount changed: its tier)."""
+        self._arrays.invalidate()
 
     def open_desk(self, seller: Seller) -> None:
         """Open the seller's sales desk, once it is linked to its distributor (if any).
