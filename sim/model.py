@@ -131,8 +131,9 @@ class ChannelModel(mesa.Model):
         self.tier_program.join(self.seller_state, seller)
 
     def sellers_changed(self) -> None:
-        """Rebuild the seller arrays next period (a seller's discount changed: its tier)."""
+        """Rebuild the seller arrays now (a seller's discount changed with its tier)."""
         self._arrays.invalidate()
+        self._current_arrays()
 
     def open_desk(self, seller: Seller) -> None:
         """Open the seller's sales desk, once it is linked to its distributor (if any).
@@ -235,15 +236,7 @@ class ChannelModel(mesa.Model):
         In a pricing-review period (the first, then every ``partner.pricing_review_months``)
         the best-responding resellers revise their margins against this table first.
         """
-        product = self.config.product
-        subscription = self.subscription_now()
-        arrays = self._arrays.get(
-            self.sellers,
-            subscription,
-            list_per_seat(product, subscription, managed=False),
-            list_per_seat(product, subscription, managed=True),
-            self.config.market.choice.horizon_months,
-        )
+        arrays = self._current_arrays()
         self.prices.sync(arrays)
         st = self.seller_state
         table = seller_table(
@@ -259,6 +252,17 @@ class ChannelModel(mesa.Model):
             self._period,
         )
         return self.prices.reviewed(table, arrays, self.population, self.config, self.period)
+
+    def _current_arrays(self) -> SellerArrays:
+        product = self.config.product
+        subscription = self.subscription_now()
+        return self._arrays.get(
+            self.sellers,
+            subscription,
+            list_per_seat(product, subscription, managed=False),
+            list_per_seat(product, subscription, managed=True),
+            self.config.market.choice.horizon_months,
+        )
 
     def _awareness(self) -> None:
         mk = self.config.marketing

@@ -222,9 +222,7 @@ def _check_tiers(scenario: Scenario) -> list[Problem]:
         if name not in TIERS
     ]
     base = tiers.get("registered")
-    if base is None:
-        problems.append(Problem("program.tiers", list(tiers), "a table with 'registered'"))
-    elif any(getattr(base, c) for c in TIER_CRITERIA):
+    if base is not None and any(getattr(base, c) for c in TIER_CRITERIA):
         problems.append(
             Problem("program.tiers.registered", "criteria", "no criteria (every partner enters)")
         )

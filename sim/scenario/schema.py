@@ -11,7 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sim.names import SEGMENTS, ConflictRule
 
@@ -782,8 +782,14 @@ class Program(Strict):
     tiers: dict[str, Tier] = Field(
         default_factory=lambda: {"registered": Tier()},
         description="The program's tiers by name (registered, silver, gold, platinum; "
-        "'registered' with no criteria is required; criteria rise with the tier).",
+        "'registered', with no criteria, is there unless listed; criteria rise with the tier).",
     )
+
+    @field_validator("tiers")
+    @classmethod
+    def _with_registered(cls, tiers: dict[str, Tier]) -> dict[str, Tier]:
+        """Every program has the entry tier: ``registered`` without benefits unless listed."""
+        return tiers if "registered" in tiers else {"registered": Tier(), **tiers}
     # Programs evaluate tiers quarterly to annually (industry.md §4.6 tier engine cadence;
     # Cisco VIP periods of 3 or 6 months [P-vendor]); 6 months is the middle of that range.
     tier_review_months: float = Field(
