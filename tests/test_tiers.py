@@ -102,7 +102,7 @@ def test_review_moves_up_at_once_and_down_after_grace() -> None:
         ),
         (("program.tiers.gold.min_deals=5", "program.tiers.platinum.min_deals=2"), "min_deals"),
         (("program.tiers.diamond.min_revenue=1",), "program.tiers.diamond"),
-        (("program.tiers.registered.min_deals=1",), "program.tiers.registered"),
+        (("program.tiers.registered.min_deals=1",), "program.tiers.registered.min_deals"),
         (("program.tiers.silver.extra_discount=0.1",), "program.tiers.silver"),
     ],
     ids=["revenue-falls", "deals-fall", "unknown-name", "registered-criteria", "no-criteria"],

@@ -222,10 +222,12 @@ def _check_tiers(scenario: Scenario) -> list[Problem]:
         if name not in TIERS
     ]
     base = tiers.get("registered")
-    if base is not None and any(getattr(base, c) for c in TIER_CRITERIA):
-        problems.append(
-            Problem("program.tiers.registered", "criteria", "no criteria (every partner enters)")
-        )
+    if base is not None:
+        problems += [
+            Problem(f"program.tiers.registered.{c}", getattr(base, c), "0 (every partner enters)")
+            for c in TIER_CRITERIA
+            if getattr(base, c)
+        ]
     listed = [(name, tiers[name]) for name in TIERS if name in tiers]
     for (low_name, low), (name, tier) in pairwise(listed):
         problems += _check_tier_order(low_name, low, name, tier)
@@ -243,6 +245,6 @@ def _check_tier_order(low_name: str, low: Tier, name: str, tier: Tier) -> list[P
     ]
     if not falling and all(getattr(tier, c) == getattr(low, c) for c in TIER_CRITERIA):
         problems.append(
-            Problem(f"program.tiers.{name}", "criteria", f"at least one above {low_name}'s")
+            Problem(f"program.tiers.{name}", "its criteria", f"at least one above {low_name}'s")
         )
     return problems

@@ -790,6 +790,7 @@ class Program(Strict):
     def _with_registered(cls, tiers: dict[str, Tier]) -> dict[str, Tier]:
         """Every program has the entry tier: ``registered`` without benefits unless listed."""
         return tiers if "registered" in tiers else {"registered": Tier(), **tiers}
+
     # Programs evaluate tiers quarterly to annually (industry.md §4.6 tier engine cadence;
     # Cisco VIP periods of 3 or 6 months [P-vendor]); 6 months is the middle of that range.
     tier_review_months: float = Field(
