@@ -39,6 +39,8 @@ class SellerTable:
         incumbent: (sellers, territories): it already serves customers there.
         selling: Active and closes deals (whether or not its queue has room now).
         partner_type: Position of its type in ``PARTNER_TYPES`` (-1 for the vendor's channels).
+        lead_priority: Weight of each seller in ``tier_weighted`` lead routing (its tier's
+            lead priority); a scalar stands for the same weight for every seller.
     """
 
     can_bid: BoolArray
@@ -58,6 +60,7 @@ class SellerTable:
     incumbent: BoolArray
     selling: BoolArray
     partner_type: IntArray
+    lead_priority: FloatArray | float = 1.0
 
     @property
     def cover(self) -> SellerCover:
