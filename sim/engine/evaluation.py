@@ -94,8 +94,15 @@ def vendor_leads(
     cand = rng.integers(0, pop.n, size=4 * n_leads + 8)
     cand = pick_first_eligible([cand], [n_leads], [may_open(pop.state, cand, taken)])[0]
     owner = router.route(
-        pop.territory[cand], pop.segment[cand], pop.vertical[cand], table, direct, ctx
+        pop.territory[cand],
+        pop.segment[cand],
+        pop.vertical[cand],
+        table,
+        direct,
+        ctx,
+        pop.needs_implementation[cand],
     )
+    router.record(ctx.clock.period, cand, owner)
     taken[cand] = True
     fresh = cand[pop.state[cand] == UNAWARE]
     pop.aware_source[fresh] = AwareSource.VENDOR

@@ -103,6 +103,12 @@ class LeadRouter:
         self._snapshots: deque[tuple[IntArray, IntArray]] = deque(maxlen=window + 1)
         self.received = np.zeros(0, dtype=np.int64)
         """Leads each seller has taken over the run (the direct team's included)."""
+        self.log: list[tuple[int, IntArray, IntArray]] = []
+        """Each period's leads: (period, accounts, owners), for analysing where leads went."""
+
+    def record(self, period: int, accounts: IntArray, owners: IntArray) -> None:
+        """Keep one period's leads and their owners in :attr:`log`."""
+        self.log.append((period, accounts, owners))
 
     def observe(self) -> None:
         """Snapshot the sellers' cumulative bids and wins (once per period, for win rates)."""
@@ -174,8 +180,13 @@ class LeadRouter:
         table: SellerTable,
         direct: int,
         ctx: PeriodContext,
+        projects: NDArray[np.bool_],
     ) -> IntArray:
         """Route one period's leads: the seller that works each, or -1.
+
+        Under every policy but ``geographic`` (which keeps its original rule, so that baseline's
+        results stay), a partner that bids only on projects (an SI) is no candidate for a lead
+        whose account needs no implementation: it could not bid on it.
 
         Args:
             territory: Territory of each lead's account.
@@ -184,6 +195,7 @@ class LeadRouter:
             table: This period's seller table.
             direct: Seller index of the direct team.
             ctx: The scenario (``marketing.direct_lead_share``), streams and counters.
+            projects: Per lead, whether its account needs implementation.
 
         Returns:
             The seller each lead is routed to, or -1.
@@ -192,7 +204,8 @@ class LeadRouter:
         rng = ctx.streams.get("leads")
         u = rng.random(n)
         pick = rng.random(n)
-        c = lead_candidates(territory, segment, vertical, table, direct)
+        fit = None if self.routing.policy == LeadRoutingPolicy.GEOGRAPHIC else projects
+        c = lead_candidates(territory, segment, vertical, table, direct, fit)
         owners = np.where(c.to_direct(u, ctx.config.marketing.direct_lead_share), direct, -1)
         rows = np.flatnonzero((owners < 0) & c.has_partner)
         inputs = self._inputs(c, table, np.asarray(territory, dtype=np.int64)[rows])

@@ -141,6 +141,7 @@ def lead_candidates(
     vertical: NDArray[np.integer],
     table: SellerTable,
     direct: int,
+    projects: BoolArray | None = None,
 ) -> LeadCandidates:
     """The sellers that may take each lead: those covering its account and able to bid.
 
@@ -150,6 +151,8 @@ def lead_candidates(
         vertical: Vertical of each lead's account.
         table: This period's seller table.
         direct: Seller index of the direct team.
+        projects: Per lead, whether its account needs implementation; when given, a partner
+            that bids only on projects (an SI) is no candidate for the other leads.
     """
     d = direct
     direct_ok = (
@@ -161,6 +164,8 @@ def lead_candidates(
         & table.segments[partners][:, segment]
         & table.verticals[partners][:, vertical]
     ).T
+    if projects is not None:
+        cand &= ~(table.projects_only[partners][None, :] & ~projects[:, None])
     return LeadCandidates(np.asarray(direct_ok), partners, np.ascontiguousarray(cand))
 
 
