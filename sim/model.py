@@ -104,7 +104,6 @@ class ChannelModel(mesa.Model):
         self.direct, self.self_serve, self.recruitment = self._create_sellers()
         self.lead_router = LeadRouter(
             scenario.program.lead_routing,
-            n_terr,
             self.seller_state,
             lambda: desk_free_share(self.sellers, self.desks, self._process_desks),
             self.period_months,

@@ -33,7 +33,6 @@ from sim.program.lead_routing import (
     acceptance_probability,
     assign_leads,
     get_policy,
-    round_robin_starts,
 )
 from sim.sales.desk_bank import UNLIMITED, DeskBank
 from sim.sales.leads import LeadCandidates, lead_candidates
@@ -79,7 +78,6 @@ class LeadRouter:
 
     Args:
         routing: ``program.lead_routing``.
-        n_territories: Territories of the market.
         state: The seller state (commitment, cumulative bids and wins).
         free_capacity: Returns each seller's free desk capacity share (:func:`desk_free_share`);
             called only by the ``capacity`` policy and the acceptance step.
@@ -89,14 +87,14 @@ class LeadRouter:
     def __init__(
         self,
         routing: LeadRouting,
-        n_territories: int,
         state: SellerState,
         free_capacity: Callable[[], FloatArray],
         period_months: float,
     ) -> None:
         self.routing = routing
         self.policy = get_policy(routing.policy.value)
-        self.pointer = np.zeros(n_territories, dtype=np.int64)
+        self.served = np.zeros(0)
+        """When each seller was last offered a lead (``round_robin``'s turns; 0: never)."""
         self.state = state
         self.free_capacity = free_capacity
         window = max(1, round(routing.performance_months / period_months))
@@ -133,7 +131,7 @@ class LeadRouter:
         rates: FloatArray = (wins + k * pooled) / np.maximum(bids + k, 1e-12)
         return rates
 
-    def _inputs(self, c: LeadCandidates, table: SellerTable, territory: IntArray) -> RoutingInputs:
+    def _inputs(self, c: LeadCandidates, table: SellerTable) -> RoutingInputs:
         """The policy's inputs for the leads going to partners (computed only where used)."""
         policy = self.routing.policy
         cols = c.partners
@@ -142,15 +140,11 @@ class LeadRouter:
         priority = np.broadcast_to(
             np.asarray(table.lead_priority, dtype=np.float64), (len(table.can_bid),)
         )
-        start = np.zeros(len(territory), dtype=np.int64)
-        if policy == LeadRoutingPolicy.ROUND_ROBIN:
-            covers = table.territories[cols]
-            start, self.pointer = round_robin_starts(territory, covers, self.pointer)
         return RoutingInputs(
             priority=priority[cols],
             win_rate=self.win_rates()[cols] if policy == LeadRoutingPolicy.PERFORMANCE else ones,
             free=self.free_capacity()[cols] if policy == LeadRoutingPolicy.CAPACITY else ones,
-            start=start,
+            served=_grown(self.served, self.state.n)[cols],
         )
 
     def _draws(self, first: FloatArray, ctx: PeriodContext) -> AssignDraws:
@@ -208,7 +202,7 @@ class LeadRouter:
         c = lead_candidates(territory, segment, vertical, table, direct, fit)
         owners = np.where(c.to_direct(u, ctx.config.marketing.direct_lead_share), direct, -1)
         rows = np.flatnonzero((owners < 0) & c.has_partner)
-        inputs = self._inputs(c, table, np.asarray(territory, dtype=np.int64)[rows])
+        inputs = self._inputs(c, table)
         done = assign_leads(
             c.cand[rows],
             self.policy,
@@ -220,8 +214,19 @@ class LeadRouter:
         refused = done.taker < 0
         escalate = refused & c.direct_ok[rows] & (self.routing.unaccepted == "direct")
         owners[rows] = np.where(escalate, direct, taker)
+        if self.routing.policy == LeadRoutingPolicy.ROUND_ROBIN:
+            self._serve(c.seller(done.first), taker)
         self._count(owners, direct, done.reassigned, int(escalate.sum()), ctx)
         return owners.astype(np.int64)
+
+    def _serve(self, *offers: IntArray) -> None:
+        """Move the partners offered leads, in lead order, to the back of the round-robin line."""
+        self.served = _grown(self.served, self.state.n)
+        clock = float(self.served.max(initial=0.0))
+        for sellers in offers:
+            took = sellers[sellers >= 0]
+            np.maximum.at(self.served, took, clock + 1.0 + np.arange(len(took)))
+            clock += len(took)
 
     def _count(
         self,
@@ -241,8 +246,12 @@ class LeadRouter:
         p.leads_escalated += escalated
         p.leads_unworked += int(np.count_nonzero(owners < 0))
         n = self.state.n
-        if len(self.received) < n:
-            self.received = np.concatenate(
-                [self.received, np.zeros(n - len(self.received), np.int64)]
-            )
+        self.received = _grown(self.received, n)
         self.received += np.bincount(owners[owners >= 0], minlength=n)[:n]
+
+
+def _grown[G: np.generic](values: NDArray[G], n: int) -> NDArray[G]:
+    """A per-seller array padded with zeros to ``n`` sellers (new recruits)."""
+    if len(values) >= n:
+        return values
+    return np.concatenate([values, np.zeros(n - len(values), dtype=values.dtype)])

@@ -4,7 +4,7 @@ Each policy is a pure function registered by name (the names are
 :class:`~sim.names.LeadRoutingPolicy`); a scenario picks one with
 ``program.lead_routing.policy``. A policy sees a (leads, partners) mask of the partners that may
 take each lead, one uniform draw per lead and :class:`RoutingInputs` (per-partner weights,
-free capacity, round-robin starting columns), and returns the column chosen for each lead (-1
+free capacity, when each was last served), and returns the column chosen for each lead (-1
 when it has no candidate). :func:`assign_leads` offers each lead in turn to the policy's choice,
 lets the partner accept or refuse it, and offers a refused lead to the next candidate under the
 same policy, up to ``max_reassignments`` times. Everything here is a function of plain arrays.
@@ -13,7 +13,7 @@ same policy, up to ``max_reassignments`` times. Everything here is a function of
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,17 +34,14 @@ class RoutingInputs:
         win_rate: Per partner column, its trailing win rate (``performance``).
         free: Per partner column, its free desk capacity as a share of its slots in [0, 1]
             (``capacity``).
-        start: Per lead, the column its round-robin turn starts at (``round_robin``).
+        served: Per partner column, when it was last offered a lead, on any increasing scale
+            (``round_robin``; lower: longer ago).
     """
 
     priority: FloatArray
     win_rate: FloatArray
     free: FloatArray
-    start: IntArray
-
-    def rows(self, leads: IntArray) -> RoutingInputs:
-        """The inputs for a subset of the leads (per-lead fields indexed, the rest kept)."""
-        return replace(self, start=self.start[leads])
+    served: FloatArray
 
 
 PolicyFn = Callable[[BoolArray, FloatArray, RoutingInputs], IntArray]
@@ -144,17 +141,25 @@ def geographic(cand: BoolArray, u: FloatArray, inputs: RoutingInputs) -> IntArra
 
 @register(LeadRoutingPolicy.ROUND_ROBIN)
 def round_robin(cand: BoolArray, u: FloatArray, inputs: RoutingInputs) -> IntArray:
-    """The first candidate at or after the lead's turn, cyclically in seller order.
+    """Partners take turns: each lead goes to its candidate that was served longest ago.
 
-    ``inputs.start`` (from :func:`round_robin_starts`) gives each lead's turn; a candidate that
-    refused is skipped, so a refused lead goes to the next partner in line.
+    ``inputs.served`` holds when each partner was last offered a lead (lower: longer ago; ties
+    go to the lower seller index). Leads are served in batch order, each one's turn moving
+    the partner it went to to the back of the line, so partners covering the same accounts
+    get leads in turn, and a partner that does not cover a lead does not hand its turn to its
+    neighbour. The loop runs over the batch's leads, which are few (the lead budget over the
+    cost per lead), each step over the partners.
     """
-    n_cols = cand.shape[1]
-    if not n_cols:
-        return np.full(cand.shape[0], -1, dtype=np.int64)
-    dist = (np.arange(n_cols)[None, :] - inputs.start[:, None]) % max(n_cols, 1)
-    dist = np.where(cand, dist, n_cols)
-    picked: IntArray = np.where(cand.any(axis=1), np.argmin(dist, axis=1), -1).astype(np.int64)
+    served = inputs.served.astype(np.float64).copy()
+    picked = np.full(cand.shape[0], -1, dtype=np.int64)
+    clock = float(served.max(initial=0.0))
+    for i in range(cand.shape[0]):  # sequential by nature: each turn depends on the last
+        cols = np.flatnonzero(cand[i])
+        if len(cols):
+            j = int(cols[np.argmin(served[cols])])
+            picked[i] = j
+            clock += 1.0
+            served[j] = clock
     return picked
 
 
@@ -176,40 +181,6 @@ def capacity(cand: BoolArray, u: FloatArray, inputs: RoutingInputs) -> IntArray:
     free = np.where(cand, inputs.free[None, :], -np.inf)
     best = free.max(axis=1, initial=-np.inf)
     return uniform_pick(cand & (free >= best[:, None] - 1e-12), u)
-
-
-def round_robin_starts(
-    territory: IntArray, covers: BoolArray, pointer: IntArray
-) -> tuple[IntArray, IntArray]:
-    """Each lead's round-robin turn: the column of the partner whose turn it is in its territory.
-
-    Partners covering a territory take turns in seller order. The territory's pointer counts
-    the leads handed out there so far; the ``k``-th lead of this batch in territory ``t`` (in
-    batch order) starts at its ``(pointer[t] + k) mod n_t``-th covering partner.
-
-    Args:
-        territory: Per lead, its account's territory.
-        covers: (partners, territories) which partners take turns in each territory.
-        pointer: Per territory, leads handed out there so far.
-
-    Returns:
-        The starting column of each lead, and the pointer advanced by this batch's leads.
-    """
-    n = len(territory)
-    order = np.argsort(territory, kind="stable")
-    sorted_t = territory[order]
-    new_run = np.ones(n, dtype=bool)
-    new_run[1:] = sorted_t[1:] != sorted_t[:-1]
-    run_start = np.maximum.accumulate(np.where(new_run, np.arange(n), 0))
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.arange(n) - run_start
-    n_t = covers.sum(axis=0)[territory]
-    slot = (pointer[territory] + rank) % np.maximum(n_t, 1)
-    cover_rows = covers.T[territory]  # (leads, partners)
-    turn = cover_rows & (np.cumsum(cover_rows, axis=1) - 1 == slot[:, None])
-    start = np.argmax(turn, axis=1).astype(np.int64) if covers.shape[0] else np.zeros(n, np.int64)
-    advanced = pointer + np.bincount(territory, minlength=len(pointer)).astype(np.int64)
-    return start, advanced
 
 
 def acceptance_probability(
@@ -296,7 +267,7 @@ def assign_leads(
     for attempt in range(draws.again.shape[1] + 1):
         if attempt:
             rows = rows[cand[rows].any(axis=1)]  # refused leads with a candidate left
-            offered = policy(cand[rows], draws.again[rows, attempt - 1], inputs.rows(rows))
+            offered = policy(cand[rows], draws.again[rows, attempt - 1], inputs)
             reassigned[rows] += 1
         ok = offered >= 0
         rows, offered = rows[ok], offered[ok]
