@@ -375,3 +375,6 @@ def test_identities_hold_with_routing_and_acceptance_on(policy: str) -> None:
     assert (ts["leads_accepted"] + ts["leads_escalated"] <= ts["leads_to_partners"]).all()
     assert partners["leads_received"].sum() == ts["leads"].sum() - ts["leads_unworked"].sum()
     assert ts["leads_reassigned"].sum() > 0
+    accepted = ts["leads_accepted"].sum() / ts["leads_to_partners"].sum()
+    assert result.kpis["lead_acceptance_rate"] == pytest.approx(accepted)
+    assert 0 < accepted < 1
