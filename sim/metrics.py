@@ -58,7 +58,9 @@ COLUMNS: dict[str, str] = {
     "vendor_costs": "sum of the cost columns inside contribution margin",
     "contribution_margin": "net revenue − vendor_costs",
     "cumulative_cash": "cumulative vendor cash: billings − every cost, marketing included",
-    "cost_of_channel": "partner discounts and margins + MDF, commissions, rebates, fees, overhead",
+    "program_cost": "cost of the partner program: MDF, commissions, rebates and bonuses, "
+    "recruitment fees, program overhead",
+    "cost_of_channel": "partner discounts and margins + program_cost",
     "direct_cost_of_sales": "direct reps' cost + direct discounts",
     "revenue_partner_sourced": "net revenue from partner-sourced accounts",
     "revenue_partner_fulfilled": "net revenue from deals partners closed",
@@ -235,6 +237,15 @@ _COSTS_INSIDE_MARGIN: tuple[str, ...] = (
 )
 """Cost columns inside contribution margin (marketing is outside it)."""
 
+PROGRAM_COSTS: tuple[str, ...] = (
+    "mdf",
+    "commissions",
+    "rebates_bonuses",
+    "fees",
+    "program_overhead",
+)
+"""Cost columns that make up the partner program's cost (``program_cost``)."""
+
 
 def _revenue_and_costs(row: dict[str, float], model: ChannelModel, channel: IntArray) -> None:
     """Revenue by channel, billings, the vendor's costs, margin, cash and cost of channel.
@@ -281,9 +292,8 @@ def _revenue_and_costs(row: dict[str, float], model: ChannelModel, channel: IntA
     direct_discount = float(
         flows.list_revenue[direct_idx].sum() - flows.vendor_revenue[direct_idx].sum()
     )
-    row["cost_of_channel"] = partner_discount + sum(
-        row[k] for k in ("mdf", "commissions", "rebates_bonuses", "fees", "program_overhead")
-    )
+    row["program_cost"] = float(sum(row[k] for k in PROGRAM_COSTS))
+    row["cost_of_channel"] = partner_discount + row["program_cost"]
     row["direct_cost_of_sales"] = row["direct_sales_cost"] + direct_discount
     row["revenue_partner_sourced"] = p.partner_sourced
     row["revenue_partner_fulfilled"] = float(flows.vendor_revenue[partner_idx].sum())
