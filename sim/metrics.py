@@ -23,6 +23,17 @@ if TYPE_CHECKING:
 
 IntArray = NDArray[np.int64]
 
+LEAD_COLUMNS: dict[str, str] = {
+    "leads": "vendor leads placed this period",
+    "leads_direct": "leads the direct team works (its share, those no partner covers, escalated)",
+    "leads_to_partners": "leads first routed to a partner (program.lead_routing.policy)",
+    "leads_accepted": "leads a partner accepted (at the first offer or after reassignment)",
+    "leads_reassigned": "offers of refused leads to the next partner (one lead may count more)",
+    "leads_escalated": "leads every partner offered them refused, taken back by the direct team",
+    "leads_unworked": "leads nobody works (no covering seller, or refused and not escalated)",
+}
+"""The lead-routing columns, each the :class:`~sim.engine.period.PeriodCounters` field so named."""
+
 COLUMNS: dict[str, str] = {
     "period": "period number, 1 … T",
     **{f"revenue_{c}": f"vendor net revenue from deals {c} closed" for c in CHANNELS},
@@ -80,6 +91,9 @@ COLUMNS: dict[str, str] = {
     **{f"state_{s.name.lower()}": f"accounts in state {s.name.lower()}" for s in State},
     **{f"partners_active_{t}": f"active {t} partners" for t in PARTNER_TYPES},
     **{f"partners_tier_{t}": f"active partners in tier {t}" for t in TIERS},
+    "tier_upgrades": "partners moved up a program tier at this period's tier review",
+    "tier_downgrades": "partners moved down a program tier at this period's tier review",
+    "certified_reps": "certified reps of active partners at the end of the period",
     **{f"partner_profit_{t}": f"profit of {t} partners this period" for t in PARTNER_TYPES},
     "partners_profitable_share": "share of active partners with positive profit this period",
     "trust_mean": "mean trust of active partners",
@@ -95,6 +109,7 @@ COLUMNS: dict[str, str] = {
     "deals_delayed_by_stock": "deals activated this period after waiting for distributor stock",
     "stock_delay_months": "total months those deals waited for stock (÷ deals = mean delay)",
     "credit_blocks": "active resellers over their distributor's credit line (no bids) this period",
+    **LEAD_COLUMNS,
     "oem_units": "units OEMs shipped to their own markets this period (royalties: revenue_oem)",
     "isv_fit_bonus": "mean ISV add-on value-fit bonus (utility) over this period's opportunities",
     "isv_addon_revenue": "ISVs' add-on revenue from the vendor's customers this period (theirs)",
@@ -159,6 +174,7 @@ class MetricsRecorder:
         _accounts_and_pipeline(row, model)
         self._partners(row, model, channels)
         _supply_and_win_back(row, model)
+        _leads(row, model)
         _ecosystem(row, model)
         if self._row_cols is None:  # the entries come in the same order every period
             self._row_cols = np.array([self._col[k] for k in row], dtype=np.int64)
@@ -179,6 +195,9 @@ class MetricsRecorder:
             row[f"partner_profit_{ptype}"] = float(profit[of_type].sum()) if len(of_type) else 0.0
         for tier in TIERS:
             row[f"partners_tier_{tier}"] = float((active & (tiers == tier)).sum())
+        row["tier_upgrades"] = float(model.tier_program.upgrades)
+        row["tier_downgrades"] = float(model.tier_program.downgrades)
+        row["certified_reps"] = float(sellers.certified[active].sum())
         n_active = int(active.sum())
         row["partners_profitable_share"] = (
             float((active & (profit > 0)).sum()) / n_active if n_active else 0.0
@@ -338,6 +357,13 @@ def _supply_and_win_back(row: dict[str, float], model: ChannelModel) -> None:
     row["deals_delayed_by_stock"] = p.deals_delayed_by_stock
     row["stock_delay_months"] = p.stock_delay_months
     row["credit_blocks"] = p.credit_blocks
+
+
+def _leads(row: dict[str, float], model: ChannelModel) -> None:
+    """Vendor leads: where they went, accepted, reassigned, escalated, unworked."""
+    p = model.counters
+    for name in LEAD_COLUMNS:
+        row[name] = getattr(p, name)
 
 
 def _ecosystem(row: dict[str, float], model: ChannelModel) -> None:

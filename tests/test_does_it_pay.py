@@ -67,8 +67,17 @@ def test_compare_prints_the_answer(tmp_path: Path) -> None:
     variant.write_text('extends = "tiny"\n[partners.var]\ndiscount = 0.45\n', encoding="utf-8")
     result = CliRunner().invoke(
         app,
-        ["compare", "tiny", str(variant), "--replications", "3", "--set", "time.periods=12"]
-        + ["--out", str(tmp_path / "cmp")],
+        [
+            "compare",
+            "tiny",
+            str(variant),
+            "--replications",
+            "3",
+            "--set",
+            "time.periods=12",
+            "--out",
+            str(tmp_path / "cmp"),
+        ],
     )
     assert result.exit_code == 0, result.stderr
     assert "Does deeper pay? Δ vs tiny" in result.stdout
