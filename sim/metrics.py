@@ -93,6 +93,15 @@ COLUMNS: dict[str, str] = {
     "deals_delayed_by_stock": "deals activated this period after waiting for distributor stock",
     "stock_delay_months": "total months those deals waited for stock (÷ deals = mean delay)",
     "credit_blocks": "active resellers over their distributor's credit line (no bids) this period",
+    "registrations_submitted": "deal registrations submitted this period",
+    "registrations_approved": "deal registrations approved this period (protected, or second "
+    "registrants at a reduced discount)",
+    "registrations_protected": "accounts a deal registration protects at period end",
+    "registered_deals": "opportunities won this period by a partner with an approved registration",
+    "registration_discount": "first-year extra discount of the registered deals won this period "
+    "(less vendor net; inside discounts, not a cost line)",
+    "channel_neutral_comp": "direct reps' pay on partner deals they assisted (channel_neutral)",
+    "channel_neutral_deals": "partner deals won this period the direct reps assisted",
 }
 """Every timeseries column with its meaning."""
 
@@ -149,6 +158,7 @@ class MetricsRecorder:
         _accounts_and_pipeline(row, model)
         self._partners(row, model, channels)
         _supply_and_win_back(row, model)
+        _registrations(row, model)
         if self._row_cols is None:  # the entries come in the same order every period
             self._row_cols = np.array([self._col[k] for k in row], dtype=np.int64)
         assert len(row) == len(self._row_cols)
@@ -219,6 +229,7 @@ _COSTS_INSIDE_MARGIN: tuple[str, ...] = (
     "rebates_bonuses",
     "fees",
     "program_overhead",
+    "channel_neutral_comp",
 )
 """Cost columns inside contribution margin (marketing is outside it)."""
 
@@ -256,6 +267,7 @@ def _revenue_and_costs(row: dict[str, float], model: ChannelModel, channel: IntA
     row["program_overhead"] = costs["program_overhead"]
     row["training_subsidies"] = model.training_subsidies_period
     row["marketing_cost"] = costs["marketing"]
+    row["channel_neutral_comp"] = costs["channel_neutral_comp"]
     row["vendor_costs"] = float(sum(row[k] for k in _COSTS_INSIDE_MARGIN))
     row["contribution_margin"] = revenue - row["vendor_costs"]
     model.cumulative_cash += row["billings"] - row["vendor_costs"] - row["marketing_cost"]
@@ -271,7 +283,9 @@ def _revenue_and_costs(row: dict[str, float], model: ChannelModel, channel: IntA
     row["cost_of_channel"] = partner_discount + sum(
         row[k] for k in ("mdf", "commissions", "rebates_bonuses", "fees", "program_overhead")
     )
-    row["direct_cost_of_sales"] = row["direct_sales_cost"] + direct_discount
+    row["direct_cost_of_sales"] = (
+        row["direct_sales_cost"] + direct_discount + row["channel_neutral_comp"]
+    )
     row["revenue_partner_sourced"] = p.partner_sourced
     row["revenue_partner_fulfilled"] = float(flows.vendor_revenue[partner_idx].sum())
 
@@ -319,3 +333,14 @@ def _supply_and_win_back(row: dict[str, float], model: ChannelModel) -> None:
     row["deals_delayed_by_stock"] = p.deals_delayed_by_stock
     row["stock_delay_months"] = p.stock_delay_months
     row["credit_blocks"] = p.credit_blocks
+
+
+def _registrations(row: dict[str, float], model: ChannelModel) -> None:
+    """Deal registrations and the reps' assistance under ``channel_neutral``."""
+    p = model.counters
+    row["registrations_submitted"] = p.registrations_submitted
+    row["registrations_approved"] = p.registrations_approved
+    row["registrations_protected"] = model.registrations.active_protected()
+    row["registered_deals"] = p.registered_deals
+    row["registration_discount"] = p.registration_discount
+    row["channel_neutral_deals"] = p.channel_neutral_deals
