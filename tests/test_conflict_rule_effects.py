@@ -84,6 +84,16 @@ def test_registered_deals_carry_the_extra_discount_in_the_book() -> None:
     assert (deals["stood_down"] != "").any()
 
 
+def test_registration_without_extra_discount_still_registers() -> None:
+    overrides = {**SHORT, "program.deal_registration.extra_discount": 0.0}
+    result = simulate(load("deal_registration", overrides), SEEDS[0])
+    ts, deals = result.timeseries, result.deals
+    assert ts["registered_deals"].sum() >= deals["registered"].sum() > 0
+    assert ts["registration_discount"].sum() == 0
+    assert (deals["registration_discount"] == 0).all()
+    assert ts["registrations_approved"].sum() <= ts["registrations_submitted"].sum()
+
+
 def test_channel_neutral_reps_assist_and_are_paid() -> None:
     first_wins, neutral_wins = 0, 0
     for seed in SEEDS:

@@ -149,7 +149,7 @@ def tally_registrations(
     counters: PeriodCounters,
     registrar: RegistrationRound | None,
     terms: dict[str, NDArray[np.float64]],
-    chosen: IntArray,
+    registered: NDArray[np.bool_],
 ) -> None:
     """Add one batch's deal registrations to the period's counters.
 
@@ -158,12 +158,11 @@ def tally_registrations(
             ``registrations_approved``, ``registered_deals``, ``registration_discount``).
         registrar: The batch's registration round (None: no deal registration).
         terms: The batch's deal terms (``registration_discount``: first-year extra discount).
-        chosen: The chosen seller of each opportunity.
+        registered: Whether each opportunity was won by a partner with an approved registration.
     """
     if registrar is None:
         return
     counters.registrations_submitted += registrar.submitted
     counters.registrations_approved += registrar.approved
-    discount = terms["registration_discount"]
-    counters.registered_deals += int(np.count_nonzero((discount > 0) & (chosen >= 0)))
-    counters.registration_discount += float(discount.sum())
+    counters.registered_deals += int(np.count_nonzero(registered))
+    counters.registration_discount += float(terms["registration_discount"].sum())

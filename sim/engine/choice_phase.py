@@ -61,7 +61,7 @@ def offers_and_choice_phase(
     won = chosen >= 0
     arrays = model.seller_arrays
     prices = model.prices
-    registration, extra = _registered_deals(model, opps, res, registrar)
+    registration, extra, registered = _registered_deals(model, opps, res, registrar)
     terms = deal_terms(
         chosen,
         model.population.seats[opps.account],
@@ -84,7 +84,7 @@ def offers_and_choice_phase(
     ids = record_opportunities(model.book, opps, res, source, referrer, terms, cycle, model.period)
     p = model.counters
     tally_choice(p, model.seller_state, opps, res, table, market.choice)
-    tally_registrations(p, registrar, terms, chosen)
+    tally_registrations(p, registrar, terms, registered)
     _channel_neutral_pay(model, res, terms["vendor_net"])
     p.opened = len(chosen)
     p.lost_rival, p.no_decision = settle_lost(
@@ -146,22 +146,23 @@ def _registered_deals(
     opps: Opportunities,
     res: ChoiceResult,
     registrar: RegistrationRound | None,
-) -> tuple[IntArray, FloatArray | None]:
-    """Each opportunity's registration and its deal's extra discount (share of list).
+) -> tuple[IntArray, FloatArray | None, NDArray[np.bool_]]:
+    """Each opportunity's registration, its deal's extra discount and whether it is registered.
 
     The registration is the winner's approved one, else the one protecting the account, else -1;
-    the extra discount is ``extra_discount`` times the winner's registration's share.
+    the extra discount (a share of list) is ``extra_discount`` times the winner's registration's
+    share; registered: the winner holds an approved registration.
     """
     n = len(res.chosen)
     if registrar is None:
-        return np.full(n, -1, dtype=np.int64), None
+        return np.full(n, -1, dtype=np.int64), None, np.zeros(n, dtype=bool)
     register = model.registrations
     book_ids = model.book.size + np.arange(n, dtype=np.int64)
     holder = register.holder[opps.account].copy()
     winner = register.settle(opps.account, res.chosen, registrar.bids(), book_ids)
     share = np.where(winner >= 0, register.cols["share"][np.maximum(winner, 0)], 0.0)
     extra = model.config.program.deal_registration.extra_discount * share
-    return np.where(winner >= 0, winner, holder), extra
+    return np.where(winner >= 0, winner, holder), extra, winner >= 0
 
 
 def _channel_neutral_pay(model: ChannelModel, res: ChoiceResult, vendor_net: FloatArray) -> None:
