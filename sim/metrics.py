@@ -23,6 +23,17 @@ if TYPE_CHECKING:
 
 IntArray = NDArray[np.int64]
 
+LEAD_COLUMNS: dict[str, str] = {
+    "leads": "vendor leads placed this period",
+    "leads_direct": "leads the direct team works (its share, those no partner covers, escalated)",
+    "leads_to_partners": "leads first routed to a partner (program.lead_routing.policy)",
+    "leads_accepted": "leads a partner accepted (at the first offer or after reassignment)",
+    "leads_reassigned": "offers of refused leads to the next partner (one lead may count more)",
+    "leads_escalated": "leads every partner offered them refused, taken back by the direct team",
+    "leads_unworked": "leads nobody works (no covering seller, or refused and not escalated)",
+}
+"""The lead-routing columns, each the :class:`~sim.engine.period.PeriodCounters` field so named."""
+
 COLUMNS: dict[str, str] = {
     "period": "period number, 1 … T",
     **{f"revenue_{c}": f"vendor net revenue from deals {c} closed" for c in CHANNELS},
@@ -47,7 +58,9 @@ COLUMNS: dict[str, str] = {
     "vendor_costs": "sum of the cost columns inside contribution margin",
     "contribution_margin": "net revenue − vendor_costs",
     "cumulative_cash": "cumulative vendor cash: billings − every cost, marketing included",
-    "cost_of_channel": "partner discounts and margins + MDF, commissions, rebates, fees, overhead",
+    "program_cost": "cost of the partner program: MDF, commissions, rebates and bonuses, "
+    "recruitment fees, program overhead, channel-neutral pay of the direct reps",
+    "cost_of_channel": "partner discounts and margins + program_cost",
     "direct_cost_of_sales": "direct reps' cost + direct discounts",
     "revenue_partner_sourced": "net revenue from partner-sourced accounts",
     "revenue_partner_fulfilled": "net revenue from deals partners closed",
@@ -78,6 +91,9 @@ COLUMNS: dict[str, str] = {
     **{f"state_{s.name.lower()}": f"accounts in state {s.name.lower()}" for s in State},
     **{f"partners_active_{t}": f"active {t} partners" for t in PARTNER_TYPES},
     **{f"partners_tier_{t}": f"active partners in tier {t}" for t in TIERS},
+    "tier_upgrades": "partners moved up a program tier at this period's tier review",
+    "tier_downgrades": "partners moved down a program tier at this period's tier review",
+    "certified_reps": "certified reps of active partners at the end of the period",
     **{f"partner_profit_{t}": f"profit of {t} partners this period" for t in PARTNER_TYPES},
     "partners_profitable_share": "share of active partners with positive profit this period",
     "trust_mean": "mean trust of active partners",
@@ -93,6 +109,7 @@ COLUMNS: dict[str, str] = {
     "deals_delayed_by_stock": "deals activated this period after waiting for distributor stock",
     "stock_delay_months": "total months those deals waited for stock (÷ deals = mean delay)",
     "credit_blocks": "active resellers over their distributor's credit line (no bids) this period",
+    **LEAD_COLUMNS,
     "registrations_submitted": "deal registrations submitted this period",
     "registrations_approved": "deal registrations approved this period (protected, or second "
     "registrants at a reduced discount)",
@@ -100,7 +117,8 @@ COLUMNS: dict[str, str] = {
     "registered_deals": "opportunities won this period by a partner with an approved registration",
     "registration_discount": "first-year extra discount of the registered deals won this period "
     "(less vendor net; inside discounts, not a cost line)",
-    "channel_neutral_comp": "direct reps' pay on partner deals they assisted (channel_neutral)",
+    "channel_neutral_comp": "direct reps' pay on partner deals they assisted (channel_neutral; "
+    "part of program_cost)",
     "channel_neutral_deals": "partner deals won this period the direct reps assisted",
 }
 """Every timeseries column with its meaning."""
@@ -158,6 +176,7 @@ class MetricsRecorder:
         _accounts_and_pipeline(row, model)
         self._partners(row, model, channels)
         _supply_and_win_back(row, model)
+        _leads(row, model)
         _registrations(row, model)
         if self._row_cols is None:  # the entries come in the same order every period
             self._row_cols = np.array([self._col[k] for k in row], dtype=np.int64)
@@ -178,6 +197,9 @@ class MetricsRecorder:
             row[f"partner_profit_{ptype}"] = float(profit[of_type].sum()) if len(of_type) else 0.0
         for tier in TIERS:
             row[f"partners_tier_{tier}"] = float((active & (tiers == tier)).sum())
+        row["tier_upgrades"] = float(model.tier_program.upgrades)
+        row["tier_downgrades"] = float(model.tier_program.downgrades)
+        row["certified_reps"] = float(sellers.certified[active].sum())
         n_active = int(active.sum())
         row["partners_profitable_share"] = (
             float((active & (profit > 0)).sum()) / n_active if n_active else 0.0
@@ -233,6 +255,16 @@ _COSTS_INSIDE_MARGIN: tuple[str, ...] = (
 )
 """Cost columns inside contribution margin (marketing is outside it)."""
 
+PROGRAM_COSTS: tuple[str, ...] = (
+    "mdf",
+    "commissions",
+    "rebates_bonuses",
+    "fees",
+    "program_overhead",
+    "channel_neutral_comp",
+)
+"""Cost columns that make up the partner program's cost (``program_cost``)."""
+
 
 def _revenue_and_costs(row: dict[str, float], model: ChannelModel, channel: IntArray) -> None:
     """Revenue by channel, billings, the vendor's costs, margin, cash and cost of channel.
@@ -280,12 +312,9 @@ def _revenue_and_costs(row: dict[str, float], model: ChannelModel, channel: IntA
     direct_discount = float(
         flows.list_revenue[direct_idx].sum() - flows.vendor_revenue[direct_idx].sum()
     )
-    row["cost_of_channel"] = partner_discount + sum(
-        row[k] for k in ("mdf", "commissions", "rebates_bonuses", "fees", "program_overhead")
-    )
-    row["direct_cost_of_sales"] = (
-        row["direct_sales_cost"] + direct_discount + row["channel_neutral_comp"]
-    )
+    row["program_cost"] = float(sum(row[k] for k in PROGRAM_COSTS))
+    row["cost_of_channel"] = partner_discount + row["program_cost"]
+    row["direct_cost_of_sales"] = row["direct_sales_cost"] + direct_discount
     row["revenue_partner_sourced"] = p.partner_sourced
     row["revenue_partner_fulfilled"] = float(flows.vendor_revenue[partner_idx].sum())
 
@@ -333,6 +362,13 @@ def _supply_and_win_back(row: dict[str, float], model: ChannelModel) -> None:
     row["deals_delayed_by_stock"] = p.deals_delayed_by_stock
     row["stock_delay_months"] = p.stock_delay_months
     row["credit_blocks"] = p.credit_blocks
+
+
+def _leads(row: dict[str, float], model: ChannelModel) -> None:
+    """Vendor leads: where they went, accepted, reassigned, escalated, unworked."""
+    p = model.counters
+    for name in LEAD_COLUMNS:
+        row[name] = getattr(p, name)
 
 
 def _registrations(row: dict[str, float], model: ChannelModel) -> None:

@@ -34,6 +34,7 @@ from sim.engine.choice_phase import offers_and_choice_phase
 from sim.engine.evaluation import evaluation_phase
 from sim.engine.flows import Flows
 from sim.engine.fulfilment import Fulfilment
+from sim.engine.lead_router import LeadRouter, desk_free_share
 from sim.engine.partner_phase import partner_updates_phase
 from sim.engine.period import Clock, PeriodContext, PeriodCounters, zero_costs
 from sim.engine.price_review import ResellerPrices
@@ -41,6 +42,7 @@ from sim.engine.pricing import list_per_seat, subscription_now
 from sim.engine.recruitment import Recruitment
 from sim.engine.seller_arrays import SellerArrays, SellerArraysCache
 from sim.engine.seller_table import queue_lengths, seller_table
+from sim.engine.tier_review import TierProgram
 from sim.engine.vendor import marketing_costs, vendor_costs
 from sim.market.population import Population
 from sim.metrics import MetricsRecorder
@@ -98,11 +100,18 @@ class ChannelModel(mesa.Model):
         self.partner_slots_set = np.zeros(0)  # partners' desk slots as set last period
         self.mdf_awareness = np.zeros(n_terr)  # awareness per territory from last MDF spend
         self._arrays = SellerArraysCache()
+        self.tier_program = TierProgram(scenario, self.periods_per_year, self.period_months)
         self.prices = ResellerPrices.of(pop, scenario, self.streams, self.period_months)
         self._no_hardware = scenario.product.hardware.units_per_seat == 0
         self._period = PeriodCounters()
         self._flows = Flows.zeros(0)
         self.direct, self.self_serve, self.recruitment = self._create_sellers()
+        self.lead_router = LeadRouter(
+            scenario.program.lead_routing,
+            self.seller_state,
+            lambda: desk_free_share(self.sellers, self.desks, self._process_desks),
+            self.period_months,
+        )
         self.metrics = MetricsRecorder(scenario.time.periods)
         self.datacollector = self.metrics  # Mesa's name for it: SolaraViz's plots read it
         self.cumulative_cash = 0.0
@@ -128,6 +137,12 @@ class ChannelModel(mesa.Model):
         self.sellers.append(seller)
         self.affiliates.add(seller)
         self.seller_state.row("closes_deals")[seller.index] = seller.closes_deals
+        self.tier_program.join(self.seller_state, seller)
+
+    def sellers_changed(self) -> None:
+        """Rebuild the seller arrays now (a seller's discount changed with its tier)."""
+        self._arrays.invalidate()
+        self._current_arrays()
 
     def open_desk(self, seller: Seller) -> None:
         """Open the seller's sales desk, once it is linked to its distributor (if any).
@@ -230,15 +245,7 @@ class ChannelModel(mesa.Model):
         In a pricing-review period (the first, then every ``partner.pricing_review_months``)
         the best-responding resellers revise their margins against this table first.
         """
-        product = self.config.product
-        subscription = self.subscription_now()
-        arrays = self._arrays.get(
-            self.sellers,
-            subscription,
-            list_per_seat(product, subscription, managed=False),
-            list_per_seat(product, subscription, managed=True),
-            self.config.market.choice.horizon_months,
-        )
+        arrays = self._current_arrays()
         self.prices.sync(arrays)
         st = self.seller_state
         table = seller_table(
@@ -254,6 +261,17 @@ class ChannelModel(mesa.Model):
             self._period,
         )
         return self.prices.reviewed(table, arrays, self.population, self.config, self.period)
+
+    def _current_arrays(self) -> SellerArrays:
+        product = self.config.product
+        subscription = self.subscription_now()
+        return self._arrays.get(
+            self.sellers,
+            subscription,
+            list_per_seat(product, subscription, managed=False),
+            list_per_seat(product, subscription, managed=True),
+            self.config.market.choice.horizon_months,
+        )
 
     def _awareness(self) -> None:
         mk = self.config.marketing
@@ -280,6 +298,7 @@ class ChannelModel(mesa.Model):
             self.affiliates,
             self.seller_state,
             self._context(),
+            self.lead_router,
         )
 
     def _offers_and_choice(

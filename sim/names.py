@@ -59,9 +59,11 @@ IMPLEMENTED_PARTNER_TYPES: frozenset[str] = frozenset(ROLE_MODULES)
 SEGMENTS: tuple[str, ...] = ("smb", "mid", "enterprise")
 """Customer segments, in index order."""
 
-TIERS: tuple[str, ...] = ("registered",)
+TIERS: tuple[str, ...] = ("registered", "silver", "gold", "platinum")
 """Partner program tiers, lowest first (the timeseries has one ``partners_tier_<tier>`` column
-per tier). Every partner is ``registered`` until the program has tiers."""
+per tier; industry.md §4.2: typically Registered → Silver → Gold → Platinum). A scenario's
+``program.tiers`` lists the ones its program has; every partner is ``registered`` until the
+program has more tiers."""
 
 
 class ConflictRule(StrEnum):
@@ -94,3 +96,21 @@ IMPLEMENTED_CONFLICT_RULES: frozenset[ConflictRule] = frozenset(
 )
 """Conflict rules the engine implements (each registered in :mod:`sim.program.conflict`); a
 scenario naming any other is refused at validation as "not implemented yet"."""
+
+
+class LeadRoutingPolicy(StrEnum):
+    """Named lead-routing policies (SPEC §2.5): which covering partner gets a vendor lead.
+
+    Each is a registered function in :mod:`sim.program.lead_routing`.
+    """
+
+    GEOGRAPHIC = "geographic"
+    """A partner covering the account's territory, drawn uniformly."""
+    ROUND_ROBIN = "round_robin"
+    """The partners covering the territory in turn (a rotating pointer per territory)."""
+    TIER_WEIGHTED = "tier_weighted"
+    """Drawn with probability proportional to each partner's lead priority (its tier's)."""
+    PERFORMANCE = "performance"
+    """Drawn with probability proportional to each partner's trailing win rate."""
+    CAPACITY = "capacity"
+    """The partner with the most free desk capacity."""

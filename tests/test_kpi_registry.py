@@ -73,12 +73,14 @@ PREVIOUS_DIRECTIONS = {
             "billings_total",
             "win_rate",
             "won_back_total",
+            "lead_acceptance_rate",
         ),
         "higher",
     ),
     **dict.fromkeys(
         (
             "discount_cost_total",
+            "program_cost_total",
             "conflict_rate",
             "store_conflict_rate",
             "partner_conflict_rate",
@@ -94,6 +96,7 @@ PREVIOUS_DIRECTIONS = {
             "stock_delay_months_mean",
             "credit_blocks_total",
             "unserved_share",
+            "leads_unworked_share",
         ),
         "lower",
     ),

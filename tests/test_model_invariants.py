@@ -48,6 +48,26 @@ CASES = [
     ),
     pytest.param("saas_shift", ("market.customers=2000", 'product.model="hybrid"'), id="hybrid"),
     pytest.param(
+        "tiny",
+        (
+            "program.tier_review_months=3",
+            "program.tiers.silver.min_revenue=10000",
+            "program.tiers.silver.extra_discount=0.05",
+            "program.tiers.silver.mdf_rate=0.01",
+            "program.tiers.gold.min_revenue=40000",
+            "program.tiers.gold.min_certified=1",
+            "program.tiers.gold.extra_discount=0.10",
+            "partners.si.certification_quality=0.15",
+        ),
+        id="tiny-tiers",
+    ),
+    pytest.param("tiered_program", ("market.customers=3000",), id="tiered", marks=pytest.mark.slow),
+    pytest.param(
+        "tiny",
+        ('program.lead_routing.policy="round_robin"', "program.lead_routing.acceptance=true"),
+        id="tiny-lead-routing",
+    ),
+    pytest.param(
         "deal_registration", ("market.customers=2000", "time.periods=24"), id="deal_registration"
     ),
     pytest.param(

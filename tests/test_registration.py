@@ -250,3 +250,12 @@ def test_extra_discount_is_paid_by_vendor_and_distributor_at_the_same_customer_p
     )
     np.testing.assert_allclose(reg.reseller + reg.distributor + reg.vendor, reg.customer)
     assert reg.vendor[0] == pytest.approx(base.vendor[0] - 0.1)
+
+
+def test_a_tiers_protection_benefit_sets_the_expiry() -> None:
+    r = Register(200)
+    s = subs((0, 1), (4, 5))
+    s = Submissions(s.opp, s.account, s.partner, s.lead, s.size, s.tier, np.array([6.0, 0.5]))
+    register_round(r, terms(), s, 2, rng())
+    assert r["expires"][r.holder[100]] == 8.0
+    assert r["expires"][r.holder[101]] == 2.5

@@ -372,10 +372,10 @@ def test_registered_wins_needs_deal_registration() -> None:
 def test_registration_keys_are_checked() -> None:
     write(
         "x.toml",
-        "[program.deal_registration]\nenabled = true\nauto_approve_below = {gold = 5e4}\n",
+        "[program.deal_registration]\nenabled = true\nauto_approve_below = {diamond = 5e4}\n",
     )
     line = only_problem("x.toml")
-    assert line.startswith("x.toml: program.deal_registration.auto_approve_below: 'gold'")
+    assert line.startswith("x.toml: program.deal_registration.auto_approve_below: 'diamond'")
     write("y.toml", '[program.deal_registration]\napproval = "by_lottery"\n')
     assert only_problem("y.toml").startswith("y.toml: program.deal_registration.approval")
 

@@ -54,6 +54,9 @@ _FLOAT = (
     "services_margin",
     "mdf_balance",
     "profit_at_exit",
+    "lead_priority",
+    "mdf_rate",
+    "protection_months",
 )
 _INT = (
     "failed_reviews",
@@ -70,8 +73,11 @@ _INT = (
     "wins",
     "conflicts",
     "history_count",
+    "tier",
+    "tier_failed_reviews",
+    "certified",
 )
-_BOOL = ("is_partner", "exclusive", "closes_deals", "active", "live")
+_BOOL = ("is_partner", "exclusive", "closes_deals", "active", "live", "exclusivity_eligible")
 
 
 class SellerState:

@@ -79,6 +79,11 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("discount_cost_total", "discount cost total", unit="currency", better=LOWER, fmt="money",
         meaning="list revenue given away: the discounts column over the run (None without it)",
         compute=lambda run: run.total("discounts") if run.has("discounts") else None),
+    Kpi("program_cost_total", "program cost total", unit="currency", better=LOWER, fmt="money",
+        meaning="cost of the partner program over the run (MDF, commissions, rebates and "
+        "bonuses, recruitment fees, overhead, channel-neutral pay): the program_cost column "
+        "(None without it)",
+        compute=lambda run: run.total("program_cost") if run.has("program_cost") else None),
     Kpi("revenue_npv", "revenue NPV", unit="currency", better=HIGHER, fmt="money",
         meaning="revenue with period t discounted by (1 + finance.discount_rate_annual) ** "
         "(−t · months per period / 12)",
@@ -295,6 +300,15 @@ KPIS: tuple[Kpi, ...] = (
         meaning="periods in which an active reseller was over its distributor's credit line "
         "and could not bid, summed over resellers",
         compute=lambda run: round(run.total("credit_blocks"))),
+    Kpi("lead_acceptance_rate", "lead acceptance rate", unit="share", better=HIGHER,
+        fmt="share",
+        meaning="vendor leads partners accepted / leads first routed to a partner, over the run "
+        "(1 without program.lead_routing.acceptance; None without partner leads)",
+        compute=lambda run: run.ratio("leads_accepted", "leads_to_partners")),
+    Kpi("leads_unworked_share", "leads unworked", unit="share", better=LOWER, fmt="share",
+        meaning="vendor leads nobody worked (no covering seller, or refused by every partner "
+        "and not taken back by direct) / vendor leads, over the run",
+        compute=lambda run: run.ratio("leads_unworked", "leads")),
 )
 # fmt: on
 """Every summary KPI, in the order of ``summary_kpis`` and of the rows of ``comparison.csv``."""

@@ -118,14 +118,18 @@ def _registration_round(
         model.config.product, model.subscription_now(), managed=False
     )
     size = model.population.seats[opps.account] * (once + 12.0 * (monthly + maint))
+    st = model.seller_state
+    n_sellers = len(table.is_direct)
+    own = st.row("protection_months")[:n_sellers]
     return RegistrationRound(
         register=register,
         terms=terms,
         account=opps.account,
         owner=opps.owner,
         size=size,
-        # Every partner is in the first tier until the program has tier moves.
-        tier=np.zeros(len(table.is_direct), dtype=np.int64),
+        tier=st.row("tier")[:n_sellers].astype(np.int64),
+        # A tier's protection benefit (0: the program's protection_months).
+        protection=np.where(own > 0, own, cfg.protection_months) / model.period_months,
         is_partner=~table.is_direct,
         period=model.period,
         rng=model.streams.get("registration.order"),

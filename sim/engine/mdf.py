@@ -20,7 +20,8 @@ def settle_mdf(
 
     An active partner spends its whole balance on local marketing in its territories (split
     evenly) and the vendor reimburses it; an inactive partner's accrual expires. Partners that
-    close deals accrue ``accrual_rate`` of their purchases.
+    close deals accrue ``accrual_rate`` of their purchases, plus their tier's ``mdf_rate`` (the
+    seller state's ``mdf_rate`` row, 0 without tiers).
 
     Args:
         state: The seller state (ledger rows and MDF balances are updated).
@@ -44,5 +45,6 @@ def settle_mdf(
     awareness = (per_terr @ terr) * params.awareness_per_100k / 100_000.0 / period_months
     partner = state.is_partner[:n]
     closes = state.closes_deals[:n]
-    balance[:] = np.where(partner & closes & (purchases > 0), params.accrual_rate * purchases, 0.0)
+    rate = params.accrual_rate + state.row("mdf_rate")[:n]  # a tier adds its mdf_rate
+    balance[:] = np.where(partner & closes & (purchases > 0), rate * purchases, 0.0)
     return float(spend.sum()), awareness

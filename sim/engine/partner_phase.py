@@ -36,6 +36,7 @@ def partner_updates_phase(model: ChannelModel) -> None:
         seller = model.sellers[i]
         seller.status = Status.EXITED
         seller.exited_period = model.period
+    model.tier_program.review_phase(model)
     model.partner_slots_set = update_desk_slots(
         model.sellers,
         arrays.slot_base,

@@ -33,6 +33,8 @@ class Submissions:
         lead: Whether the opportunity is the partner's routed lead.
         size: The deal's size (first-year list amount).
         tier: The partner's tier (index into :data:`~sim.names.TIERS`).
+        protection: Periods the partner's registration protects (its tier's benefit), or None
+            for the program's ``protection_months``.
     """
 
     opp: IntArray
@@ -41,6 +43,7 @@ class Submissions:
     lead: BoolArray
     size: FloatArray
     tier: IntArray
+    protection: FloatArray | None = None
 
 
 def eligible(register: Register, terms: RegistrationTerms, subs: Submissions) -> BoolArray:
@@ -107,7 +110,8 @@ def register_round(
     approved = first | (ok & (automatic or reduced))
     share = np.where(first | automatic, 1.0, terms.second_share)
     register.review(ids, approved, share)
-    register.protect(ids[first], period + terms.protection_periods)
+    length = terms.protection_periods if subs.protection is None else subs.protection[order]
+    register.protect(ids[first], period + np.broadcast_to(length, len(order))[first])
     reg[order] = np.where(approved, ids, -1)
     return reg
 
@@ -126,6 +130,7 @@ class RegistrationRound:
         owner: Seller each opportunity's lead was routed to, or -1.
         size: Deal size of each opportunity (first-year list amount).
         tier: Tier index of each seller.
+        protection: Periods each seller's registrations protect (its tier's benefit).
         is_partner: Whether each seller is a partner (the vendor's channels do not register).
         period: The current period.
         rng: The ``registration.order`` stream.
@@ -137,6 +142,7 @@ class RegistrationRound:
     owner: IntArray
     size: FloatArray
     tier: IntArray
+    protection: FloatArray
     is_partner: BoolArray
     period: int
     rng: np.random.Generator
@@ -167,6 +173,7 @@ class RegistrationRound:
             self.owner[opp] == seller,
             self.size[opp],
             self.tier[seller],
+            self.protection[seller],
         )
         before = self.register.size
         reg = register_round(self.register, self.terms, subs, self.period, self.rng)

@@ -182,12 +182,12 @@ class Register:
         self._set("status", ids, np.where(approved, Status.APPROVED, Status.REJECTED))
         self._set("share", ids, np.where(approved, share, 0.0))
 
-    def protect(self, ids: IntArray, until: float) -> None:
+    def protect(self, ids: IntArray, until: float | FloatArray) -> None:
         """Approved → protected until a period; each becomes its account's holder.
 
         Args:
             ids: Approved registrations (one per account, on unprotected accounts).
-            until: The period at whose start protection ends.
+            until: The period at whose start protection ends (one, or one per registration).
         """
         self._set("status", ids, Status.PROTECTED)
         self._set("expires", ids, until)
