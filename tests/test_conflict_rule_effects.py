@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from sim.api import load
+from sim.model import ChannelModel
 from sim.run import RunResult, simulate
 from sim.validation.identities import COST_COLUMNS
 
@@ -117,3 +118,21 @@ def test_channel_neutral_reps_assist_and_are_paid() -> None:
         neutral_wins += neutral.deals["offer_type"].isin(partner).sum()
     # The reps' help raises the partners' wins.
     assert neutral_wins > first_wins, (first_wins, neutral_wins)
+
+
+def test_protection_follows_the_partners_tier() -> None:
+    # Tiers of tiered_program: registered 1 month (set here), silver 2, gold and platinum 3;
+    # the program's own protection_months (4) applies to none of them.
+    overrides = {
+        **SHORT,
+        "program.deal_registration.enabled": True,
+        "program.deal_registration.protection_months": 4.0,
+        "program.deal_registration.extension_months": 0.0,
+        "program.tiers.registered.protection_months": 1.0,
+    }
+    model = ChannelModel(load("tiered_program", overrides).scenario, seed=SEEDS[0])
+    model.run()
+    reg = model.registrations
+    protected = reg["expires"] < np.inf
+    lengths = set((reg["expires"] - reg["submitted"])[protected].tolist())
+    assert 1.0 in lengths and lengths <= {1.0, 2.0, 3.0}, lengths
