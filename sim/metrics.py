@@ -15,6 +15,14 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from sim.engine.program_metrics import (
+    ECOSYSTEM_COLUMNS,
+    LEAD_COLUMNS,
+    REGISTRATION_COLUMNS,
+    ecosystem_columns,
+    lead_columns,
+    registration_columns,
+)
 from sim.market.population import State
 from sim.names import CHANNELS, PARTNER_TYPES, SEGMENTS, TIERS
 
@@ -22,17 +30,6 @@ if TYPE_CHECKING:
     from sim.model import ChannelModel
 
 IntArray = NDArray[np.int64]
-
-LEAD_COLUMNS: dict[str, str] = {
-    "leads": "vendor leads placed this period",
-    "leads_direct": "leads the direct team works (its share, those no partner covers, escalated)",
-    "leads_to_partners": "leads first routed to a partner (program.lead_routing.policy)",
-    "leads_accepted": "leads a partner accepted (at the first offer or after reassignment)",
-    "leads_reassigned": "offers of refused leads to the next partner (one lead may count more)",
-    "leads_escalated": "leads every partner offered them refused, taken back by the direct team",
-    "leads_unworked": "leads nobody works (no covering seller, or refused and not escalated)",
-}
-"""The lead-routing columns, each the :class:`~sim.engine.period.PeriodCounters` field so named."""
 
 COLUMNS: dict[str, str] = {
     "period": "period number, 1 … T",
@@ -59,7 +56,7 @@ COLUMNS: dict[str, str] = {
     "contribution_margin": "net revenue − vendor_costs",
     "cumulative_cash": "cumulative vendor cash: billings − every cost, marketing included",
     "program_cost": "cost of the partner program: MDF, commissions, rebates and bonuses, "
-    "recruitment fees, program overhead",
+    "recruitment fees, program overhead, channel-neutral pay of the direct reps",
     "cost_of_channel": "partner discounts and margins + program_cost",
     "direct_cost_of_sales": "direct reps' cost + direct discounts",
     "revenue_partner_sourced": "net revenue from partner-sourced accounts",
@@ -110,14 +107,8 @@ COLUMNS: dict[str, str] = {
     "stock_delay_months": "total months those deals waited for stock (÷ deals = mean delay)",
     "credit_blocks": "active resellers over their distributor's credit line (no bids) this period",
     **LEAD_COLUMNS,
-    "oem_units": "units OEMs shipped to their own markets this period (royalties: revenue_oem)",
-    "isv_fit_bonus": "mean ISV add-on value-fit bonus (utility) over this period's opportunities",
-    "isv_addon_revenue": "ISVs' add-on revenue from the vendor's customers this period (theirs)",
-    "alliance_reach": "awareness probability per month alliance partners add, mean over "
-    "territories",
-    "alliance_co_marketing": "co-marketing funds paid to alliance partners (part of mdf)",
-    "broker_opportunities": "opportunities brokers brought this period",
-    "broker_fees": "referral fees paid to brokers on won deals (part of commissions)",
+    **ECOSYSTEM_COLUMNS,
+    **REGISTRATION_COLUMNS,
 }
 """Every timeseries column with its meaning."""
 
@@ -174,8 +165,9 @@ class MetricsRecorder:
         _accounts_and_pipeline(row, model)
         self._partners(row, model, channels)
         _supply_and_win_back(row, model)
-        _leads(row, model)
-        _ecosystem(row, model)
+        lead_columns(row, model)
+        ecosystem_columns(row, model)
+        registration_columns(row, model)
         if self._row_cols is None:  # the entries come in the same order every period
             self._row_cols = np.array([self._col[k] for k in row], dtype=np.int64)
         assert len(row) == len(self._row_cols)
@@ -249,6 +241,7 @@ _COSTS_INSIDE_MARGIN: tuple[str, ...] = (
     "rebates_bonuses",
     "fees",
     "program_overhead",
+    "channel_neutral_comp",
 )
 """Cost columns inside contribution margin (marketing is outside it)."""
 
@@ -258,6 +251,7 @@ PROGRAM_COSTS: tuple[str, ...] = (
     "rebates_bonuses",
     "fees",
     "program_overhead",
+    "channel_neutral_comp",
 )
 """Cost columns that make up the partner program's cost (``program_cost``)."""
 
@@ -295,6 +289,7 @@ def _revenue_and_costs(row: dict[str, float], model: ChannelModel, channel: IntA
     row["program_overhead"] = costs["program_overhead"]
     row["training_subsidies"] = model.training_subsidies_period
     row["marketing_cost"] = costs["marketing"]
+    row["channel_neutral_comp"] = costs["channel_neutral_comp"]
     row["vendor_costs"] = float(sum(row[k] for k in _COSTS_INSIDE_MARGIN))
     row["contribution_margin"] = revenue - row["vendor_costs"]
     model.cumulative_cash += row["billings"] - row["vendor_costs"] - row["marketing_cost"]
@@ -357,22 +352,3 @@ def _supply_and_win_back(row: dict[str, float], model: ChannelModel) -> None:
     row["deals_delayed_by_stock"] = p.deals_delayed_by_stock
     row["stock_delay_months"] = p.stock_delay_months
     row["credit_blocks"] = p.credit_blocks
-
-
-def _leads(row: dict[str, float], model: ChannelModel) -> None:
-    """Vendor leads: where they went, accepted, reassigned, escalated, unworked."""
-    p = model.counters
-    for name in LEAD_COLUMNS:
-        row[name] = getattr(p, name)
-
-
-def _ecosystem(row: dict[str, float], model: ChannelModel) -> None:
-    """What the OEMs, ISVs, alliance partners and brokers did this period."""
-    e = model.ecosystem.counters
-    row["oem_units"] = e.oem_units
-    row["isv_fit_bonus"] = e.isv_fit_bonus
-    row["isv_addon_revenue"] = e.isv_addon_revenue
-    row["alliance_reach"] = e.alliance_reach
-    row["alliance_co_marketing"] = e.alliance_co_marketing
-    row["broker_opportunities"] = float(e.broker_opportunities)
-    row["broker_fees"] = e.broker_fees

@@ -49,6 +49,7 @@ from sim.market.population import Population
 from sim.metrics import MetricsRecorder
 from sim.names import SEGMENTS
 from sim.program.conflict import get_rule
+from sim.program.registration import Register
 from sim.rng import Streams
 from sim.sales.book import OpportunityBook
 from sim.sales.desk import SalesDesk
@@ -85,6 +86,7 @@ class ChannelModel(mesa.Model):
         expected_rows = 0.04 * pop.n * scenario.time.periods * self.period_months
         self.book = OpportunityBook(capacity=max(1024, int(expected_rows)))
         self.conflict_rule = get_rule(scenario.program.conflict.rule.value)
+        self.registrations = Register(pop.n)  # deal registrations (sim/program/registration.py)
         self.sellers: list[Seller] = []
         self.seller_state = SellerState(n_terr, history=self.periods_per_year)
         cells = account_cells(pop.territory, pop.segment, len(SEGMENTS))

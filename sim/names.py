@@ -90,7 +90,13 @@ class ConflictRule(StrEnum):
 
 
 IMPLEMENTED_CONFLICT_RULES: frozenset[ConflictRule] = frozenset(
-    {ConflictRule.FREE_FOR_ALL, ConflictRule.PARTNER_FIRST, ConflictRule.NAMED_ACCOUNTS}
+    {
+        ConflictRule.FREE_FOR_ALL,
+        ConflictRule.PARTNER_FIRST,
+        ConflictRule.NAMED_ACCOUNTS,
+        ConflictRule.REGISTERED_WINS,
+        ConflictRule.CHANNEL_NEUTRAL,
+    }
 )
 """Conflict rules the engine implements (each registered in :mod:`sim.program.conflict`); a
 scenario naming any other is refused at validation as "not implemented yet"."""

@@ -328,9 +328,9 @@ BAD_SETS: dict[str, tuple[list[str], list[str]]] = {
         ["--set", "partners.broker.referral_fee=1.5"],
         ["--set: partners.broker.referral_fee=1.5: 1.5 is not accepted"],
     ),
-    "rule_not_implemented": (
+    "rule_needs_registration": (
         ["--set", "program.conflict.rule=registered_wins"],
-        ["--set: program.conflict.rule=registered_wins:", "not implemented yet"],
+        ["--set: program.conflict.rule=registered_wins:", "program.deal_registration.enabled"],
     ),
     "periods_out_of_range": (["--periods", "0"], ["--periods: 0: 0 is not accepted"]),
     "periods_too_long": (["--periods", "5000"], ["--periods: 5000: 5000 is not accepted"]),

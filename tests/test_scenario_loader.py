@@ -364,11 +364,22 @@ def test_every_partner_type_is_implemented() -> None:
     assert all(scenario.partners.of(t).count == 2 for t in PARTNER_TYPES)
 
 
-def test_not_implemented_conflict_rule() -> None:
+def test_registered_wins_needs_deal_registration() -> None:
     write("x.toml", '[program.conflict]\nrule = "registered_wins"\n')
     line = only_problem("x.toml")
     assert line.startswith("x.toml: program.conflict.rule: 'registered_wins' is not accepted")
-    assert "not implemented yet" in line
+    assert "program.deal_registration.enabled" in line
+
+
+def test_registration_keys_are_checked() -> None:
+    write(
+        "x.toml",
+        "[program.deal_registration]\nenabled = true\nauto_approve_below = {diamond = 5e4}\n",
+    )
+    line = only_problem("x.toml")
+    assert line.startswith("x.toml: program.deal_registration.auto_approve_below: 'diamond'")
+    write("y.toml", '[program.deal_registration]\napproval = "by_lottery"\n')
+    assert only_problem("y.toml").startswith("y.toml: program.deal_registration.approval")
 
 
 def test_cross_reference_problems_together() -> None:
@@ -565,10 +576,10 @@ def test_set_value_problems_name_the_override() -> None:
     assert len(problems) == 2  # the oem territories are a later stage
 
 
-def test_set_not_implemented() -> None:
+def test_set_registered_wins_without_registration() -> None:
     line = only_problem("tiny", ("program.conflict.rule=registered_wins",))
     assert line.startswith("--set: program.conflict.rule=registered_wins: 'registered_wins'")
-    assert "not implemented yet" in line
+    assert "program.deal_registration.enabled" in line
 
 
 def test_set_inline_table_names_the_inner_key() -> None:

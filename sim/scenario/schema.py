@@ -836,14 +836,90 @@ class Conflict(Strict):
     trust_recovery: Probability = Field(
         0.05, description="Per month, trust recovers this share of its gap to 1."
     )
+    # Assumption (no published figure): a rep's usual commission on bookings, ~8–10 %.
+    channel_neutral_comp_share: Share = Field(
+        0.08,
+        description="Under 'channel_neutral': share of a partner deal's first-year vendor net "
+        "paid to the direct reps who stood down on it (assumption; range 0.05–0.15).",
+    )
+    # Assumption (no published figure): the rep's help is worth as much as a routed lead in the
+    # account's utility (market.choice.lead_owner = 0.5); range 0–1.
+    channel_neutral_assist_utility: NonNegative = Field(
+        0.5,
+        description="Under 'channel_neutral': utility bonus of a partner's offer where the "
+        "direct reps stood down and assist (assumption; range 0–1).",
+    )
+
+
+class RegistrationApproval(StrEnum):
+    """How the vendor approves a deal registration (docs/model.md, deal registration)."""
+
+    AUTOMATIC = "automatic"
+    """Every registration is approved unseen; a second registrant gets the full discount too."""
+    FIRST_COME = "first_come"
+    """The first registrant of an account is approved; later ones are second registrants."""
+    PROOF_OF_ENGAGEMENT = "proof_of_engagement"
+    """First come, but approved only if the partner has worked the account (bid on it before,
+    or it is the partner's routed lead)."""
+    AUTO_BELOW_SIZE = "auto_below_size"
+    """First come; approved unseen below the partner's tier's deal size, else only with proof
+    of engagement."""
+
+
+class SecondRegistrant(StrEnum):
+    """What a partner gets that registers an account another partner holds."""
+
+    REJECT = "reject"
+    """Its registration is rejected."""
+    REDUCED_DISCOUNT = "reduced_discount"
+    """Approved without protection, at ``second_registrant_share`` of the extra discount."""
 
 
 class DealRegistration(Strict):
-    """Deal registration (stable keys; the mechanism comes with the program issue)."""
+    """Deal registration: partners register the accounts they work (docs/model.md)."""
 
     enabled: bool = Field(False, description="Whether deal registration exists.")
-    extra_discount: Share = Field(0.10, description="Extra discount (industry 5–20 %).")
-    protection_months: NonNegative = Field(3.0, description="Protection (industry 60–90 days).")
+    # industry.md §Deal registration: extra discount 5–20 %+ (DealRegPlease); unregistered
+    # partners pay 8–20 % more (Haink).
+    extra_discount: Share = Field(
+        0.10,
+        description="Extra discount off list on a registered deal's buy price, paid by the "
+        "vendor (share of list, industry 5–20 %).",
+    )
+    # industry.md §Deal registration: protection 60–90 days (Kiflo via PartnerStandard).
+    protection_months: NonNegative = Field(
+        3.0, description="Months a registration protects its account (industry 60–90 days)."
+    )
+    # industry.md §4.1: extensions allowed once (Magentrix); protected pricing 90 days,
+    # extendable (Gumdrop). Length: assumption, one more protection period of 60–90 days.
+    extension_months: NonNegative = Field(
+        3.0,
+        description="Months of the one extension a registration gets when its deal is still "
+        "in its sales cycle at expiry (assumption; 0 = no extension; range 0–3).",
+    )
+    approval: RegistrationApproval = Field(
+        RegistrationApproval.FIRST_COME,
+        description="Approval policy: automatic, first_come, proof_of_engagement, "
+        "auto_below_size (industry.md §4.1).",
+    )
+    # industry.md §4.1: routing by tier, e.g. Gold auto-approves under $50K (Salesforce PRM
+    # pattern). Per tier name (sim.names.TIERS); a tier not listed is never auto-approved.
+    auto_approve_below: dict[str, NonNegative] = Field(
+        default_factory=dict,
+        description="Per tier: deal size (first-year list amount, currency) below which "
+        "'auto_below_size' approves unseen (industry: e.g. 50k for the top tier).",
+    )
+    second_registrant: SecondRegistrant = Field(
+        SecondRegistrant.REJECT,
+        description="What a second registrant of an account gets: reject or reduced_discount.",
+    )
+    # industry.md §Deal registration: the second registrant gets half the first partner's
+    # discount (Gumdrop T&C).
+    second_registrant_share: Probability = Field(
+        0.5,
+        description="Share of the extra discount a second registrant gets under "
+        "'reduced_discount' (industry: one vendor gives half).",
+    )
 
 
 class Mdf(Strict):
