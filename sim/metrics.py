@@ -45,9 +45,11 @@ COLUMNS: dict[str, str] = {
     "training_subsidies": "certification subsidies paid to partners (part of program_overhead)",
     "marketing_cost": "brand and lead-generation spend (outside contribution margin)",
     "vendor_costs": "sum of the cost columns inside contribution margin",
-    "contribution_margin": "net revenue − vendor_costs",
-    "cumulative_cash": "cumulative vendor cash: billings − every cost, marketing included",
-    "cost_of_channel": "partner discounts and margins + MDF, commissions, rebates, fees, overhead",
+    "contribution_margin": "net revenue − vendor_costs + program_fee_income",
+    "cumulative_cash": "cumulative vendor cash: billings + program fees − every cost, marketing "
+    "included",
+    "cost_of_channel": "partner discounts and margins + MDF, commissions, rebates, fees, overhead "
+    "− program fee income",
     "direct_cost_of_sales": "direct reps' cost + direct discounts",
     "revenue_partner_sourced": "net revenue from partner-sourced accounts",
     "revenue_partner_fulfilled": "net revenue from deals partners closed",
@@ -93,6 +95,14 @@ COLUMNS: dict[str, str] = {
     "deals_delayed_by_stock": "deals activated this period after waiting for distributor stock",
     "stock_delay_months": "total months those deals waited for stock (÷ deals = mean delay)",
     "credit_blocks": "active resellers over their distributor's credit line (no bids) this period",
+    "program_fee_income": "partner-program fees charged to partners (vendor income; adds to "
+    "contribution_margin)",
+    "mdf_accrued": "MDF accrued (share of purchases) and allocated (discretionary) this period",
+    "mdf_spent": "MDF spent on partners' marketing activities this period (drives awareness)",
+    "mdf_rejected": "MDF claims rejected this period (spent by the partner, not reimbursed)",
+    "mdf_expired": "MDF funds that expired unrequested this period",
+    "mdf_open": "MDF funds open at period end: unrequested, activity pending or claim pending",
+    "growth_rebates": "growth rebates paid at this period's settlement (part of rebates_bonuses)",
 }
 """Every timeseries column with its meaning."""
 
@@ -149,6 +159,7 @@ class MetricsRecorder:
         _accounts_and_pipeline(row, model)
         self._partners(row, model, channels)
         _supply_and_win_back(row, model)
+        _program(row, model)
         if self._row_cols is None:  # the entries come in the same order every period
             self._row_cols = np.array([self._col[k] for k in row], dtype=np.int64)
         assert len(row) == len(self._row_cols)
@@ -257,8 +268,11 @@ def _revenue_and_costs(row: dict[str, float], model: ChannelModel, channel: IntA
     row["training_subsidies"] = model.training_subsidies_period
     row["marketing_cost"] = costs["marketing"]
     row["vendor_costs"] = float(sum(row[k] for k in _COSTS_INSIDE_MARGIN))
-    row["contribution_margin"] = revenue - row["vendor_costs"]
-    model.cumulative_cash += row["billings"] - row["vendor_costs"] - row["marketing_cost"]
+    fee_income = model.program_books.fee_income
+    row["contribution_margin"] = revenue - row["vendor_costs"] + fee_income
+    model.cumulative_cash += (
+        row["billings"] - row["vendor_costs"] - row["marketing_cost"] + fee_income
+    )
     row["cumulative_cash"] = model.cumulative_cash
     direct_idx = channel == 0
     partner_idx = channel != 0
@@ -268,12 +282,27 @@ def _revenue_and_costs(row: dict[str, float], model: ChannelModel, channel: IntA
     direct_discount = float(
         flows.list_revenue[direct_idx].sum() - flows.vendor_revenue[direct_idx].sum()
     )
-    row["cost_of_channel"] = partner_discount + sum(
-        row[k] for k in ("mdf", "commissions", "rebates_bonuses", "fees", "program_overhead")
+    row["cost_of_channel"] = (
+        partner_discount
+        + sum(row[k] for k in ("mdf", "commissions", "rebates_bonuses", "fees", "program_overhead"))
+        - fee_income
     )
     row["direct_cost_of_sales"] = row["direct_sales_cost"] + direct_discount
     row["revenue_partner_sourced"] = p.partner_sourced
     row["revenue_partner_fulfilled"] = float(flows.vendor_revenue[partner_idx].sum())
+
+
+def _program(row: dict[str, float], model: ChannelModel) -> None:
+    """Program fees, the MDF funds' movements and growth rebates of the period."""
+    books = model.program_books
+    row["program_fee_income"] = books.fee_income
+    mdf = books.mdf
+    row["mdf_accrued"] = mdf.accrued
+    row["mdf_spent"] = mdf.spent
+    row["mdf_rejected"] = mdf.rejected
+    row["mdf_expired"] = mdf.expired
+    row["mdf_open"] = mdf.open
+    row["growth_rebates"] = books.growth_rebates
 
 
 def _accounts_and_pipeline(row: dict[str, float], model: ChannelModel) -> None:

@@ -56,6 +56,7 @@ PARTNER_COLUMNS: tuple[str, ...] = (
     "exited_period",
     "profit_after_exit",
     "closes_deals",
+    "program_fees",
 )
 """Columns of ``partners.csv``, in order."""
 
@@ -180,7 +181,8 @@ def partners_frame(model: ChannelModel) -> pd.DataFrame:
     * ``commitment`` and ``trust``: at the end of the run, i.e. at exit for an exited partner
       (they no longer change after it);
     * ``closes_deals``: whether it works opportunities itself (affiliates refer, distributors
-      without end-customer segments wholesale; neither closes deals).
+      without end-customer segments wholesale; neither closes deals);
+    * ``program_fees``: the partner-program fees it paid (part of ``costs``).
 
     ``conflicts_lost_to_direct``, ``conflicts_lost_to_store`` and ``conflicts_lost_to_partner``
     count the opportunities the partner bid on that the direct reps, the online store or another
@@ -232,6 +234,7 @@ def partners_frame(model: ChannelModel) -> pd.DataFrame:
                 "exited_period": None if is_direct else lead.exited_period,
                 "profit_after_exit": 0.0 if np.isnan(g.at_exit) else g.profit - g.at_exit,
                 "closes_deals": bool(lead.closes_deals),
+                "program_fees": total["program_fees"],
             }
         )
     frame = pd.DataFrame(rows, columns=list(PARTNER_COLUMNS))

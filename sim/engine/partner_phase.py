@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def partner_updates_phase(model: ChannelModel) -> None:
-    """Ledgers, MDF, rebates and fees, exits, desk capacity and recruitment, at the end of the period.
+    """Ledgers, MDF, rebates and fees, exits, desk capacity and recruitment, at the period end.
 
     Args:
         model: The model, after this period's billing.

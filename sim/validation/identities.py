@@ -41,6 +41,7 @@ PAYMENTS = (
     ("mdf_received", "mdf"),
     ("rebates", "rebates_bonuses"),
     ("revenue", "revenue_total"),
+    ("program_fees", "program_fee_income"),
 )
 """(partners.csv column, timeseries column): partner income = the vendor's cost or revenue."""
 
@@ -87,7 +88,10 @@ def timeseries_residuals(ts: pd.DataFrame, customers: int) -> dict[str, float]:
     revenue = _col(ts, "revenue_total")
     costs = _sum(ts, COST_COLUMNS)
     cash = _col(ts, "cumulative_cash")
-    cash_flow = _col(ts, "billings") - _col(ts, "vendor_costs") - _col(ts, "marketing_cost")
+    fee_income = _col(ts, "program_fee_income")
+    cash_flow = (
+        _col(ts, "billings") - _col(ts, "vendor_costs") - _col(ts, "marketing_cost") + fee_income
+    )
     pools = ("margin_pool_vendor", "margin_pool_distributor", "margin_pool_resellers")
     return {
         "revenue_total = Σ revenue by channel": relative_gap(
@@ -102,7 +106,9 @@ def timeseries_residuals(ts: pd.DataFrame, customers: int) -> dict[str, float]:
         ),
         "vendor_costs = Σ cost lines": relative_gap(_col(ts, "vendor_costs"), costs, money),
         "contribution = revenue − costs": relative_gap(
-            _col(ts, "contribution_margin"), revenue - costs, money + _col(ts, "vendor_costs")
+            _col(ts, "contribution_margin"),
+            revenue + fee_income - costs,
+            money + _col(ts, "vendor_costs"),
         ),
         "customer_spend = Σ margin pools": relative_gap(
             _col(ts, "customer_spend"), _sum(ts, pools), money
