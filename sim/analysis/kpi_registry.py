@@ -277,6 +277,18 @@ KPIS: tuple[Kpi, ...] = (
         meaning="periods in which an active reseller was over its distributor's credit line "
         "and could not bid, summed over resellers",
         compute=lambda run: round(run.total("credit_blocks"))),
+    Kpi("mdf_total", "MDF reimbursed total", unit="currency", better="", fmt="money",
+        meaning="MDF the vendor reimbursed to partners over the run (docs/model.md §7.16)",
+        compute=lambda run: run.total("mdf")),
+    Kpi("mdf_open_final", "MDF open at end", unit="currency", better="", fmt="money",
+        meaning="MDF funds accrued or allocated but not yet reimbursed, rejected or expired at "
+        "the end of the run: the vendor's outstanding MDF liability",
+        compute=lambda run: run.last("mdf_open")),
+    Kpi("program_fee_income_total", "program fee income total", unit="currency", better="",
+        fmt="money",
+        meaning="partner-program fees charged to partners over the run (vendor income inside "
+        "contribution; docs/model.md §7.16a)",
+        compute=lambda run: run.total("program_fee_income")),
 )
 # fmt: on
 """Every summary KPI, in the order of ``summary_kpis`` and of the rows of ``comparison.csv``."""
