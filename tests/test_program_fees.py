@@ -14,6 +14,7 @@ from sim.model import ChannelModel
 from sim.outputs import partners_frame
 from sim.program.incentives import program_fees
 from sim.scenario.loader import InputError, load_scenario
+from sim.validation.identities import TOLERANCE, timeseries_residuals
 
 FEE = "program.fees={registered=6000}"
 
@@ -98,3 +99,13 @@ def test_cost_per_seat_lowers_contribution_by_the_seat_cost_only() -> None:
     np.testing.assert_allclose(base["contribution_margin"] - one["contribution_margin"], seat_cost)
     np.testing.assert_allclose(three["cogs"] - base["cogs"], 3.0 * seat_cost, rtol=1e-9)
     assert (seat_cost[base["customers_active"] > 0] > 0).all()
+
+
+def test_contribution_and_cash_identities_count_fee_income() -> None:
+    ts = _model([FEE], 3).metrics.frame()
+    assert ts["program_fee_income"].gt(0).all()
+    assert max(timeseries_residuals(ts, 600).values()) <= TOLERANCE
+    # Dropping the fee income from contribution breaks the identity.
+    bad = ts.copy()
+    bad["contribution_margin"] -= bad["program_fee_income"]
+    assert timeseries_residuals(bad, 600)["contribution = revenue − costs"] > 1e-6

@@ -59,7 +59,6 @@ _FLOAT = (
     "effort_base",
     "opex_share_of_sales",
     "services_margin",
-    "mdf_balance",
     "profit_at_exit",
 )
 _INT = (

@@ -88,7 +88,8 @@ def timeseries_residuals(ts: pd.DataFrame, customers: int) -> dict[str, float]:
     revenue = _col(ts, "revenue_total")
     costs = _sum(ts, COST_COLUMNS)
     cash = _col(ts, "cumulative_cash")
-    fee_income = _col(ts, "program_fee_income")
+    # Program fees are vendor income inside contribution (0 in runs written before they existed).
+    fee_income = _col(ts, "program_fee_income") if "program_fee_income" in ts else np.zeros(len(ts))
     cash_flow = (
         _col(ts, "billings") - _col(ts, "vendor_costs") - _col(ts, "marketing_cost") + fee_income
     )
