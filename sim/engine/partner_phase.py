@@ -34,7 +34,7 @@ def partner_updates_phase(model: ChannelModel) -> None:
         active,
         model.config.program,
         Clock(model.period, model.period_months, model.periods_per_year),
-        [s.tier for s in model.sellers],
+        [s.tier for s in model.sellers] if model.config.program.fees else [],
         # A per-seller accrual rate (by tier) once the seller arrays carry one.
         getattr(arrays, "mdf_rate", None),
     )
