@@ -109,3 +109,25 @@ def test_contribution_and_cash_identities_count_fee_income() -> None:
     bad = ts.copy()
     bad["contribution_margin"] -= bad["program_fee_income"]
     assert timeseries_residuals(bad, 600)["contribution = revenue − costs"] > 1e-6
+
+
+def test_seat_cost_is_cost_times_the_seats_billed_each_period() -> None:
+    # The seats billed in a period: customers at its end, plus those that churned in it (billed
+    # in the period they churn). A contract that starts and churns in the same period is
+    # billed too but not seen here, so the cost may exceed this count, rarely.
+    with_cost = ChannelModel(load_scenario("tiny", ["product.cost_per_seat_month=1"]).scenario, 1)
+    without = ChannelModel(load_scenario("tiny", []).scenario, 1)
+    prev = with_cost.population.state.copy()
+    got, seen = [], []
+    for _ in range(12):
+        with_cost.step()
+        without.step()
+        state = with_cost.population.state
+        billed = (state == State.CUSTOMER) | ((prev == State.CUSTOMER) & (state == State.LAPSED))
+        seen.append(float(with_cost.population.seats[billed].sum()))
+        got.append(
+            with_cost.metrics.frame()["cogs"].iloc[-1] - without.metrics.frame()["cogs"].iloc[-1]
+        )
+        prev = state.copy()
+    assert (np.array(got) >= np.array(seen) - 1e-6).all()
+    assert np.isclose(got, seen, rtol=1e-9).mean() >= 0.75
