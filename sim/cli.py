@@ -554,7 +554,30 @@ def _print_comparison(result: CompareResult, names: list[str]) -> None:
         "green better, red worse. All KPIs: comparison.csv",
         highlight=False,
     )
+    for name in names[1:]:
+        _print_does_it_pay(console, table, name, first, result.currency)
     console.print(f"wrote {result.out_dir}", highlight=False, soft_wrap=True)
+
+
+def _print_does_it_pay(
+    console: Console, table: Any, design: str, reference: str, currency: str
+) -> None:
+    """Print whether a design pays: its money lines against the reference, then the answer."""
+    # lazy: keeps `channelsim --help` fast (pandas)
+    from sim.analysis.does_it_pay import answer, money_deltas
+
+    lines = money_deltas(table, design)
+    if not lines:
+        return
+    view = Table(title=f"Does {design} pay? Δ vs {reference} over the run, paired [95 % CI]")
+    view.add_column("line")
+    view.add_column("Δ", justify="right")
+    view.add_column("95 % CI", justify="right")
+    view.add_column("higher in", justify="right")
+    for line in lines:
+        view.add_row(line.label, *line.parts(currency))
+    console.print(view)
+    console.print(answer(design, reference, lines, currency), highlight=False, soft_wrap=True)
 
 
 @app.command()

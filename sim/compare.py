@@ -10,8 +10,10 @@ A comparison directory (SPEC §5) holds:
   ``n`` (runs with a value), ``mean`` and its 95 % t-interval ``ci_low``/``ci_high``; for every
   design but the first, the paired difference from the first design ``diff_mean`` with its
   t-interval over the replication pairs, ``pct_change`` (``diff_mean`` / the first design's mean
-  × 100), ``p_value`` (paired t-test; with zero-variance differences p = 1 if all differences are
-  0, else 0), ``p_holm`` (Holm-adjusted over every (KPI, design ≠ first) test with a p-value),
+  × 100), ``n_higher`` (in how many of the paired replications the design's value is higher
+  than the first design's), ``p_value`` (paired t-test; with zero-variance differences p = 1 if
+  all differences are 0, else 0), ``p_holm`` (Holm-adjusted over every (KPI, design ≠ first)
+  test with a p-value),
   ``significant`` (``p_holm`` < 0.05) and ``verdict`` (``better``, ``worse`` or ``no difference``;
   ``higher``/``lower`` for a descriptive KPI); ``better`` says which direction is better for the
   KPI (its entry in :mod:`sim.analysis.kpi_registry`; empty if none). A KPI that is undefined
@@ -74,6 +76,7 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
     "diff_ci_low",
     "diff_ci_high",
     "pct_change",
+    "n_higher",
     "p_value",
     "p_holm",
     "significant",
@@ -442,6 +445,7 @@ def _paired_difference(
         "diff_ci_low": test.interval.low,
         "diff_ci_high": test.interval.high,
         "pct_change": 100.0 * diff / ref_mean if diff is not None and ref_mean else None,
+        "n_higher": sum(sample[r] > ref[r] for r in pairs),
         "p_value": test.p_value,
     }
 

@@ -48,8 +48,9 @@ COLUMNS: dict[str, str] = {
     "contribution_margin": "net revenue − vendor_costs + program_fee_income",
     "cumulative_cash": "cumulative vendor cash: billings + program fees − every cost, marketing "
     "included",
-    "cost_of_channel": "partner discounts and margins + MDF, commissions, rebates, fees, overhead "
-    "− program fee income",
+    "program_cost": "cost of the partner program: MDF, commissions, rebates and bonuses, "
+    "recruitment fees, program overhead, less the program fees partners pay",
+    "cost_of_channel": "partner discounts and margins + program_cost",
     "direct_cost_of_sales": "direct reps' cost + direct discounts",
     "revenue_partner_sourced": "net revenue from partner-sourced accounts",
     "revenue_partner_fulfilled": "net revenue from deals partners closed",
@@ -80,6 +81,9 @@ COLUMNS: dict[str, str] = {
     **{f"state_{s.name.lower()}": f"accounts in state {s.name.lower()}" for s in State},
     **{f"partners_active_{t}": f"active {t} partners" for t in PARTNER_TYPES},
     **{f"partners_tier_{t}": f"active partners in tier {t}" for t in TIERS},
+    "tier_upgrades": "partners moved up a program tier at this period's tier review",
+    "tier_downgrades": "partners moved down a program tier at this period's tier review",
+    "certified_reps": "certified reps of active partners at the end of the period",
     **{f"partner_profit_{t}": f"profit of {t} partners this period" for t in PARTNER_TYPES},
     "partners_profitable_share": "share of active partners with positive profit this period",
     "trust_mean": "mean trust of active partners",
@@ -179,6 +183,9 @@ class MetricsRecorder:
             row[f"partner_profit_{ptype}"] = float(profit[of_type].sum()) if len(of_type) else 0.0
         for tier in TIERS:
             row[f"partners_tier_{tier}"] = float((active & (tiers == tier)).sum())
+        row["tier_upgrades"] = float(model.tier_program.upgrades)
+        row["tier_downgrades"] = float(model.tier_program.downgrades)
+        row["certified_reps"] = float(sellers.certified[active].sum())
         n_active = int(active.sum())
         row["partners_profitable_share"] = (
             float((active & (profit > 0)).sum()) / n_active if n_active else 0.0
@@ -233,6 +240,15 @@ _COSTS_INSIDE_MARGIN: tuple[str, ...] = (
 )
 """Cost columns inside contribution margin (marketing is outside it)."""
 
+PROGRAM_COSTS: tuple[str, ...] = (
+    "mdf",
+    "commissions",
+    "rebates_bonuses",
+    "fees",
+    "program_overhead",
+)
+"""Cost columns that make up the partner program's cost (``program_cost``)."""
+
 
 def _revenue_and_costs(row: dict[str, float], model: ChannelModel, channel: IntArray) -> None:
     """Revenue by channel, billings, the vendor's costs, margin, cash and cost of channel.
@@ -282,11 +298,8 @@ def _revenue_and_costs(row: dict[str, float], model: ChannelModel, channel: IntA
     direct_discount = float(
         flows.list_revenue[direct_idx].sum() - flows.vendor_revenue[direct_idx].sum()
     )
-    row["cost_of_channel"] = (
-        partner_discount
-        + sum(row[k] for k in ("mdf", "commissions", "rebates_bonuses", "fees", "program_overhead"))
-        - fee_income
-    )
+    row["program_cost"] = float(sum(row[k] for k in PROGRAM_COSTS)) - fee_income
+    row["cost_of_channel"] = partner_discount + row["program_cost"]
     row["direct_cost_of_sales"] = row["direct_sales_cost"] + direct_discount
     row["revenue_partner_sourced"] = p.partner_sourced
     row["revenue_partner_fulfilled"] = float(flows.vendor_revenue[partner_idx].sum())

@@ -42,6 +42,7 @@ from sim.engine.program_accounts import ProgramBooks
 from sim.engine.recruitment import Recruitment
 from sim.engine.seller_arrays import SellerArrays, SellerArraysCache
 from sim.engine.seller_table import queue_lengths, seller_table
+from sim.engine.tier_review import TierProgram
 from sim.engine.vendor import marketing_costs, vendor_costs
 from sim.market.population import Population
 from sim.metrics import MetricsRecorder
@@ -98,6 +99,7 @@ class ChannelModel(mesa.Model):
         self.mdf_awareness = np.zeros(n_terr)  # awareness per territory from last MDF spend
         self.program_books = ProgramBooks()  # MDF funds, rebate windows, the period's totals
         self._arrays = SellerArraysCache()
+        self.tier_program = TierProgram(scenario, self.periods_per_year, self.period_months)
         self.prices = ResellerPrices.of(pop, scenario, self.streams, self.period_months)
         self._no_hardware = scenario.product.hardware.units_per_seat == 0
         self._period = PeriodCounters()
@@ -128,6 +130,12 @@ class ChannelModel(mesa.Model):
         self.sellers.append(seller)
         self.affiliates.add(seller)
         self.seller_state.row("closes_deals")[seller.index] = seller.closes_deals
+        self.tier_program.join(self.seller_state, seller)
+
+    def sellers_changed(self) -> None:
+        """Rebuild the seller arrays now (a seller's discount changed with its tier)."""
+        self._arrays.invalidate()
+        self._current_arrays()
 
     def open_desk(self, seller: Seller) -> None:
         """Open the seller's sales desk, once it is linked to its distributor (if any).
@@ -230,15 +238,7 @@ class ChannelModel(mesa.Model):
         In a pricing-review period (the first, then every ``partner.pricing_review_months``)
         the best-responding resellers revise their margins against this table first.
         """
-        product = self.config.product
-        subscription = self.subscription_now()
-        arrays = self._arrays.get(
-            self.sellers,
-            subscription,
-            list_per_seat(product, subscription, managed=False),
-            list_per_seat(product, subscription, managed=True),
-            self.config.market.choice.horizon_months,
-        )
+        arrays = self._current_arrays()
         self.prices.sync(arrays)
         st = self.seller_state
         table = seller_table(
@@ -254,6 +254,17 @@ class ChannelModel(mesa.Model):
             self._period,
         )
         return self.prices.reviewed(table, arrays, self.population, self.config, self.period)
+
+    def _current_arrays(self) -> SellerArrays:
+        product = self.config.product
+        subscription = self.subscription_now()
+        return self._arrays.get(
+            self.sellers,
+            subscription,
+            list_per_seat(product, subscription, managed=False),
+            list_per_seat(product, subscription, managed=True),
+            self.config.market.choice.horizon_months,
+        )
 
     def _awareness(self) -> None:
         mk = self.config.marketing

@@ -59,9 +59,11 @@ IMPLEMENTED_PARTNER_TYPES: frozenset[str] = frozenset(ROLE_MODULES)
 SEGMENTS: tuple[str, ...] = ("smb", "mid", "enterprise")
 """Customer segments, in index order."""
 
-TIERS: tuple[str, ...] = ("registered",)
+TIERS: tuple[str, ...] = ("registered", "silver", "gold", "platinum")
 """Partner program tiers, lowest first (the timeseries has one ``partners_tier_<tier>`` column
-per tier). Every partner is ``registered`` until the program has tiers."""
+per tier; industry.md §4.2: typically Registered → Silver → Gold → Platinum). A scenario's
+``program.tiers`` lists the ones its program has; every partner is ``registered`` until the
+program has more tiers."""
 
 
 class ConflictRule(StrEnum):

@@ -29,6 +29,7 @@ DIFF_COLUMNS = (
     "diff_ci_low",
     "diff_ci_high",
     "pct_change",
+    "n_higher",
     "p_value",
     "p_holm",
     "significant",

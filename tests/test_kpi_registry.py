@@ -79,6 +79,7 @@ PREVIOUS_DIRECTIONS = {
     **dict.fromkeys(
         (
             "discount_cost_total",
+            "program_cost_total",
             "conflict_rate",
             "store_conflict_rate",
             "partner_conflict_rate",

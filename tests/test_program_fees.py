@@ -38,8 +38,8 @@ def test_seat_costs_count_customer_seats_only() -> None:
 
 
 def test_unknown_fee_tier_is_an_input_error() -> None:
-    with pytest.raises(InputError, match=r"program\.fees\.platinum"):
-        load_scenario("tiny", ["program.fees={platinum=1000}"])
+    with pytest.raises(InputError, match=r"program\.fees\.diamond"):
+        load_scenario("tiny", ["program.fees={diamond=1000}"])
 
 
 def _model(overrides: list[str], periods: int, seed: int = 1) -> ChannelModel:

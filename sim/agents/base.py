@@ -15,7 +15,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.agents.state import COL, COSTS, INCOME, LEDGER_FIELDS, SellerState
-from sim.names import SEGMENTS
+from sim.agents.training import maybe_certify
+from sim.names import SEGMENTS, TIERS
 from sim.rng import Streams
 from sim.scenario.schema import PartnerType, PricingPolicy
 
@@ -156,7 +157,6 @@ class Seller(mesa.Agent):
         self.specialised = bool(not verticals.all())
         self.segments = np.array([s in segments for s in SEGMENTS], dtype=bool)
         self.status = Status.ACTIVE
-        self.tier = "registered"
         self.desk: SalesDesk | None = None
         self.ledger = Ledger(self._state, self.index)
         self.commitment = 1.0
@@ -187,6 +187,11 @@ class Seller(mesa.Agent):
         self._status = value
         self._state.row("active")[self.index] = value == Status.ACTIVE
         self._state.row("live")[self.index] = value in (Status.ACTIVE, Status.ONBOARDING)
+
+    @property
+    def tier(self) -> str:
+        """Its program tier (a name of :data:`~sim.names.TIERS`; set by the tier reviews)."""
+        return TIERS[int(self._state.row("tier")[self.index])]
 
     @property
     def active(self) -> bool:
@@ -308,6 +313,15 @@ class Partner(Seller):
         number = int(partner_id.rsplit("-", 1)[1])
         st.row("review_phase")[self.index] = (start + number - 1) % periods
         self.credit_blocked = False  # its distributor's credit line is used up (set each period)
+        self.certifying = False
+        self.base_quality = self.service_quality
+
+    certified = _state_property("certified", "Reps certified so far.")
+
+    def act(self) -> None:
+        """Start certifying one more rep when it pays (:mod:`sim.agents.training`)."""
+        if self.status == Status.ACTIVE and not self.certifying and self.certified < self.reps:
+            maybe_certify(self)
 
     def rival_profit(self) -> float:
         """Monthly profit per unit of effort that rival vendors offer this partner."""

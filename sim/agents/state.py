@@ -60,6 +60,9 @@ _FLOAT = (
     "opex_share_of_sales",
     "services_margin",
     "profit_at_exit",
+    "lead_priority",
+    "mdf_rate",
+    "protection_months",
 )
 _INT = (
     "failed_reviews",
@@ -76,8 +79,11 @@ _INT = (
     "wins",
     "conflicts",
     "history_count",
+    "tier",
+    "tier_failed_reviews",
+    "certified",
 )
-_BOOL = ("is_partner", "exclusive", "closes_deals", "active", "live")
+_BOOL = ("is_partner", "exclusive", "closes_deals", "active", "live", "exclusivity_eligible")
 
 
 class SellerState:

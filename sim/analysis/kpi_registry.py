@@ -79,6 +79,11 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("discount_cost_total", "discount cost total", unit="currency", better=LOWER, fmt="money",
         meaning="list revenue given away: the discounts column over the run (None without it)",
         compute=lambda run: run.total("discounts") if run.has("discounts") else None),
+    Kpi("program_cost_total", "program cost total", unit="currency", better=LOWER, fmt="money",
+        meaning="cost of the partner program over the run (MDF, commissions, rebates and "
+        "bonuses, recruitment fees, overhead, less program fees charged to partners): the "
+        "program_cost column (None without it)",
+        compute=lambda run: run.total("program_cost") if run.has("program_cost") else None),
     Kpi("revenue_npv", "revenue NPV", unit="currency", better=HIGHER, fmt="money",
         meaning="revenue with period t discounted by (1 + finance.discount_rate_annual) ** "
         "(−t · months per period / 12)",

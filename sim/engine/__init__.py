@@ -16,6 +16,7 @@ Where each mechanism lives, in the order of a period:
 ``flows``                   the period's money flows by seller
 ``partner_ledger``          flows posted to sellers' ledgers (two-tier purchases included)
 ``mdf``                     MDF spent on local marketing and accrued from purchases
+``tier_review``             program tiers: reviews, benefits into discount and per-seller arrays
 ``capacity``                desk slots following commitment
 ``recruitment``             initial partners, recruitment, onboarding, two-tier links
 ``vendor``                  the vendor's own costs (marketing, direct team, programme)

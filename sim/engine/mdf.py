@@ -79,7 +79,8 @@ def settle_mdf(
         params: ``program.mdf``.
         clock: The current period.
         funds: The funds ledger (updated).
-        rate: Optional accrual rate per seller (e.g. by tier); ``params.accrual_rate`` if None.
+        rate: Optional accrual rate per seller (the partner phase passes ``accrual_rate`` plus
+            each seller's tier ``mdf_rate``); ``params.accrual_rate`` if None.
 
     Returns:
         The period's totals, and the awareness probability per month that the spending adds in

@@ -35,8 +35,8 @@ def partner_updates_phase(model: ChannelModel) -> None:
         model.config.program,
         Clock(model.period, model.period_months, model.periods_per_year),
         [s.tier for s in model.sellers] if model.config.program.fees else [],
-        # A per-seller accrual rate (by tier) once the seller arrays carry one.
-        getattr(arrays, "mdf_rate", None),
+        # The accrual rate per seller: the program's plus its tier's mdf_rate.
+        model.config.program.mdf.accrual_rate + st.row("mdf_rate")[: len(purchases)],
     )
     costs["mdf"] += program_costs["mdf"]
     costs["commissions"] += float(flows.commissions.sum())
@@ -45,6 +45,7 @@ def partner_updates_phase(model: ChannelModel) -> None:
         seller = model.sellers[i]
         seller.status = Status.EXITED
         seller.exited_period = model.period
+    model.tier_program.review_phase(model)
     model.partner_slots_set = update_desk_slots(
         model.sellers,
         arrays.slot_base,

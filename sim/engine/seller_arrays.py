@@ -191,6 +191,10 @@ class SellerArraysCache:
         self._key: tuple[int, bool] | None = None
         self._arrays: SellerArrays | None = None
 
+    def invalidate(self) -> None:
+        """Rebuild every row at the next :meth:`get` (a seller's discount changed)."""
+        self._key = None
+
     @property
     def arrays(self) -> SellerArrays:
         """The arrays as last built."""

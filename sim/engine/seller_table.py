@@ -101,4 +101,5 @@ def seller_table(
         incumbent=incumbent,
         selling=selling,
         partner_type=arrays.partner_type,
+        lead_priority=state.lead_priority[:n_s].copy(),
     )

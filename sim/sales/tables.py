@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,6 +39,8 @@ class SellerTable:
         incumbent: (sellers, territories): it already serves customers there.
         selling: Active and closes deals (whether or not its queue has room now).
         partner_type: Position of its type in ``PARTNER_TYPES`` (-1 for the vendor's channels).
+        lead_priority: Weight of its claim on routed leads, from its program tier (≥ 0;
+            1.0 for every seller when omitted or without tiers).
     """
 
     can_bid: BoolArray
@@ -58,6 +60,11 @@ class SellerTable:
     incumbent: BoolArray
     selling: BoolArray
     partner_type: IntArray
+    lead_priority: FloatArray = field(default_factory=lambda: np.ones(0))
+
+    def __post_init__(self) -> None:
+        if len(self.lead_priority) != len(self.can_bid):
+            self.lead_priority = np.ones(len(self.can_bid))
 
     @property
     def cover(self) -> SellerCover:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from sim.names import (
     IMPLEMENTED_CONFLICT_RULES,
@@ -11,7 +12,7 @@ from sim.names import (
     SEGMENTS,
     TIERS,
 )
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Scenario, Tier
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
         *_check_exclusivity(scenario, territories),
         *_check_program_features(scenario),
         *_check_supply(scenario),
+        *_check_tiers(scenario),
         *_check_program_fees(scenario),
     ]
 
@@ -203,5 +205,56 @@ def _check_supply(scenario: Scenario) -> list[Problem]:
                 dist.order_up_to,
                 f"≤ stock_capacity ({dist.stock_capacity}), as must initial_stock",
             )
+        )
+    return problems
+
+
+TIER_CRITERIA: tuple[str, ...] = (
+    "min_revenue",
+    "min_certified",
+    "min_certified_share",
+    "min_deals",
+)
+"""The criteria of a tier, each of which must not fall from one tier to the next."""
+
+
+def _check_tiers(scenario: Scenario) -> list[Problem]:
+    """Tier names are known, ``registered`` admits everyone, and criteria rise tier by tier.
+
+    Tiers are ordered as in :data:`~sim.names.TIERS`; each listed tier's criteria are at least
+    the ones of the listed tier below it, and at least one is higher (else both tiers would
+    admit the same partners).
+    """
+    tiers = scenario.program.tiers
+    problems = [
+        Problem(f"program.tiers.{name}", name, f"a tier name: {', '.join(TIERS)}")
+        for name in tiers
+        if name not in TIERS
+    ]
+    base = tiers.get("registered")
+    if base is not None:
+        problems += [
+            Problem(f"program.tiers.registered.{c}", getattr(base, c), "0 (every partner enters)")
+            for c in TIER_CRITERIA
+            if getattr(base, c)
+        ]
+    listed = [(name, tiers[name]) for name in TIERS if name in tiers]
+    for (low_name, low), (name, tier) in pairwise(listed):
+        problems += _check_tier_order(low_name, low, name, tier)
+    return problems
+
+
+def _check_tier_order(low_name: str, low: Tier, name: str, tier: Tier) -> list[Problem]:
+    """Problems with a tier whose criteria are not above the ones of the tier below it."""
+    falling = [c for c in TIER_CRITERIA if getattr(tier, c) < getattr(low, c)]
+    problems = [
+        Problem(
+            f"program.tiers.{name}.{c}", getattr(tier, c), f"≥ {low_name}'s ({getattr(low, c)})"
+        )
+        for c in falling
+    ]
+    if not falling and all(getattr(tier, c) == getattr(low, c) for c in TIER_CRITERIA):
+        problems.append(
+            Problem(f"program.tiers.{name}", "its criteria", f"at least one above {low_name}'s")
         )
     return problems

@@ -11,7 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sim.names import SEGMENTS, ConflictRule
 
@@ -504,6 +504,26 @@ class PartnerType(Strict):
         le=12,
         description="Months between a partner's exit reviews (its business review), in (0, 12].",
     )
+    # Training and certification (docs/model.md §7.21). Every reselling type can certify its
+    # reps; a type with certification_quality 0 certifies only to reach a program tier (never
+    # with one tier, so baseline's SIs and MSPs do not certify). Cost and duration: assumption
+    # (vendor certifications cost a few thousand per person and take weeks to months of study;
+    # docs/sources.md "Certification cost and time"); the subsidy share is an assumption.
+    certification_cost: NonNegative = Field(
+        6_000.0, description="Cost of certifying one rep (currency; assumption, 2k–10k)."
+    )
+    certification_months: NonNegative = Field(
+        2.0, description="Months to certify one rep (assumption, 1–3)."
+    )
+    certification_subsidy: Probability = Field(
+        0.25,
+        description="Share of the certification cost the vendor pays, in [0, 1] (assumption).",
+    )
+    certification_quality: NonNegative = Field(
+        0.0,
+        description="Service quality added when all reps are certified (pro rata by certified "
+        "share; assumption, 0–0.3; 0 = certifies only to reach a tier).",
+    )
 
 
 class DistributorType(PartnerType):
@@ -541,11 +561,6 @@ class VarType(PartnerType):
     services_ratio: NonNegative = Field(0.5)
     verticals_each: int | None = Field(2, ge=1)
     two_tier_share: Probability = Field(0.5)
-    certification_cost: NonNegative = Field(6_000.0, description="Cost of certifying one rep.")
-    certification_months: NonNegative = Field(2.0, description="Time to certify one rep.")
-    certification_subsidy: Probability = Field(
-        0.25, description="Share of certification cost the vendor pays."
-    )
     certification_quality: NonNegative = Field(
         0.15, description="Service quality per certified rep share (all reps certified = +x)."
     )
@@ -789,6 +804,51 @@ class Incentives(Strict):
     )
 
 
+class Tier(Strict):
+    """One program tier: the criteria a partner meets at a review, and the benefits it gets.
+
+    Criteria and benefits follow the tier engine of industry.md §4.6 (criteria vector of
+    trailing-12-month revenue, certifications and closed deals; benefit table of discount,
+    MDF accrual, lead priority and protection). A tier with all criteria 0 admits everyone.
+    """
+
+    min_revenue: NonNegative = Field(
+        0.0,
+        description="Trailing-12-month vendor net revenue of its deals, at least (currency; "
+        "industry.md §4.2: Silver $50–100K, Gold $250–500K, Platinum $1M+).",
+    )
+    min_certified: int = Field(0, ge=0, description="Certified reps, at least (count).")
+    min_certified_share: Probability = Field(
+        0.0, description="Certified reps as a share of its reps, at least, in [0, 1]."
+    )
+    min_deals: int = Field(
+        0, ge=0, description="Deals won in the trailing 12 months, at least (count)."
+    )
+    extra_discount: Share = Field(
+        0.0,
+        description="Discount off list on top of the type's base discount, in [0, 1) "
+        "(industry.md: sample schedules step 5 points a tier, 20/25/30/35 %).",
+    )
+    mdf_rate: Share = Field(
+        0.0,
+        description="MDF accrual on top of program.mdf.accrual_rate, share of purchases "
+        "(industry.md: accrual 2–5 % of purchases in all).",
+    )
+    lead_priority: NonNegative = Field(
+        1.0,
+        description="Weight of its claim on routed leads (tier_weighted routing; 1 = neutral; "
+        "assumption).",
+    )
+    protection_months: NonNegative = Field(
+        0.0,
+        description="Deal-registration protection in months (0 = the program's "
+        "deal_registration.protection_months; industry.md: 60–90 days).",
+    )
+    exclusivity_eligible: bool = Field(
+        False, description="Whether partners in this tier may hold territory exclusivity."
+    )
+
+
 class Program(Strict):
     """The partner program the vendor designs."""
 
@@ -814,6 +874,36 @@ class Program(Strict):
     )
     overhead_per_partner: NonNegative = Field(
         150.0, description="Program overhead per active partner per month (portal, support)."
+    )
+    tiers: dict[str, Tier] = Field(
+        default_factory=lambda: {"registered": Tier()},
+        description="The program's tiers by name (registered, silver, gold, platinum; "
+        "'registered', with no criteria, is there unless listed; criteria rise with the tier).",
+    )
+
+    @field_validator("tiers")
+    @classmethod
+    def _with_registered(cls, tiers: dict[str, Tier]) -> dict[str, Tier]:
+        """Every program has the entry tier: ``registered`` without benefits unless listed."""
+        return tiers if "registered" in tiers else {"registered": Tier(), **tiers}
+
+    # Programs evaluate tiers quarterly to annually (industry.md §4.6 tier engine cadence;
+    # Cisco VIP periods of 3 or 6 months [P-vendor]); 6 months is the middle of that range.
+    tier_review_months: float = Field(
+        6.0, gt=0, le=12, description="Months between program-wide tier reviews, in (0, 12]."
+    )
+    # industry.md §4.6: "demotion grace"; one review of grace is an assumption.
+    tier_demotion_grace: int = Field(
+        1,
+        ge=0,
+        le=4,
+        description="Reviews a partner may fail its tier's criteria before it is moved down "
+        "(0 = at the first failed review; assumption).",
+    )
+    tier_certification_reach: Probability = Field(
+        0.8,
+        description="A partner certifies towards the next tier when its revenue and deals are "
+        "at least this share of the tier's (assumption, 0.5–1).",
     )
 
 
