@@ -23,6 +23,17 @@ if TYPE_CHECKING:
 
 IntArray = NDArray[np.int64]
 
+LEAD_COLUMNS: dict[str, str] = {
+    "leads": "vendor leads placed this period",
+    "leads_direct": "leads the direct team works (its share, those no partner covers, escalated)",
+    "leads_to_partners": "leads first routed to a partner (program.lead_routing.policy)",
+    "leads_accepted": "leads a partner accepted (at the first offer or after reassignment)",
+    "leads_reassigned": "offers of refused leads to the next partner (one lead may count more)",
+    "leads_escalated": "leads every partner offered them refused, taken back by the direct team",
+    "leads_unworked": "leads nobody works (no covering seller, or refused and not escalated)",
+}
+"""The lead-routing columns, each the :class:`~sim.engine.period.PeriodCounters` field so named."""
+
 COLUMNS: dict[str, str] = {
     "period": "period number, 1 … T",
     **{f"revenue_{c}": f"vendor net revenue from deals {c} closed" for c in CHANNELS},
@@ -99,6 +110,7 @@ COLUMNS: dict[str, str] = {
     "deals_delayed_by_stock": "deals activated this period after waiting for distributor stock",
     "stock_delay_months": "total months those deals waited for stock (÷ deals = mean delay)",
     "credit_blocks": "active resellers over their distributor's credit line (no bids) this period",
+    **LEAD_COLUMNS,
     "program_fee_income": "partner-program fees charged to partners (vendor income; adds to "
     "contribution_margin)",
     "mdf_accrued": "MDF accrued (share of purchases) and allocated (discretionary) this period",
@@ -163,6 +175,7 @@ class MetricsRecorder:
         _accounts_and_pipeline(row, model)
         self._partners(row, model, channels)
         _supply_and_win_back(row, model)
+        _leads(row, model)
         _program(row, model)
         if self._row_cols is None:  # the entries come in the same order every period
             self._row_cols = np.array([self._col[k] for k in row], dtype=np.int64)
@@ -361,3 +374,10 @@ def _supply_and_win_back(row: dict[str, float], model: ChannelModel) -> None:
     row["deals_delayed_by_stock"] = p.deals_delayed_by_stock
     row["stock_delay_months"] = p.stock_delay_months
     row["credit_blocks"] = p.credit_blocks
+
+
+def _leads(row: dict[str, float], model: ChannelModel) -> None:
+    """Vendor leads: where they went, accepted, reassigned, escalated, unworked."""
+    p = model.counters
+    for name in LEAD_COLUMNS:
+        row[name] = getattr(p, name)

@@ -34,6 +34,7 @@ from sim.engine.choice_phase import offers_and_choice_phase
 from sim.engine.evaluation import evaluation_phase
 from sim.engine.flows import Flows
 from sim.engine.fulfilment import Fulfilment
+from sim.engine.lead_router import LeadRouter, desk_free_share
 from sim.engine.partner_phase import partner_updates_phase
 from sim.engine.period import Clock, PeriodContext, PeriodCounters, zero_costs
 from sim.engine.price_review import ResellerPrices
@@ -105,6 +106,12 @@ class ChannelModel(mesa.Model):
         self._period = PeriodCounters()
         self._flows = Flows.zeros(0)
         self.direct, self.self_serve, self.recruitment = self._create_sellers()
+        self.lead_router = LeadRouter(
+            scenario.program.lead_routing,
+            self.seller_state,
+            lambda: desk_free_share(self.sellers, self.desks, self._process_desks),
+            self.period_months,
+        )
         self.metrics = MetricsRecorder(scenario.time.periods)
         self.datacollector = self.metrics  # Mesa's name for it: SolaraViz's plots read it
         self.cumulative_cash = 0.0
@@ -291,6 +298,7 @@ class ChannelModel(mesa.Model):
             self.affiliates,
             self.seller_state,
             self._context(),
+            self.lead_router,
         )
 
     def _offers_and_choice(

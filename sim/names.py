@@ -90,3 +90,21 @@ IMPLEMENTED_CONFLICT_RULES: frozenset[ConflictRule] = frozenset(
 )
 """Conflict rules the engine implements (each registered in :mod:`sim.program.conflict`); a
 scenario naming any other is refused at validation as "not implemented yet"."""
+
+
+class LeadRoutingPolicy(StrEnum):
+    """Named lead-routing policies (SPEC §2.5): which covering partner gets a vendor lead.
+
+    Each is a registered function in :mod:`sim.program.lead_routing`.
+    """
+
+    GEOGRAPHIC = "geographic"
+    """A partner covering the account's territory, drawn uniformly."""
+    ROUND_ROBIN = "round_robin"
+    """The partners covering the territory in turn (a rotating pointer per territory)."""
+    TIER_WEIGHTED = "tier_weighted"
+    """Drawn with probability proportional to each partner's lead priority (its tier's)."""
+    PERFORMANCE = "performance"
+    """Drawn with probability proportional to each partner's trailing win rate."""
+    CAPACITY = "capacity"
+    """The partner with the most free desk capacity."""

@@ -56,6 +56,7 @@ PARTNER_COLUMNS: tuple[str, ...] = (
     "exited_period",
     "profit_after_exit",
     "closes_deals",
+    "leads_received",
     "program_fees",
 )
 """Columns of ``partners.csv``, in order."""
@@ -182,6 +183,8 @@ def partners_frame(model: ChannelModel) -> pd.DataFrame:
       (they no longer change after it);
     * ``closes_deals``: whether it works opportunities itself (affiliates refer, distributors
       without end-customer segments wholesale; neither closes deals);
+    * ``leads_received``: vendor leads it worked over the run (routed to it and accepted, or
+      kept or taken back by the direct team; ``program.lead_routing``);
     * ``program_fees``: the partner-program fees it paid (part of ``costs``).
 
     ``conflicts_lost_to_direct``, ``conflicts_lost_to_store`` and ``conflicts_lost_to_partner``
@@ -199,6 +202,7 @@ def partners_frame(model: ChannelModel) -> pd.DataFrame:
     groups: dict[str, list[Any]] = {}
     for seller in model.sellers:
         groups.setdefault(seller.partner_id, []).append(seller)
+    received = np.append(model.lead_router.received, np.zeros(len(model.sellers), np.int64))
     rows: list[dict[str, Any]] = []
     for pid in sorted(groups, key=_partner_sort_key):
         members = groups[pid]
@@ -234,6 +238,7 @@ def partners_frame(model: ChannelModel) -> pd.DataFrame:
                 "exited_period": None if is_direct else lead.exited_period,
                 "profit_after_exit": 0.0 if np.isnan(g.at_exit) else g.profit - g.at_exit,
                 "closes_deals": bool(lead.closes_deals),
+                "leads_received": int(sum(received[s.index] for s in members)),
                 "program_fees": total["program_fees"],
             }
         )

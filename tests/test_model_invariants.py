@@ -99,6 +99,11 @@ CASES = [
         id="tiny-tiers",
     ),
     pytest.param("tiered_program", ("market.customers=3000",), id="tiered", marks=pytest.mark.slow),
+    pytest.param(
+        "tiny",
+        ('program.lead_routing.policy="round_robin"', "program.lead_routing.acceptance=true"),
+        id="tiny-lead-routing",
+    ),
     pytest.param("two_tier_distribution", (), id="two_tier", marks=pytest.mark.slow),
     pytest.param("saas_shift", (), id="saas_shift", marks=pytest.mark.slow),
     pytest.param("msp_led", (), id="msp_led", marks=pytest.mark.slow),

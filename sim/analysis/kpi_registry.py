@@ -282,6 +282,15 @@ KPIS: tuple[Kpi, ...] = (
         meaning="periods in which an active reseller was over its distributor's credit line "
         "and could not bid, summed over resellers",
         compute=lambda run: round(run.total("credit_blocks"))),
+    Kpi("lead_acceptance_rate", "lead acceptance rate", unit="share", better=HIGHER,
+        fmt="share",
+        meaning="vendor leads partners accepted / leads first routed to a partner, over the run "
+        "(1 without program.lead_routing.acceptance; None without partner leads)",
+        compute=lambda run: run.ratio("leads_accepted", "leads_to_partners")),
+    Kpi("leads_unworked_share", "leads unworked", unit="share", better=LOWER, fmt="share",
+        meaning="vendor leads nobody worked (no covering seller, or refused by every partner "
+        "and not taken back by direct) / vendor leads, over the run",
+        compute=lambda run: run.ratio("leads_unworked", "leads")),
     Kpi("mdf_total", "MDF reimbursed total", unit="currency", better="", fmt="money",
         meaning="MDF the vendor reimbursed to partners over the run (docs/model.md §7.16)",
         compute=lambda run: run.total("mdf")),

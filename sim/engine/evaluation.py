@@ -9,14 +9,15 @@ from numpy.typing import NDArray
 
 from sim.agents.affiliate import AffiliateNetwork
 from sim.agents.state import SellerState
+from sim.engine.lead_router import LeadRouter
 from sim.engine.period import PeriodContext, per_period
 from sim.market.population import AWARE, UNAWARE, AwareSource, Population, State
 from sim.names import SEGMENTS
 from sim.rng import draws_below, uniform_bits
 from sim.sales.book import Source
-from sim.sales.leads import may_open, pick_first_eligible, route_leads
+from sim.sales.leads import may_open, pick_first_eligible
 from sim.sales.tables import Opportunities, SellerTable
-from sim.scenario.schema import Conflict, Marketing
+from sim.scenario.schema import Conflict
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
@@ -60,45 +61,48 @@ def organic_openings(
 
 def vendor_leads(
     pop: Population,
-    marketing: Marketing,
     table: SellerTable,
     direct: int,
-    rng: np.random.Generator,
-    pm: float,
+    router: LeadRouter,
+    ctx: PeriodContext,
     taken: BoolArray,
 ) -> tuple[IntArray, IntArray]:
     """This period's vendor leads and the seller each is routed to.
 
     The number of leads is Poisson with the lead budget over the cost per lead; candidates
-    are drawn uniformly and the first eligible ones kept (:func:`route_leads` routes them).
-    Unaware accounts reached by a lead count as made aware by the vendor.
+    are drawn uniformly and the first eligible ones kept (``router`` routes them, under
+    ``program.lead_routing``). Unaware accounts reached by a lead count as made aware by the
+    vendor.
 
     Args:
         pop: The population.
-        marketing: The vendor's marketing parameters.
         table: This period's seller table.
         direct: Seller index of the direct team.
-        rng: The ``leads`` stream.
-        pm: Months per period.
+        router: The lead router.
+        ctx: The scenario (the vendor's marketing), the ``leads`` stream, clock and counters.
         taken: Accounts with an opportunity this period; the leads are added.
 
     Returns:
-        The leads' accounts and their owners (-1 when nobody covers the account).
+        The leads' accounts and their owners (-1 when nobody works the lead).
     """
+    marketing = ctx.config.marketing
+    rng = ctx.streams.get("leads")
+    pm = ctx.clock.period_months
     n_leads = int(rng.poisson(marketing.lead_spend / marketing.cost_per_lead * pm))
     if not n_leads:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     cand = rng.integers(0, pop.n, size=4 * n_leads + 8)
     cand = pick_first_eligible([cand], [n_leads], [may_open(pop.state, cand, taken)])[0]
-    owner = route_leads(
+    owner = router.route(
         pop.territory[cand],
         pop.segment[cand],
         pop.vertical[cand],
         table,
         direct,
-        marketing.direct_lead_share,
-        rng,
+        ctx,
+        pop.needs_implementation[cand],
     )
+    router.record(ctx.clock.period, cand, owner)
     taken[cand] = True
     fresh = cand[pop.state[cand] == UNAWARE]
     pop.aware_source[fresh] = AwareSource.VENDOR
@@ -117,6 +121,7 @@ def evaluation_phase(
     affiliates: AffiliateNetwork,
     seller_state: SellerState,
     ctx: PeriodContext,
+    router: LeadRouter,
 ) -> tuple[Opportunities, NDArray[np.int8], IntArray]:
     """Open this period's opportunities: organic evaluations, vendor leads, referrals.
 
@@ -127,13 +132,13 @@ def evaluation_phase(
         affiliates: The affiliates (referrals).
         seller_state: The seller state.
         ctx: The scenario (evaluation rate, the vendor's marketing), streams and clock.
+        router: The lead router (``program.lead_routing``).
 
     Returns:
         The opportunities, the source of each and its referrer (-1 if none).
     """
     config, streams = ctx.config, ctx.streams
     period, pm = ctx.clock.period, ctx.clock.period_months
-    marketing = config.marketing
     opening = organic_openings(
         pop, config.market.evaluation_rate, streams.get("market.evaluation"), period, pm
     )
@@ -142,7 +147,8 @@ def evaluation_phase(
     batches.add(opening, none, Source.ORGANIC, none.copy())
     taken = np.zeros(pop.n, dtype=bool)  # accounts with an opportunity this period
     taken[opening] = True
-    leads, owner = vendor_leads(pop, marketing, table, direct, streams.get("leads"), pm, taken)
+    router.observe()
+    leads, owner = vendor_leads(pop, table, direct, router, ctx, taken)
     if len(leads):
         batches.add(leads, owner, Source.VENDOR_LEAD, np.full(len(leads), -1, dtype=np.int64))
     referred, referrer_ids = affiliates.referrals(

@@ -99,6 +99,20 @@ class PeriodCounters:
     """… because every offer was above the cut-off multiple of the budget."""
     unserved_not_reached: int = 0
     """… because no seller that could offer happened to reach them."""
+    leads: int = 0
+    """Vendor leads placed this period."""
+    leads_direct: int = 0
+    """… that the direct team works (its share, those no partner covers, those escalated)."""
+    leads_to_partners: int = 0
+    """… first routed to a partner."""
+    leads_accepted: int = 0
+    """… accepted by a partner (at the first offer or after reassignment)."""
+    leads_reassigned: int = 0
+    """Offers of a refused lead to the next partner (one lead may count several times)."""
+    leads_escalated: int = 0
+    """Leads every partner offered them refused, taken back by the direct team."""
+    leads_unworked: int = 0
+    """Leads with no owner (nobody covers them, or refused and not escalated)."""
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,15 @@
-"""Choosing which drawn accounts become leads: first eligible draws, in order, without repeats."""
+"""Vendor leads: which drawn accounts become leads (first eligible draws), and who may take them."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sim.arrays import run_starts
 from sim.market.population import AWARE, UNAWARE
+from sim.program.lead_routing import uniform_pick
 from sim.sales.tables import SellerTable
 
 IntArray = NDArray[np.int64]
@@ -102,6 +105,70 @@ def may_open(state: NDArray[np.int8], accounts: IntArray, taken: BoolArray) -> B
     return ((drawn == UNAWARE) | (drawn == AWARE)) & ~taken[accounts]
 
 
+@dataclass(frozen=True)
+class LeadCandidates:
+    """Who may take each lead of a batch.
+
+    Attributes:
+        direct_ok: Per lead, whether the direct team covers its account and can bid.
+        partners: Seller indices of the partners that can bid this period (the columns).
+        cand: (leads, partners) whether each of them covers the lead's territory, segment and
+            vertical.
+    """
+
+    direct_ok: BoolArray
+    partners: IntArray
+    cand: BoolArray
+
+    @property
+    def has_partner(self) -> BoolArray:
+        """Per lead, whether some partner covers it."""
+        return np.asarray(self.cand.any(axis=1))
+
+    def seller(self, column: IntArray) -> IntArray:
+        """The seller index of each partner column (-1 stays -1)."""
+        padded: IntArray = np.append(self.partners, -1)  # column -1 reads the -1 at the end
+        return padded[column]
+
+    def to_direct(self, u: NDArray[np.float64], direct_share: float) -> BoolArray:
+        """Leads direct keeps: it covers them and (``u < direct_share`` or no partner does)."""
+        return np.asarray(self.direct_ok & ((u < direct_share) | ~self.has_partner))
+
+
+def lead_candidates(
+    territory: NDArray[np.integer],
+    segment: NDArray[np.integer],
+    vertical: NDArray[np.integer],
+    table: SellerTable,
+    direct: int,
+    projects: BoolArray | None = None,
+) -> LeadCandidates:
+    """The sellers that may take each lead: those covering its account and able to bid.
+
+    Args:
+        territory: Territory of each lead's account.
+        segment: Segment of each lead's account.
+        vertical: Vertical of each lead's account.
+        table: This period's seller table.
+        direct: Seller index of the direct team.
+        projects: Per lead, whether its account needs implementation; when given, a partner
+            that bids only on projects (an SI) is no candidate for the other leads.
+    """
+    d = direct
+    direct_ok = (
+        table.territories[d, territory] & table.segments[d, segment] & table.verticals[d, vertical]
+    ) & table.can_bid[d]
+    partners = np.flatnonzero(~table.is_direct & table.can_bid).astype(np.int64)
+    cand = (
+        table.territories[partners][:, territory]
+        & table.segments[partners][:, segment]
+        & table.verticals[partners][:, vertical]
+    ).T
+    if projects is not None:
+        cand &= ~(table.projects_only[partners][None, :] & ~projects[:, None])
+    return LeadCandidates(np.asarray(direct_ok), partners, np.ascontiguousarray(cand))
+
+
 def route_leads(
     territory: NDArray[np.integer],
     segment: NDArray[np.integer],
@@ -115,7 +182,8 @@ def route_leads(
 
     A lead goes to direct with probability ``direct_share`` (or when no partner covers it),
     otherwise to a partner drawn uniformly among those covering the account's territory,
-    segment and vertical that can bid; -1 when nobody covers it.
+    segment and vertical that can bid; -1 when nobody covers it. The other policies, and
+    acceptance and reassignment, are in :mod:`sim.engine.lead_router`.
 
     Args:
         territory: Territory of each lead's account.
@@ -132,27 +200,9 @@ def route_leads(
     n = len(territory)
     u = rng.random(n)
     pick = rng.random(n)
-    terr, seg, vert = territory, segment, vertical
-    d = direct
-    direct_ok = (
-        table.territories[d, terr] & table.segments[d, seg] & table.verticals[d, vert]
-    ) & table.can_bid[d]
-    # Partners that can bid, in seller order, and which leads each covers: (partners, leads).
-    bidders = np.flatnonzero(~table.is_direct & table.can_bid)
-    partners = (
-        table.territories[bidders][:, terr] & table.segments[bidders][:, seg]
-    ) & table.verticals[bidders][:, vert]
-    n_partners = partners.sum(axis=0)
-    # The k-th covering partner in seller order, k drawn uniformly.
-    k = np.minimum((pick * n_partners).astype(np.int64), np.maximum(n_partners - 1, 0))
-    rank = np.cumsum(partners, axis=0) - 1
-    chosen_partner = (
-        bidders[np.argmax(partners & (rank == k[None, :]), axis=0)]
-        if len(bidders)
-        else np.zeros(n, dtype=np.int64)
-    )
-    to_direct = direct_ok & ((u < direct_share) | (n_partners == 0))
-    owners: IntArray = np.where(to_direct, d, np.where(n_partners > 0, chosen_partner, -1))
+    c = lead_candidates(territory, segment, vertical, table, direct)
+    chosen = uniform_pick(c.cand, pick)  # the k-th covering partner in seller order
+    owners: IntArray = np.where(c.to_direct(u, direct_share), direct, c.seller(chosen))
     return owners
 
 

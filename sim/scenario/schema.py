@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from sim.names import SEGMENTS, ConflictRule
+from sim.names import SEGMENTS, ConflictRule, LeadRoutingPolicy
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Share = Annotated[float, Field(ge=0.0, lt=1.0)]
@@ -849,6 +849,65 @@ class Tier(Strict):
     )
 
 
+class LeadRouting(Strict):
+    """Routing of the vendor's leads to partners.
+
+    The share of the leads direct keeps is ``marketing.direct_lead_share``.
+    """
+
+    # industry.md §4.4 (Leadtributor [P-vendor]): geographic, round-robin, capacity-based,
+    # attribute and hybrid routing; tier-based push routing (Salesforce pattern [T]).
+    policy: LeadRoutingPolicy = Field(
+        LeadRoutingPolicy.GEOGRAPHIC,
+        description="Which covering partner gets a lead: geographic (uniform among those "
+        "covering the territory), round_robin, tier_weighted, performance or capacity.",
+    )
+    # industry.md §4.4: leads not accepted within a window are reassigned to the next partner or
+    # escalated to the vendor (Leadtributor, Core dna [P-vendor]). Off keeps today's routing.
+    acceptance: bool = Field(
+        False,
+        description="Whether a partner may refuse a lead (not accept it within the timeout); "
+        "false: every routed lead is accepted at once.",
+    )
+    # Assumption: industry.md §4.4 cites time-outs in minutes for consumer leads (HomeJunction,
+    # BostonLogic [P-vendor]) and "set windows" for B2B partners (Core dna); 1–5 working days.
+    acceptance_timeout_days: Positive = Field(
+        3.0,
+        description="Days a partner has to accept a lead before it is reassigned "
+        "(assumption; range 1–5).",
+    )
+    # Assumption: a fully committed partner with a free desk accepts within two days on average.
+    response_days: Positive = Field(
+        2.0,
+        description="Mean days a fully committed partner with a free desk takes to accept a "
+        "lead; p(accept) = 1 − exp(−timeout · commitment · free share / response_days) "
+        "(assumption; range 0.5–10).",
+    )
+    max_reassignments: int = Field(
+        2,
+        ge=0,
+        le=10,
+        description="Times a refused lead is offered to the next partner before it is given up "
+        "(assumption; range 0–10).",
+    )
+    # industry.md §4.4: "auto-reassign to the next partner or escalate to the vendor".
+    unaccepted: Literal["direct", "unworked"] = Field(
+        "direct",
+        description="Where a lead every partner offered it refused goes: 'direct' (the reps "
+        "take it when they cover it) or 'unworked' (no owner).",
+    )
+    # Assumption: two quarters, as the partner's own profit memory (partner.memory_months).
+    performance_months: Positive = Field(
+        6.0, description="Trailing window of the win rate 'performance' routing weighs (months)."
+    )
+    # Assumption: a partner with few bids is rated near the partners' pooled win rate.
+    performance_prior_bids: NonNegative = Field(
+        10.0,
+        description="Pseudo-bids at the partners' pooled win rate added to each partner's "
+        "trailing record under 'performance' (assumption; range 0–50).",
+    )
+
+
 class Program(Strict):
     """The partner program the vendor designs."""
 
@@ -905,6 +964,7 @@ class Program(Strict):
         description="A partner certifies towards the next tier when its revenue and deals are "
         "at least this share of the tier's (assumption, 0.5–1).",
     )
+    lead_routing: LeadRouting = Field(default_factory=LeadRouting)
 
 
 class Partner(Strict):
