@@ -15,6 +15,16 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from sim.engine.program_metrics import (
+    ECOSYSTEM_COLUMNS,
+    LEAD_COLUMNS,
+    PROGRAM_MONEY_COLUMNS,
+    REGISTRATION_COLUMNS,
+    ecosystem_columns,
+    lead_columns,
+    program_money_columns,
+    registration_columns,
+)
 from sim.market.population import State
 from sim.names import CHANNELS, PARTNER_TYPES, SEGMENTS, TIERS
 
@@ -22,17 +32,6 @@ if TYPE_CHECKING:
     from sim.model import ChannelModel
 
 IntArray = NDArray[np.int64]
-
-LEAD_COLUMNS: dict[str, str] = {
-    "leads": "vendor leads placed this period",
-    "leads_direct": "leads the direct team works (its share, those no partner covers, escalated)",
-    "leads_to_partners": "leads first routed to a partner (program.lead_routing.policy)",
-    "leads_accepted": "leads a partner accepted (at the first offer or after reassignment)",
-    "leads_reassigned": "offers of refused leads to the next partner (one lead may count more)",
-    "leads_escalated": "leads every partner offered them refused, taken back by the direct team",
-    "leads_unworked": "leads nobody works (no covering seller, or refused and not escalated)",
-}
-"""The lead-routing columns, each the :class:`~sim.engine.period.PeriodCounters` field so named."""
 
 COLUMNS: dict[str, str] = {
     "period": "period number, 1 … T",
@@ -49,7 +48,7 @@ COLUMNS: dict[str, str] = {
     "cogs": "cost of goods (software share of net revenue + hardware units)",
     "direct_sales_cost": "cost of direct reps",
     "mdf": "MDF reimbursed to partners",
-    "commissions": "affiliate commissions",
+    "commissions": "affiliate commissions and broker referral fees",
     "rebates_bonuses": "rebates and bonuses paid to partners",
     "fees": "partner recruitment fees",
     "program_overhead": "program overhead (per active partner) and certification subsidies",
@@ -60,7 +59,8 @@ COLUMNS: dict[str, str] = {
     "cumulative_cash": "cumulative vendor cash: billings + program fees − every cost, marketing "
     "included",
     "program_cost": "cost of the partner program: MDF, commissions, rebates and bonuses, "
-    "recruitment fees, program overhead, less the program fees partners pay",
+    "recruitment fees, program overhead, channel-neutral pay of the direct reps, less the "
+    "program fees partners pay",
     "cost_of_channel": "partner discounts and margins + program_cost",
     "direct_cost_of_sales": "direct reps' cost + direct discounts",
     "revenue_partner_sourced": "net revenue from partner-sourced accounts",
@@ -111,14 +111,9 @@ COLUMNS: dict[str, str] = {
     "stock_delay_months": "total months those deals waited for stock (÷ deals = mean delay)",
     "credit_blocks": "active resellers over their distributor's credit line (no bids) this period",
     **LEAD_COLUMNS,
-    "program_fee_income": "partner-program fees charged to partners (vendor income; adds to "
-    "contribution_margin)",
-    "mdf_accrued": "MDF accrued (share of purchases) and allocated (discretionary) this period",
-    "mdf_spent": "MDF spent on partners' marketing activities this period (drives awareness)",
-    "mdf_rejected": "MDF claims rejected this period (spent by the partner, not reimbursed)",
-    "mdf_expired": "MDF funds that expired unrequested this period",
-    "mdf_open": "MDF funds open at period end: unrequested, activity pending or claim pending",
-    "growth_rebates": "growth rebates paid at this period's settlement (part of rebates_bonuses)",
+    **ECOSYSTEM_COLUMNS,
+    **REGISTRATION_COLUMNS,
+    **PROGRAM_MONEY_COLUMNS,
 }
 """Every timeseries column with its meaning."""
 
@@ -175,8 +170,10 @@ class MetricsRecorder:
         _accounts_and_pipeline(row, model)
         self._partners(row, model, channels)
         _supply_and_win_back(row, model)
-        _leads(row, model)
-        _program(row, model)
+        lead_columns(row, model)
+        ecosystem_columns(row, model)
+        registration_columns(row, model)
+        program_money_columns(row, model)
         if self._row_cols is None:  # the entries come in the same order every period
             self._row_cols = np.array([self._col[k] for k in row], dtype=np.int64)
         assert len(row) == len(self._row_cols)
@@ -250,6 +247,7 @@ _COSTS_INSIDE_MARGIN: tuple[str, ...] = (
     "rebates_bonuses",
     "fees",
     "program_overhead",
+    "channel_neutral_comp",
 )
 """Cost columns inside contribution margin (marketing is outside it)."""
 
@@ -259,6 +257,7 @@ PROGRAM_COSTS: tuple[str, ...] = (
     "rebates_bonuses",
     "fees",
     "program_overhead",
+    "channel_neutral_comp",
 )
 """Cost columns that make up the partner program's cost (``program_cost``)."""
 
@@ -296,6 +295,7 @@ def _revenue_and_costs(row: dict[str, float], model: ChannelModel, channel: IntA
     row["program_overhead"] = costs["program_overhead"]
     row["training_subsidies"] = model.training_subsidies_period
     row["marketing_cost"] = costs["marketing"]
+    row["channel_neutral_comp"] = costs["channel_neutral_comp"]
     row["vendor_costs"] = float(sum(row[k] for k in _COSTS_INSIDE_MARGIN))
     fee_income = model.program_books.fee_income
     row["contribution_margin"] = revenue - row["vendor_costs"] + fee_income
@@ -316,19 +316,6 @@ def _revenue_and_costs(row: dict[str, float], model: ChannelModel, channel: IntA
     row["direct_cost_of_sales"] = row["direct_sales_cost"] + direct_discount
     row["revenue_partner_sourced"] = p.partner_sourced
     row["revenue_partner_fulfilled"] = float(flows.vendor_revenue[partner_idx].sum())
-
-
-def _program(row: dict[str, float], model: ChannelModel) -> None:
-    """Program fees, the MDF funds' movements and growth rebates of the period."""
-    books = model.program_books
-    row["program_fee_income"] = books.fee_income
-    mdf = books.mdf
-    row["mdf_accrued"] = mdf.accrued
-    row["mdf_spent"] = mdf.spent
-    row["mdf_rejected"] = mdf.rejected
-    row["mdf_expired"] = mdf.expired
-    row["mdf_open"] = mdf.open
-    row["growth_rebates"] = books.growth_rebates
 
 
 def _accounts_and_pipeline(row: dict[str, float], model: ChannelModel) -> None:
@@ -374,10 +361,3 @@ def _supply_and_win_back(row: dict[str, float], model: ChannelModel) -> None:
     row["deals_delayed_by_stock"] = p.deals_delayed_by_stock
     row["stock_delay_months"] = p.stock_delay_months
     row["credit_blocks"] = p.credit_blocks
-
-
-def _leads(row: dict[str, float], model: ChannelModel) -> None:
-    """Vendor leads: where they went, accepted, reassigned, escalated, unworked."""
-    p = model.counters
-    for name in LEAD_COLUMNS:
-        row[name] = getattr(p, name)

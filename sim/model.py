@@ -31,6 +31,7 @@ from sim.agents.state import SellerState
 from sim.engine.awareness import awareness_phase
 from sim.engine.billing_phase import Accounts, billing_phase
 from sim.engine.choice_phase import offers_and_choice_phase
+from sim.engine.ecosystem import Ecosystem
 from sim.engine.evaluation import evaluation_phase
 from sim.engine.flows import Flows
 from sim.engine.fulfilment import Fulfilment
@@ -49,6 +50,7 @@ from sim.market.population import Population
 from sim.metrics import MetricsRecorder
 from sim.names import SEGMENTS
 from sim.program.conflict import get_rule
+from sim.program.registration import Register
 from sim.rng import Streams
 from sim.sales.book import OpportunityBook
 from sim.sales.desk import SalesDesk
@@ -85,10 +87,12 @@ class ChannelModel(mesa.Model):
         expected_rows = 0.04 * pop.n * scenario.time.periods * self.period_months
         self.book = OpportunityBook(capacity=max(1024, int(expected_rows)))
         self.conflict_rule = get_rule(scenario.program.conflict.rule.value)
+        self.registrations = Register(pop.n)  # deal registrations (sim/program/registration.py)
         self.sellers: list[Seller] = []
         self.seller_state = SellerState(n_terr, history=self.periods_per_year)
         cells = account_cells(pop.territory, pop.segment, len(SEGMENTS))
         self.affiliates = AffiliateNetwork(scenario.partners.affiliate, cells, n_terr)
+        self.ecosystem = Ecosystem(scenario.partners, cells, n_terr, len(pop.vertical_names))
         self._territory_sizes = np.bincount(pop.territory.astype(np.int64), minlength=n_terr)
         self.vendor_costs_period: dict[str, float] = zero_costs()
         # Sales desks: most in one bank advanced with array operations; those whose deals wait
@@ -136,6 +140,7 @@ class ChannelModel(mesa.Model):
         assert seller.index == len(self.sellers), "sellers register in allocation order"
         self.sellers.append(seller)
         self.affiliates.add(seller)
+        self.ecosystem.add(seller)
         self.seller_state.row("closes_deals")[seller.index] = seller.closes_deals
         self.tier_program.join(self.seller_state, seller)
 
@@ -277,6 +282,7 @@ class ChannelModel(mesa.Model):
         mk = self.config.marketing
         vendor_p = mk.brand_effect_per_100k * mk.brand_spend / 100_000.0
         partner_terr = self.mdf_awareness + self.affiliates.reach(self.seller_state)
+        partner_terr = partner_terr + self.ecosystem.awareness(self.seller_state)  # alliances
         self._period.new_aware = awareness_phase(
             self.population,
             self.config.market.awareness,
@@ -291,14 +297,18 @@ class ChannelModel(mesa.Model):
     def _evaluation(
         self, table: SellerTable
     ) -> tuple[Opportunities, NDArray[np.int8], NDArray[np.int64]]:
-        return evaluation_phase(
+        ctx = self._context()
+        opps, source, referrer = evaluation_phase(
             self.population,
             table,
             self.direct.index,
             self.affiliates,
             self.seller_state,
-            self._context(),
+            ctx,
             self.lead_router,
+        )  # then brokers' opportunities and ISVs' fit bonus:
+        return self.ecosystem.opportunities(
+            opps, source, referrer, self.population, self.seller_state, ctx, self.book.size
         )
 
     def _offers_and_choice(
@@ -319,6 +329,9 @@ class ChannelModel(mesa.Model):
             self.seller_arrays,
             np.array([s.service_quality for s in self.sellers]),
             self._context(),
+        )  # OEM royalties, ISV and alliance revenue, co-marketing, broker fees:
+        self.ecosystem.settle(
+            self._flows, self.population, self.book, self.seller_state, self._context()
         )
 
     def _partner_updates(self) -> None:

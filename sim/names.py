@@ -44,6 +44,10 @@ ROLE_MODULES: dict[str, str] = {
     "si": "sim.agents.si:SystemIntegrator",
     "msp": "sim.agents.msp:ManagedServiceProvider",
     "affiliate": "sim.agents.affiliate:Affiliate",
+    "oem": "sim.agents.oem:Oem",
+    "isv": "sim.agents.isv:Isv",
+    "alliance": "sim.agents.alliance:Alliance",
+    "broker": "sim.agents.broker:Broker",
 }
 """The implemented partner roles: type name → the class that plays it, as ``module:Class``.
 
@@ -86,7 +90,13 @@ class ConflictRule(StrEnum):
 
 
 IMPLEMENTED_CONFLICT_RULES: frozenset[ConflictRule] = frozenset(
-    {ConflictRule.FREE_FOR_ALL, ConflictRule.PARTNER_FIRST, ConflictRule.NAMED_ACCOUNTS}
+    {
+        ConflictRule.FREE_FOR_ALL,
+        ConflictRule.PARTNER_FIRST,
+        ConflictRule.NAMED_ACCOUNTS,
+        ConflictRule.REGISTERED_WINS,
+        ConflictRule.CHANNEL_NEUTRAL,
+    }
 )
 """Conflict rules the engine implements (each registered in :mod:`sim.program.conflict`); a
 scenario naming any other is refused at validation as "not implemented yet"."""

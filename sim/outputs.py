@@ -19,7 +19,8 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from sim.names import SEGMENTS
-from sim.sales.book import Outcome, Source
+from sim.program.registration import STATUS_NAMES
+from sim.sales.book import ConflictKind, Outcome, Source
 
 if TYPE_CHECKING:
     from sim.model import ChannelModel
@@ -97,6 +98,13 @@ DEAL_COLUMNS: tuple[str, ...] = (
     "no_it_staff",
     "outcome",
     "cycle_months",
+    "registration_status",
+    "protected_by",
+    "registration_discount",
+    "conflict_kind",
+    "conflict_rule",
+    "stood_down",
+    "assisted",
 )
 """Columns of ``deals.parquet``, in order (a ``scenario`` column comes first when asked for)."""
 
@@ -258,13 +266,17 @@ def _strings(names: list[str], codes: NDArray[np.integer[Any]]) -> pa.Array:
 
 
 def _parties(
-    model: ChannelModel, rows: NDArray[np.int64], pid_code: NDArray[np.int64], pid_names: list[str]
+    csr: tuple[NDArray[np.int64], NDArray[np.int32]],
+    rows: NDArray[np.int64],
+    pid_code: NDArray[np.int64],
+    pid_names: list[str],
 ) -> pa.Array:
-    """``;``-joined partner ids of each selected opportunity's bidders, in seller order.
+    """``;``-joined partner ids of each selected opportunity's sellers, in seller order.
 
-    Bidders are sorted by seller index; the two sellers sharing ``direct`` appear once.
+    Sellers (the book's bidders, or those that stood down) are sorted by seller index; the two
+    sellers sharing ``direct`` appear once.
     """
-    offsets, sellers = model.book.bidders()
+    offsets, sellers = csr
     n_opps = len(offsets) - 1
     counts = np.diff(offsets)
     owner = np.repeat(np.arange(n_opps, dtype=np.int64), counts)
@@ -342,11 +354,11 @@ def deals_frame(model: ChannelModel, scenario_name: str | None = None) -> pd.Dat
     * ``account``, ``segment``, ``territory`` (names);
     * ``seller`` (a ``partner_id``, ``""`` when nobody won), ``seller_type``, ``offer_type``
       (:data:`OFFER_TYPES`: resale, managed, direct, store, referral); ``parties``
-      (``;``-joined partner ids of the bidders, in seller order), ``n_bidders``, ``registered``
-      (always false until deal registration lands), ``conflict`` (two or more bidders);
+      (``;``-joined partner ids of the bidders, in seller order), ``n_bidders``, ``registered``,
+      ``conflict`` (two or more bidders);
     * ``distributor`` (``partner_id`` of the two-tier distributor or ``""``);
-    * ``source`` (``organic``, ``vendor_lead``, ``referral``) and ``referrer`` (the referring
-      affiliate's ``partner_id`` or ``""``);
+    * ``source`` (``organic``, ``vendor_lead``, ``referral``, ``broker``) and ``referrer`` (the
+      referring affiliate's or broker's ``partner_id``, or ``""``);
     * the price waterfall of the first-year value: ``list_amount``, ``customer_discount``
       (list − customer price), ``customer_price``, ``reseller_margin``, ``distributor_margin``,
       ``vendor_net``; ``services_revenue``, ``managed_fee`` (an MSP's fee over the first
@@ -397,9 +409,9 @@ def deals_frame(model: ChannelModel, scenario_name: str | None = None) -> pd.Dat
         "seller": _strings(pid_names, _id_codes(pid_code, seller_idx)),
         "seller_type": _strings(kinds, seller_idx),
         "offer_type": _offer_types(model, seller_idx, np.asarray(book["source"])[rows]),
-        "parties": _parties(model, rows, pid_code, pid_names),
+        "parties": _parties(book.bidders(), rows, pid_code, pid_names),
         "n_bidders": np.asarray(book["n_bidders"], dtype=np.int64)[rows],
-        "registered": np.zeros(len(rows), dtype=bool),
+        "registered": np.zeros(len(rows), dtype=bool),  # set by _program_columns
         "conflict": np.asarray(book["conflict"], dtype=bool)[rows],
         "distributor": _strings(pid_names, _id_codes(pid_code, ints("distributor"))),
         "source": _strings(_labels(_SOURCE_NAMES), np.asarray(book["source"])[rows]),
@@ -417,11 +429,60 @@ def deals_frame(model: ChannelModel, scenario_name: str | None = None) -> pd.Dat
         "outcome": _strings(_labels(_OUTCOME_NAMES), out),
         "cycle_months": cycle,
     }
+    columns.update(_program_columns(model, rows, seller_idx, pid_code, pid_names))
     # Through arrow: string columns stay arrow-backed, without one Python object per deal.
     frame = pa.table(columns).to_pandas()
     if scenario_name is not None:
         frame.insert(0, "scenario", scenario_name)
     return frame
+
+
+_CONFLICT_KINDS: list[str] = [
+    ";".join(k.name.lower() for k in ConflictKind if code & k) for code in range(8)
+]
+"""``conflict_kind`` text of each ``conflict_before`` bit code."""
+
+
+def _program_columns(
+    model: ChannelModel,
+    rows: NDArray[np.int64],
+    seller: NDArray[np.int64],
+    pid_code: NDArray[np.int64],
+    pid_names: list[str],
+) -> dict[str, Any]:
+    """Deal registration and conflict-rule columns of the selected opportunities.
+
+    * ``registered``: the winner held an approved registration on the deal;
+      ``registration_status``: the final status of the winner's registration, else of the
+      registration that protected the account (``""``: none); ``protected_by``: the partner
+      whose registration protected the account when it chose; ``registration_discount``: the
+      extra discount the registrant got on the first-year value;
+    * ``conflict_kind``: the kinds of conflict among the bids before the conflict rule
+      (``direct``, ``store``, ``partner``, ``;``-joined); ``conflict_rule``: the scenario's rule
+      on those rows (the rule that decided the conflict); ``stood_down``: the parties the rule
+      made stand down; ``assisted``: the direct reps stood down and assisted (channel neutral).
+    """
+    book = model.book
+    register = model.registrations
+    reg = np.asarray(book["registration"], dtype=np.int64)[rows]
+    known = reg >= 0
+    safe = np.where(known, reg, 0)
+    partner = register.cols["partner"][safe]
+    status = np.where(known, register.cols["status"][safe], -1).astype(np.int64)
+    kind = np.asarray(book["conflict_before"], dtype=np.int64)[rows]
+    rule = model.config.program.conflict.rule.value
+    return {
+        "registered": known & (seller >= 0) & (partner == seller),
+        "registration_status": _strings(list(STATUS_NAMES), status),
+        "protected_by": _strings(
+            pid_names, _id_codes(pid_code, np.asarray(book["protected_by"], np.int64)[rows])
+        ),
+        "registration_discount": np.asarray(book["registration_discount"])[rows],
+        "conflict_kind": _strings(_CONFLICT_KINDS, kind),
+        "conflict_rule": _strings([rule], np.where(kind > 0, 0, -1)),
+        "stood_down": _parties(book.stood_down(), rows, pid_code, pid_names),
+        "assisted": np.asarray(book["assisted"], dtype=bool)[rows],
+    }
 
 
 def account_mrr(model: ChannelModel) -> NDArray[np.float64]:

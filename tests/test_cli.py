@@ -324,13 +324,13 @@ BAD_SETS: dict[str, tuple[list[str], list[str]]] = {
         ["--set: market.customerz=5: unknown key; did you mean 'customers'?"],
     ),
     "set_out_of_range": (["--set", "market.customers=0"], ["--set: market.customers=0: 0 is"]),
-    "oem_not_implemented": (
-        ["--set", "partners.oem.count=2"],
-        ["--set: partners.oem.count=2:", "not implemented yet"],
+    "broker_fee_out_of_range": (
+        ["--set", "partners.broker.referral_fee=1.5"],
+        ["--set: partners.broker.referral_fee=1.5: 1.5 is not accepted"],
     ),
-    "rule_not_implemented": (
+    "rule_needs_registration": (
         ["--set", "program.conflict.rule=registered_wins"],
-        ["--set: program.conflict.rule=registered_wins:", "not implemented yet"],
+        ["--set: program.conflict.rule=registered_wins:", "program.deal_registration.enabled"],
     ),
     "periods_out_of_range": (["--periods", "0"], ["--periods: 0: 0 is not accepted"]),
     "periods_too_long": (["--periods", "5000"], ["--periods: 5000: 5000 is not accepted"]),
@@ -427,9 +427,9 @@ def test_bad_input_in_a_fresh_process(tmp_path: Path) -> None:
     assert len(lines) == 2
     assert done.stdout == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml"]
-    done = cli("validate", "baseline", "--set", "partners.oem.count=2")
+    done = cli("validate", "baseline", "--set", "partners.oem.territories_each=9")
     assert done.returncode == 2
-    assert "not implemented yet" in done.stderr and "Traceback" not in done.stderr
+    assert "partners.oem.territories_each" in done.stderr and "Traceback" not in done.stderr
 
 
 # ------------------------------------------------------------------------ internal errors (1)

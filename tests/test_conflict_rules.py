@@ -123,3 +123,48 @@ def test_named_accounts_gives_the_reps_only_named_accounts() -> None:
     )
     # Without named accounts the reps stand down everywhere.
     assert not get_rule("named_accounts")(BIDS.copy(), ROLES)[:, 0].any()
+
+
+# -- registered_wins and channel_neutral on hand-made bids ---------------------------------------
+# Sellers as above: 0 the direct reps, 1 the online store, 2-3 partners.
+ALL_BID = np.array(
+    [
+        [True, True, True, True],  # everybody; partner 2 protected
+        [True, True, True, True],  # everybody; partner 3 protected
+        [True, True, False, True],  # partner 2 protected but it does not bid
+        [True, True, True, True],  # nobody protected
+    ]
+)
+
+
+def test_registered_wins_leaves_the_protected_partner_alone() -> None:
+    protected = np.array([2, 3, 2, -1])
+    out = get_rule("registered_wins")(ALL_BID.copy(), replace(ROLES, protected=protected))
+    np.testing.assert_array_equal(
+        out,
+        [
+            [False, False, True, False],  # reps, store and the other partner stand down
+            [False, False, False, True],
+            [True, True, False, True],  # the holder does not bid: nobody stands down
+            [True, True, True, True],
+        ],
+    )
+    # Without registrations it is free for all.
+    np.testing.assert_array_equal(get_rule("registered_wins")(ALL_BID.copy(), ROLES), ALL_BID)
+
+
+def test_channel_neutral_bids_are_partner_first() -> None:
+    rng = np.random.default_rng(5)
+    bids = rng.random((40, 4)) < 0.5
+    neutral = get_rule("channel_neutral")(bids.copy(), ROLES)
+    np.testing.assert_array_equal(neutral, get_rule("partner_first")(bids.copy(), ROLES))
+    partner_bid = bids[:, 2:].any(axis=1)
+    assert not (neutral[:, 0] & partner_bid).any()  # no rep bids where a partner bids
+    assert (neutral[~partner_bid, 0] == bids[~partner_bid, 0]).all()
+
+
+def test_every_declared_rule_is_implemented() -> None:
+    from sim.names import IMPLEMENTED_CONFLICT_RULES, ConflictRule
+
+    assert set(IMPLEMENTED_CONFLICT_RULES) == set(ConflictRule)
+    assert known_rules() == sorted(r.value for r in ConflictRule)

@@ -84,6 +84,8 @@ PREVIOUS_DIRECTIONS = {
             "conflict_rate",
             "store_conflict_rate",
             "partner_conflict_rate",
+            "registration_discount_total",
+            "channel_neutral_comp_total",
             "partner_churn",
             "months_to_50pct_adoption",
             "churned_customers_total",

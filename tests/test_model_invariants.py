@@ -104,6 +104,22 @@ CASES = [
         ('program.lead_routing.policy="round_robin"', "program.lead_routing.acceptance=true"),
         id="tiny-lead-routing",
     ),
+    pytest.param(
+        "full_ecosystem", ("market.customers=1500", "time.periods=18"), id="full-ecosystem-small"
+    ),
+    pytest.param(
+        "deal_registration", ("market.customers=2000", "time.periods=24"), id="deal_registration"
+    ),
+    pytest.param(
+        "deal_registration",
+        (
+            "market.customers=2000",
+            "time.periods=24",
+            "program.conflict.rule=channel_neutral",
+            "program.deal_registration.approval=automatic",
+        ),
+        id="registration-channel-neutral",
+    ),
     pytest.param("two_tier_distribution", (), id="two_tier", marks=pytest.mark.slow),
     pytest.param("saas_shift", (), id="saas_shift", marks=pytest.mark.slow),
     pytest.param("msp_led", (), id="msp_led", marks=pytest.mark.slow),

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from sim.errors import InputError
+from sim.names import PARTNER_TYPES
 from sim.scenario import (
     LoadedScenario,
     Scenario,
@@ -355,27 +356,39 @@ def test_several_problems_reported_together() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_not_implemented_partner_type() -> None:
-    write("x.toml", "[partners.oem]\ncount = 2\n")
-    line = only_problem("x.toml")
-    assert line.startswith("x.toml: partners.oem.count: 2 is not accepted; expected 0")
-    assert "not implemented yet" in line
+def test_every_partner_type_is_implemented() -> None:
+    # OEMs, ISVs, alliance partners and brokers were refused as "not implemented yet" until
+    # their roles existed (sim/agents/oem.py, isv.py, alliance.py, broker.py).
+    write("x.toml", "".join(f"[partners.{t}]\ncount = 2\n" for t in PARTNER_TYPES))
+    scenario = load_scenario("x.toml").scenario
+    assert all(scenario.partners.of(t).count == 2 for t in PARTNER_TYPES)
 
 
-def test_not_implemented_conflict_rule() -> None:
+def test_registered_wins_needs_deal_registration() -> None:
     write("x.toml", '[program.conflict]\nrule = "registered_wins"\n')
     line = only_problem("x.toml")
     assert line.startswith("x.toml: program.conflict.rule: 'registered_wins' is not accepted")
-    assert "not implemented yet" in line
+    assert "program.deal_registration.enabled" in line
+
+
+def test_registration_keys_are_checked() -> None:
+    write(
+        "x.toml",
+        "[program.deal_registration]\nenabled = true\nauto_approve_below = {diamond = 5e4}\n",
+    )
+    line = only_problem("x.toml")
+    assert line.startswith("x.toml: program.deal_registration.auto_approve_below: 'diamond'")
+    write("y.toml", '[program.deal_registration]\napproval = "by_lottery"\n')
+    assert only_problem("y.toml").startswith("y.toml: program.deal_registration.approval")
 
 
 def test_cross_reference_problems_together() -> None:
-    write("x.toml", '[direct]\nterritories = ["mars"]\n[partners.isv]\ncount = 1\n')
+    write("x.toml", '[direct]\nterritories = ["mars"]\n[partners.isv]\nterritories_each = 9\n')
     problems = problems_of("x.toml")
     assert len(problems) == 2
     assert problems[0].startswith("x.toml: direct.territories: 'mars' is not accepted")
     assert "north" in problems[0]
-    assert problems[1].startswith("x.toml: partners.isv.count: ")
+    assert problems[1].startswith("x.toml: partners.isv.territories_each: ")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -554,19 +567,19 @@ def test_bad_sets_reported_together() -> None:
 
 def test_set_value_problems_name_the_override() -> None:
     problems = problems_of(
-        "tiny", ("market.customers=abc", "market.custmers=5", "partners.oem.count=2")
+        "tiny", ("market.customers=abc", "market.custmers=5", "partners.oem.territories_each=9")
     )
     assert problems[0] == (
         "--set: market.customers=abc: 'abc' is not accepted; expected an int in [1, 1000000]"
     )
     assert problems[1] == "--set: market.custmers=5: unknown key; did you mean 'customers'?"
-    assert len(problems) == 2  # the oem count is a later stage
+    assert len(problems) == 2  # the oem territories are a later stage
 
 
-def test_set_not_implemented() -> None:
+def test_set_registered_wins_without_registration() -> None:
     line = only_problem("tiny", ("program.conflict.rule=registered_wins",))
     assert line.startswith("--set: program.conflict.rule=registered_wins: 'registered_wins'")
-    assert "not implemented yet" in line
+    assert "program.deal_registration.enabled" in line
 
 
 def test_set_inline_table_names_the_inner_key() -> None:
@@ -590,7 +603,7 @@ def test_set_inline_table_names_the_inner_key() -> None:
         b"[market\n",
         b"[market]\ncustmers = 1\ncustomers = -1\n",
         b'extends = "missing"\n',
-        b"[partners.oem]\ncount = 1\n[partners.broker]\ncount = 1\n",
+        b"[partners.oem]\nterritories_each = 9\n[partners.broker]\nterritories_each = 9\n",
         b'[product]\nmodel = "x"\n[time]\nperiods = 0\n',
     ],
 )

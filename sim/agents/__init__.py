@@ -3,10 +3,14 @@
 from importlib import import_module
 
 from sim.agents.affiliate import Affiliate
+from sim.agents.alliance import Alliance
 from sim.agents.base import Partner, Seller, Status
+from sim.agents.broker import Broker
 from sim.agents.direct import DirectSales, SelfServe
 from sim.agents.distributor import Distributor
+from sim.agents.isv import Isv
 from sim.agents.msp import ManagedServiceProvider
+from sim.agents.oem import Oem
 from sim.agents.si import SystemIntegrator
 from sim.agents.var import ValueAddedReseller
 from sim.names import ROLE_MODULES
@@ -29,9 +33,13 @@ ROLE_CLASSES: dict[str, type[Partner]] = {
 __all__ = [
     "ROLE_CLASSES",
     "Affiliate",
+    "Alliance",
+    "Broker",
     "DirectSales",
     "Distributor",
+    "Isv",
     "ManagedServiceProvider",
+    "Oem",
     "Partner",
     "SelfServe",
     "Seller",

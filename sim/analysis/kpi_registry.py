@@ -81,8 +81,8 @@ KPIS: tuple[Kpi, ...] = (
         compute=lambda run: run.total("discounts") if run.has("discounts") else None),
     Kpi("program_cost_total", "program cost total", unit="currency", better=LOWER, fmt="money",
         meaning="cost of the partner program over the run (MDF, commissions, rebates and "
-        "bonuses, recruitment fees, overhead, less program fees charged to partners): the "
-        "program_cost column (None without it)",
+        "bonuses, recruitment fees, overhead, channel-neutral pay, less program fees charged "
+        "to partners): the program_cost column (None without it)",
         compute=lambda run: run.total("program_cost") if run.has("program_cost") else None),
     Kpi("revenue_npv", "revenue NPV", unit="currency", better=HIGHER, fmt="money",
         meaning="revenue with period t discounted by (1 + finance.discount_rate_annual) ** "
@@ -170,6 +170,24 @@ KPIS: tuple[Kpi, ...] = (
         meaning="opportunities two or more partners bid on / opportunities at least one "
         "partner bid on (None if no partner bid)",
         compute=lambda run: run.ratio("conflicts_partner", "opportunities_partner_bid")),
+    Kpi("registered_deal_share", "registered share of deals won", unit="share", better="",
+        fmt="share",
+        meaning="opportunities won by a partner holding an approved deal registration / "
+        "opportunities won (None without wins)",
+        compute=lambda run: run.ratio("registered_deals", "opportunities_won")
+        if run.has("registered_deals") else None),
+    Kpi("registration_discount_total", "deal-registration discount total", unit="currency",
+        better=LOWER, fmt="money",
+        meaning="extra discount given on registered deals (first-year value, when the account "
+        "chose) over the run; part of discount_cost_total as the deals bill",
+        compute=lambda run: run.total("registration_discount")
+        if run.has("registration_discount") else None),
+    Kpi("channel_neutral_comp_total", "channel-neutral pay total", unit="currency",
+        better=LOWER, fmt="money",
+        meaning="direct reps' pay on the partner deals they assisted under channel_neutral, "
+        "over the run (a cost line inside contribution)",
+        compute=lambda run: run.total("channel_neutral_comp")
+        if run.has("channel_neutral_comp") else None),
     Kpi("partner_churn", "partner churn", unit="share", better=LOWER, fmt="share",
         meaning="partners that close deals and exited / such partners ever in the program "
         "(affiliates and wholesale-only distributors excluded; see partner_churn_by_type)",

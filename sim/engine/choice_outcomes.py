@@ -9,6 +9,7 @@ from sim.agents.state import SellerState
 from sim.billing import DatedEvents
 from sim.engine.period import PeriodCounters
 from sim.market.population import ROUTE_DIRECT, ROUTE_PARTNER, ROUTE_SELF_SERVE, Population, State
+from sim.program.approval import RegistrationRound
 from sim.sales.conflicts import Conflicts
 from sim.sales.offers import NO_DECISION, RIVAL, ChoiceResult
 from sim.sales.tables import Opportunities, SellerTable
@@ -142,3 +143,26 @@ def tally_choice(
     count_bids(state, len(table.can_bid), res, table)
     tally_conflicts(counters, res.conflicts)
     count_unserved(counters, unserved_reasons(opps, table, choice, res.bid_counts == 0))
+
+
+def tally_registrations(
+    counters: PeriodCounters,
+    registrar: RegistrationRound | None,
+    terms: dict[str, NDArray[np.float64]],
+    registered: NDArray[np.bool_],
+) -> None:
+    """Add one batch's deal registrations to the period's counters.
+
+    Args:
+        counters: The period's counters (``registrations_submitted``,
+            ``registrations_approved``, ``registered_deals``, ``registration_discount``).
+        registrar: The batch's registration round (None: no deal registration).
+        terms: The batch's deal terms (``registration_discount``: first-year extra discount).
+        registered: Whether each opportunity was won by a partner with an approved registration.
+    """
+    if registrar is None:
+        return
+    counters.registrations_submitted += registrar.submitted
+    counters.registrations_approved += registrar.approved
+    counters.registered_deals += int(np.count_nonzero(registered))
+    counters.registration_discount += float(terms["registration_discount"].sum())

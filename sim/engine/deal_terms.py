@@ -8,11 +8,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.economics.waterfall import price_ratios
+from sim.economics.waterfall import PriceRatios, price_ratios
 from sim.engine.pricing import list_per_seat
 from sim.engine.seller_arrays import SellerArrays
 from sim.names import SEGMENTS
-from sim.sales.book import OpportunityBook, Outcome
+from sim.sales.book import ConflictKind, OpportunityBook, Outcome
 from sim.sales.offers import RIVAL, ChoiceResult, Opportunities
 from sim.scenario.schema import Product, Segment
 
@@ -28,12 +28,15 @@ def deal_terms(
     product: Product,
     subscription: bool,
     services_rng: np.random.Generator,
+    extra: FloatArray | None = None,
 ) -> dict[str, Any]:
     """Contract terms and first-year money of each opportunity (zero unless won).
 
     The first-year list amount is split by the seller's price waterfall
     (:func:`~sim.economics.waterfall.price_ratios`); a won deal comes with services with the
-    seller's attach probability.
+    seller's attach probability. A registered deal's extra discount (``extra``, a share of
+    list) deepens the registrant's buy discount at an unchanged customer price
+    (:func:`registered_ratios`).
 
     Args:
         chosen: The chosen seller of each opportunity, or a negative outcome code.
@@ -44,6 +47,8 @@ def deal_terms(
         product: The product (list amounts per seat of a new sale, hardware units).
         subscription: Whether new sales are subscriptions now.
         services_rng: The ``sales.services`` stream (one draw per opportunity).
+        extra: Extra discount of each opportunity's registered deal, as a share of list (None:
+            no registered deal).
 
     Returns:
         Book columns by name (money, terms and ratios).
@@ -57,6 +62,9 @@ def deal_terms(
     fy_seat = np.where(mg, m_once + 12 * m_monthly, once + 12 * (monthly + maint))
     list_fy = np.where(won, fy_seat * seats, 0.0)
     r = price_ratios(arrays.discount[si], pass_through, arrays.dist_margin[si])
+    base_reseller = r.reseller
+    if extra is not None and extra.any():
+        r = registered_ratios(arrays.discount[si], pass_through, arrays.dist_margin[si], extra)
     attach_u = services_rng.random(len(chosen))
     attach_p = arrays.services_attach[si]
     ratio_s = arrays.services_ratio[si]
@@ -78,7 +86,33 @@ def deal_terms(
         "r_reseller": r.reseller,
         "r_distributor": r.distributor,
         "r_vendor": r.vendor,
+        "registration_discount": list_fy * (r.reseller - base_reseller),
     }
+
+
+def registered_ratios(
+    discount: FloatArray, pass_through: FloatArray, dist_margin: FloatArray, extra: FloatArray
+) -> PriceRatios:
+    """The price waterfall of deals whose registrant gets an extra discount off its buy price.
+
+    The buy discount becomes ``discount + extra`` (at most 1); the customer price stays what the
+    seller quoted (``1 − discount · pass_through``), so the reseller keeps the whole extra
+    discount and the vendor (with a two-tier distributor, the vendor and the distributor in
+    proportion to their shares of the buy price) pays it.
+
+    Args:
+        discount: The seller's discount off list.
+        pass_through: Share of its discount the seller passes on.
+        dist_margin: The distributor's margin (0 on one-tier deals).
+        extra: The extra discount (0 where the deal is not registered).
+
+    Returns:
+        The ratios; customer = reseller + distributor + vendor still holds exactly.
+    """
+    deeper = np.minimum(discount + extra, 1.0)
+    passed = discount * pass_through
+    pt = np.divide(passed, deeper, out=np.zeros_like(deeper), where=deeper > 0)
+    return price_ratios(deeper, pt, dist_margin)
 
 
 def sales_cycles(
@@ -130,7 +164,8 @@ def record_opportunities(
         res: The outcome of offers and choice.
         source: Where each came from.
         referrer: Its referring affiliate, or -1.
-        terms: :func:`deal_terms` of each.
+        terms: :func:`deal_terms` of each, with its ``registration`` (the winner's, else the
+            account holder's, or -1).
         cycle: :func:`sales_cycles` of each.
         period: The current period.
 
@@ -143,6 +178,7 @@ def record_opportunities(
     outcome = np.where(
         won, Outcome.OPEN, np.where(chosen == RIVAL, Outcome.RIVAL, Outcome.NO_DECISION)
     )
+    before = res.conflicts_before
     columns = {
         "account": opps.account,
         "period_opened": np.full(n, period),
@@ -156,6 +192,13 @@ def record_opportunities(
         "conflict": res.conflicts.any,
         **terms,
         "cycle": cycle,
+        "protected_by": res.protected,
+        "conflict_before": ConflictKind.DIRECT * before.direct
+        + ConflictKind.STORE * before.store
+        + ConflictKind.PARTNER * before.partner,
+        "assisted": res.assisted,
     }
-    ids: IntArray = book.append(columns, res.bid_counts, res.bid_sellers)
+    ids: IntArray = book.append(
+        columns, res.bid_counts, res.bid_sellers, (res.stood_counts, res.stood_sellers)
+    )
     return ids

@@ -28,6 +28,7 @@ VENDOR_COST_LINES: tuple[str, ...] = (
     "fees",
     "program_overhead",
     "marketing",
+    "channel_neutral_comp",
 )
 """The vendor's cost lines of one period (``ChannelModel.vendor_costs_period``)."""
 
@@ -113,6 +114,16 @@ class PeriodCounters:
     """Leads every partner offered them refused, taken back by the direct team."""
     leads_unworked: int = 0
     """Leads with no owner (nobody covers them, or refused and not escalated)."""
+    registrations_submitted: int = 0
+    """Deal registrations submitted this period."""
+    registrations_approved: int = 0
+    """… of which approved (protected, or second registrants at a reduced discount)."""
+    registered_deals: int = 0
+    """Opportunities won this period by a partner with an approved registration."""
+    registration_discount: float = 0.0
+    """First-year extra discount of the registered deals won this period (vendor's cost)."""
+    channel_neutral_deals: int = 0
+    """Partner deals won this period on which the direct reps stood down and assisted."""
 
 
 @dataclass(frozen=True)

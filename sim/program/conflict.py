@@ -29,12 +29,15 @@ class ConflictContext:
             vendor channel counts as reps).
         named: Per opportunity row, whether its account is a named account the direct reps
             own (None: no named accounts).
+        protected: Per opportunity row, the seller column whose approved deal registration
+            protects the account, or -1 (None: no registrations).
     """
 
     is_direct: NDArray[np.bool_]
     is_partner: NDArray[np.bool_]
     is_reps: NDArray[np.bool_] | None = None
     named: NDArray[np.bool_] | None = None
+    protected: NDArray[np.int64] | None = None
 
     def reps(self) -> NDArray[np.bool_]:
         """Per seller column, the direct reps."""
@@ -43,6 +46,12 @@ class ConflictContext:
     def named_rows(self, n_rows: int) -> NDArray[np.bool_]:
         """Per opportunity row, whether it is a named account."""
         return np.zeros(n_rows, dtype=bool) if self.named is None else self.named
+
+    def protected_rows(self, n_rows: int) -> NDArray[np.int64]:
+        """Per opportunity row, the protected seller column or -1."""
+        if self.protected is None:
+            return np.full(n_rows, -1, dtype=np.int64)
+        return self.protected
 
 
 ConflictRuleFn = Callable[[NDArray[np.bool_], ConflictContext], NDArray[np.bool_]]
@@ -153,6 +162,55 @@ def named_accounts(can_reach: NDArray[np.bool_], ctx: ConflictContext) -> NDArra
     stands_down = np.where(named, ctx.is_partner[None, :], ctx.reps()[None, :])
     may: NDArray[np.bool_] = can_reach & ~stands_down
     return may
+
+
+@register("registered_wins")
+def registered_wins(can_reach: NDArray[np.bool_], ctx: ConflictContext) -> NDArray[np.bool_]:
+    """The partner holding an approved registration on the account sells it alone.
+
+    Where the protected partner bids, every other seller stands down: the direct reps, other
+    partners and the online store (the vendor sends the account's online purchase to the
+    registered partner). Where no registration protects the account, or its holder does not
+    bid, everyone that can reach the account bids.
+
+    Args:
+        can_reach: (opportunities, sellers) mask of sellers able and willing to bid.
+        ctx: Seller roles and the protected seller column of each opportunity.
+
+    Returns:
+        The mask with only the protected partner's bid on protected opportunities it bids on.
+    """
+    n_rows = can_reach.shape[0]
+    holder = ctx.protected_rows(n_rows)
+    rows = np.flatnonzero(holder >= 0)
+    rows = rows[can_reach[rows, holder[rows]]]
+    may = can_reach.copy()
+    may[rows] = False
+    may[rows, holder[rows]] = True
+    return may
+
+
+@register("channel_neutral")
+def channel_neutral(can_reach: NDArray[np.bool_], ctx: ConflictContext) -> NDArray[np.bool_]:
+    """The direct reps do not bid where a partner bids: they assist it and are paid on its deal.
+
+    The bids are those of ``partner_first``; the assistance (a utility bonus on the partners'
+    offers where the reps stood down) and the reps' pay (a share of the partner deal's vendor
+    net) are applied by the offers and the choice phase from the bids the reps gave up.
+
+    Args:
+        can_reach: (opportunities, sellers) mask of sellers able and willing to bid.
+        ctx: Seller roles.
+
+    Returns:
+        The mask without the reps' bids on opportunities a partner bid on.
+    """
+    return partner_first(can_reach, ctx)
+
+
+ASSISTING_RULES: frozenset[str] = frozenset({"channel_neutral"})
+"""Rules under which the direct reps that stand down assist the partner and are paid on its
+deal (``program.conflict.channel_neutral_*``)."""
 
 
 def conflict_mask(bids: NDArray[np.bool_]) -> NDArray[np.bool_]:

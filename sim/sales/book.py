@@ -24,6 +24,8 @@ class Source(IntEnum):
     ORGANIC = 0
     VENDOR_LEAD = 1
     REFERRAL = 2
+    BROKER = 3
+    """Brought by a broker (``sim/agents/broker.py``)."""
 
 
 _FIELDS: dict[str, type] = {
@@ -55,7 +57,21 @@ _FIELDS: dict[str, type] = {
     "r_reseller": np.float64,
     "r_distributor": np.float64,
     "r_vendor": np.float64,
+    # Deal registration and the conflict rule (docs/model.md, deal registration).
+    "registration": np.int64,  # the winner's registration, else the account holder's, or -1
+    "protected_by": np.int32,  # seller whose registration protected the account, or -1
+    "registration_discount": np.float64,  # first-year extra discount the vendor gave
+    "conflict_before": np.int8,  # conflict kinds among the bids before the rule (ConflictKind)
+    "assisted": np.bool_,  # the direct reps stood down and assisted (channel_neutral)
 }
+
+
+class ConflictKind(IntEnum):
+    """Bits of the ``conflict_before`` column: which kinds of conflict an opportunity had."""
+
+    DIRECT = 1
+    STORE = 2
+    PARTNER = 4
 
 
 class OpportunityBook:
@@ -74,6 +90,8 @@ class OpportunityBook:
         self.cols["closed_time"][:] = np.nan
         self._bid_chunks: list[NDArray[np.int32]] = []
         self._bid_counts: list[NDArray[np.int64]] = []
+        self._stood_chunks: list[NDArray[np.int32]] = []
+        self._stood_counts: list[NDArray[np.int64]] = []
 
     def __getitem__(self, name: str) -> NDArray[Any]:
         return self.cols[name][: self.size]
@@ -96,6 +114,7 @@ class OpportunityBook:
         values: dict[str, NDArray[np.generic]],
         bid_counts: NDArray[np.int64],
         bid_sellers: NDArray[np.int32],
+        stood: tuple[NDArray[np.int64], NDArray[np.int32]] | None = None,
     ) -> NDArray[np.int64]:
         """Append a batch of opportunities.
 
@@ -103,6 +122,8 @@ class OpportunityBook:
             values: Column arrays of equal length (missing columns stay 0).
             bid_counts: Number of bidders of each opportunity.
             bid_sellers: The bidders' seller indices, concatenated in opportunity order.
+            stood: The number of sellers of each opportunity that stood down under the conflict
+                rule, and those sellers (None: nobody).
 
         Returns:
             The ids of the new opportunities.
@@ -115,11 +136,26 @@ class OpportunityBook:
         self.size += n
         self._bid_counts.append(np.asarray(bid_counts, dtype=np.int64))
         self._bid_chunks.append(np.asarray(bid_sellers, dtype=np.int32))
+        if stood is None:
+            stood = (np.zeros(n, dtype=np.int64), np.zeros(0, dtype=np.int32))
+        self._stood_counts.append(np.asarray(stood[0], dtype=np.int64))
+        self._stood_chunks.append(np.asarray(stood[1], dtype=np.int32))
         return ids
 
     def bidders(self) -> tuple[NDArray[np.int64], NDArray[np.int32]]:
         """Return (offsets, sellers): bidders of i: sellers[offsets[i]:offsets[i+1]]."""
-        counts = np.concatenate(self._bid_counts) if self._bid_counts else np.zeros(0, np.int64)
-        sellers = np.concatenate(self._bid_chunks) if self._bid_chunks else np.zeros(0, np.int32)
-        offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-        return offsets, sellers
+        return _csr(self._bid_counts, self._bid_chunks)
+
+    def stood_down(self) -> tuple[NDArray[np.int64], NDArray[np.int32]]:
+        """Return (offsets, sellers): sellers that stood down on i under the conflict rule."""
+        return _csr(self._stood_counts, self._stood_chunks)
+
+
+def _csr(
+    counts_list: list[NDArray[np.int64]], chunks: list[NDArray[np.int32]]
+) -> tuple[NDArray[np.int64], NDArray[np.int32]]:
+    """Offsets and sellers of per-opportunity seller lists appended batch by batch."""
+    counts = np.concatenate(counts_list) if counts_list else np.zeros(0, np.int64)
+    sellers = np.concatenate(chunks) if chunks else np.zeros(0, np.int32)
+    offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    return offsets, sellers

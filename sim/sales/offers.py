@@ -8,14 +8,14 @@ sellers that cover the cell.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import NamedTuple
+from dataclasses import dataclass, field, replace
+from typing import NamedTuple, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sim.economics.choice import logit_choice_ragged
-from sim.market.population import ROUTE_DIRECT
+from sim.market.population import ROUTE_DIRECT, ROUTE_PARTNER
 from sim.program.conflict import ConflictContext, ConflictRuleFn, free_for_all
 from sim.sales.conflicts import Conflicts, bid_conflicts
 from sim.sales.coverage import Coverage, coverage
@@ -44,6 +44,14 @@ class ChoiceResult:
         bid_sellers: Bidding seller indices, per opportunity in seller order.
         conflicts: The kinds of conflict on each opportunity
             (:func:`~sim.sales.conflicts.bid_conflicts`).
+        stood_counts: Number of sellers that stood down under the conflict rule.
+        stood_sellers: Those sellers, per opportunity in seller order.
+        before: The kinds of conflict among the bids before the conflict rule (the conflicts
+            the rule decided; ``conflicts`` when nobody stood down).
+        protected: The seller whose deal registration protected each opportunity's account, or
+            -1.
+        assisted: Whether the direct reps stood down and assisted the partners (channel
+            neutral).
     """
 
     chosen: IntArray
@@ -51,13 +59,80 @@ class ChoiceResult:
     bid_offsets: IntArray
     bid_sellers: NDArray[np.int32]
     conflicts: Conflicts
+    stood_counts: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    stood_sellers: NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    before: Conflicts | None = None
+    protected: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    assisted: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    def __post_init__(self) -> None:
+        """Fill what was left out: nobody stood down, nothing protected or assisted."""
+        n = len(self.chosen)
+        if len(self.stood_counts) != n:
+            self.stood_counts = np.zeros(n, dtype=np.int64)
+        if len(self.protected) != n:
+            self.protected = np.full(n, -1, dtype=np.int64)
+        if len(self.assisted) != n:
+            self.assisted = np.zeros(n, dtype=bool)
+
+    @property
+    def conflicts_before(self) -> Conflicts:
+        """The conflicts among the bids before the conflict rule."""
+        return self.conflicts if self.before is None else self.before
+
+
+class Registrar(Protocol):
+    """Deal registration as :func:`choose` sees it (``RegistrationRound``)."""
+
+    def holders(self) -> IntArray:
+        """Per opportunity, the partner whose registration protects its account, or -1."""
+        ...
+
+    def __call__(self, idx: IntArray, opp: IntArray, seller: IntArray) -> IntArray:
+        """Register a block's bids before the conflict rule.
+
+        Args:
+            idx: The block's opportunities.
+            opp: Each bid's opportunity.
+            seller: Each bid's seller.
+
+        Returns:
+            Per opportunity of the block, the protected seller or -1.
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class BidPolicy:
+    """What the program decides about the bids: registration, the conflict rule, assistance.
+
+    Attributes:
+        rule: The conflict rule (who may bid among those that can reach the account).
+        registrar: Deal registration, or None when the program has none.
+        assist_utility: Utility bonus of the partners' offers where the direct reps stood down
+            (``channel_neutral``; 0 otherwise).
+    """
+
+    rule: ConflictRuleFn
+    registrar: Registrar | None = None
+    assist_utility: float = 0.0
+
+
+@dataclass
+class _Collected:
+    """Bids and stood-down sellers of the blocks done so far."""
+
+    rows: list[IntArray]
+    cols: list[NDArray[np.int32]]
+    stood_rows: list[IntArray]
+    stood_cols: list[NDArray[np.int32]]
 
 
 def choose(
     opps: Opportunities,
     table: SellerTable,
     params: Choice,
-    rule: ConflictRuleFn,
+    policy: BidPolicy,
     rival_utility: float | None,
     no_decision_utility: float | None,
     u_bids: np.random.Generator,
@@ -69,7 +144,7 @@ def choose(
         opps: The opportunities opened this period.
         table: The sellers this period.
         params: Choice parameters.
-        rule: The conflict rule (who may bid among those that can reach the account).
+        policy: Deal registration, the conflict rule and the reps' assistance.
         rival_utility: Utility of the rival, or None when there is no rival.
         no_decision_utility: Utility of no decision, or None when it is not an option.
         u_bids: Stream for the sellers' bid draws.
@@ -80,9 +155,9 @@ def choose(
     """
     n = len(opps.account)
     chosen = np.full(n, NO_DECISION, dtype=np.int64)
-    bid_counts = np.zeros(n, dtype=np.int64)
-    rows: list[IntArray] = []
-    cols: list[NDArray[np.int32]] = []
+    protected = np.full(n, -1, dtype=np.int64)
+    assisted = np.zeros(n, dtype=bool)
+    done = _Collected([], [], [], [])
     u_all = u_choice.random(n)
     n_seg = table.segments.shape[1]
     cell = opps.territory.astype(np.int64) * n_seg + opps.segment
@@ -104,26 +179,95 @@ def choose(
     else:
         bounds = np.flatnonzero(np.diff(cell[order])) + 1
         blocks = _blocks(np.split(order, bounds), len(bidders))
+    # A partner holding an account's registration works it: it bids whenever it can.
+    works = policy.registrar.holders() if policy.registrar is not None else opps.owner
     for idx in blocks:
-        m = len(idx)
-        row, col = _bids(opps, table, params, cover, idx, u_bids)
-        if rule is not free_for_all:
-            # The conflict rule sees opportunities × sellers that can bid. (Free for all keeps
-            # every bid: the pairs are already in the row-major order np.nonzero would give.)
-            matrix = np.zeros((m, len(bidders)), dtype=bool)
-            matrix[row, col] = True
-            row, col = np.nonzero(rule(matrix, replace(ctx, named=opps.named[idx])))
+        row, col = _bids(opps, table, params, cover, idx, u_bids, works)
+        if policy.registrar is not None:
+            protected[idx] = policy.registrar(idx, idx[row], bidders[col])
+        row, col, s_row, s_col = _ruled(policy.rule, row, col, idx, opps, ctx, protected, bidders)
         # One entry per bid: the bidding seller and its opportunity.
         seller = bidders[col]
-        opp = idx[row]
-        chosen[idx] = _decide(opps, table, params, idx, row, seller, outside, u_all[idx])
-        rows.append(opp)
-        cols.append(seller.astype(np.int32))
-        bid_counts[idx] = np.bincount(row, minlength=m)
+        util = offer_utilities(opps, table, params, idx[row], seller)
+        if policy.assist_utility and len(s_row):
+            help_rows = np.zeros(len(idx), dtype=bool)
+            help_rows[s_row[ctx.reps()[s_col]]] = True
+            assisted[idx] = help_rows
+            partner = table.route[seller] == ROUTE_PARTNER
+            util = util + policy.assist_utility * (help_rows[row] & partner)
+        chosen[idx] = _decide(util, row, seller, outside, params.scale, u_all[idx])
+        done.rows.append(idx[row])
+        done.cols.append(seller.astype(np.int32))
+        done.stood_rows.append(idx[s_row])
+        done.stood_cols.append(bidders[s_col].astype(np.int32))
+    return _result(chosen, done, table, protected, assisted)
+
+
+def _ruled(
+    rule: ConflictRuleFn,
+    row: IntArray,
+    col: IntArray,
+    idx: IntArray,
+    opps: Opportunities,
+    ctx: ConflictContext,
+    protected: IntArray,
+    bidders: IntArray,
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Apply the conflict rule to a block's bids.
+
+    Returns:
+        The bids that stay and those that stood down, each as row-major (row, column) pairs.
+    """
+    none = np.zeros(0, dtype=np.int64)
+    if rule is free_for_all:
+        # Free for all keeps every bid: the pairs are already in the row-major order
+        # np.nonzero would give.
+        return row, col, none, none
+    matrix = np.zeros((len(idx), len(bidders)), dtype=bool)
+    matrix[row, col] = True
+    column = np.full(int(bidders.max()) + 1 if len(bidders) else 1, -1, dtype=np.int64)
+    column[bidders] = np.arange(len(bidders))
+    held = protected[idx]
+    held_col = np.full(len(idx), -1, dtype=np.int64)
+    known = (held >= 0) & (held < len(column))
+    held_col[known] = column[held[known]]
+    may = rule(matrix, replace(ctx, named=opps.named[idx], protected=held_col))
+    k_row, k_col = np.nonzero(may)
+    s_row, s_col = np.nonzero(matrix & ~may)
+    return k_row, k_col, s_row, s_col
+
+
+def _result(
+    chosen: IntArray,
+    done: _Collected,
+    table: SellerTable,
+    protected: IntArray,
+    assisted: BoolArray,
+) -> ChoiceResult:
+    """Assemble the choice result from the blocks' bids and stood-down sellers."""
+    n = len(chosen)
+    bid_sellers, bid_counts = _in_bid_order(done.rows, done.cols, n)
     offsets = np.concatenate(([0], np.cumsum(bid_counts))).astype(np.int64)
-    bid_sellers = _in_bid_order(rows, cols)
     conflicts = bid_conflicts(bid_counts, bid_sellers, table.route, table.partner_type)
-    return ChoiceResult(chosen, bid_counts, offsets, bid_sellers, conflicts)
+    stood, stood_counts = _in_bid_order(done.stood_rows, done.stood_cols, n)
+    before = conflicts
+    if len(stood):
+        every, every_counts = _in_bid_order(
+            done.rows + done.stood_rows, done.cols + done.stood_cols, n
+        )
+        before = bid_conflicts(every_counts, every, table.route, table.partner_type)
+    return ChoiceResult(
+        chosen,
+        bid_counts,
+        offsets,
+        bid_sellers,
+        conflicts,
+        stood_counts,
+        stood,
+        before,
+        protected,
+        assisted,
+    )
 
 
 def _bids(
@@ -133,8 +277,12 @@ def _bids(
     cover: Coverage,
     idx: IntArray,
     u_bids: np.random.Generator,
+    works: IntArray,
 ) -> tuple[IntArray, IntArray]:
     """The bids on a block of opportunities, before the conflict rule.
+
+    A seller always reaches the opportunity it was routed as a lead and one whose account its
+    deal registration protects (``works``: that seller per opportunity, or -1).
 
     Returns:
         Row-major (opportunity in the block, position in ``cover.bidders``) pairs.
@@ -153,7 +301,7 @@ def _bids(
     # only on the pairs it reaches: most pairs are not reached).
     draws = u_bids.random(len(row))
     p_bid = table.bid_probability[seller] * table.reach[seller, opps.territory[opp]]
-    bid = (draws < p_bid) | (opps.owner[opp] == seller)
+    bid = (draws < p_bid) | (opps.owner[opp] == seller) | (works[opp] == seller)
     row, col, seller, opp = row[bid], col[bid], seller[bid], opp[bid]
     made = within_cut_off(opps, table, params, opp, seller)
     return row[made], col[made]
@@ -167,31 +315,25 @@ class _OutsideOptions(NamedTuple):
 
 
 def _decide(
-    opps: Opportunities,
-    table: SellerTable,
-    params: Choice,
-    idx: IntArray,
+    util: FloatArray,
     row: IntArray,
     seller: IntArray,
     outside: _OutsideOptions,
+    scale: float,
     u_block: FloatArray,
 ) -> IntArray:
     """Each account's choice in a block: a bidding seller, the rival or no decision.
 
     Args:
-        opps: The opportunities.
-        table: The sellers.
-        params: Choice weights and scale.
-        idx: The block's opportunities.
-        row: Each bid's opportunity, as a position in the block.
-        seller: Each bid's seller.
+        util: Each offer's utility.
+        row: Each offer's opportunity, as a position in the block.
+        seller: Each offer's seller.
         outside: The options every account has besides the bids.
+        scale: The logit scale.
         u_block: The block's choice draws, in block order.
     """
-    m = len(idx)
-    opp = idx[row]
-    util = offer_utilities(opps, table, params, opp, seller)
-    pick = logit_choice_ragged(util, row, m, outside.utilities, params.scale, u_block)
+    m = len(u_block)
+    pick = logit_choice_ragged(util, row, m, outside.utilities, scale, u_block)
     result = np.full(m, NO_DECISION, dtype=np.int64)
     is_offer = (pick >= 0) & (pick < len(seller))
     result[is_offer] = seller[pick[is_offer]]
@@ -200,15 +342,17 @@ def _decide(
     return result
 
 
-def _in_bid_order(rows: list[IntArray], cols: list[NDArray[np.int32]]) -> NDArray[np.int32]:
-    """Bidders in opportunity order, then seller order."""
+def _in_bid_order(
+    rows: list[IntArray], cols: list[NDArray[np.int32]], n: int
+) -> tuple[NDArray[np.int32], IntArray]:
+    """Sellers in opportunity order, then seller order, and their count per opportunity."""
     if not rows:
-        return np.zeros(0, dtype=np.int32)
+        return np.zeros(0, dtype=np.int32), np.zeros(n, dtype=np.int64)
     r_all = np.concatenate(rows)
     c_all = np.concatenate(cols)
     o = np.lexsort((c_all, r_all))
-    bid_sellers: NDArray[np.int32] = c_all[o]
-    return bid_sellers
+    sellers: NDArray[np.int32] = c_all[o]
+    return sellers, np.bincount(r_all, minlength=n).astype(np.int64)
 
 
 BLOCK_ELEMENTS = 250_000

@@ -88,6 +88,7 @@ class Opportunities:
         route: Preferred route code.
         owner: Seller a lead was routed to, or -1.
         named: A named account of the direct reps (``program.conflict.named_segments``).
+        fit_bonus: Value-fit bonus every offer to it gets (ISV add-ons in its cell), or None.
     """
 
     account: IntArray
@@ -101,6 +102,7 @@ class Opportunities:
     route: NDArray[np.int8]
     owner: IntArray
     named: BoolArray
+    fit_bonus: FloatArray | None = None
 
     @classmethod
     def of_accounts(

@@ -82,7 +82,8 @@ def fit_utilities(
 
     Returns:
         Value fit, vertical and implementation fit, preferred route, service quality,
-        incumbency and the lead owner's bonus of each offer.
+        incumbency and the lead owner's bonus of each offer, plus the ISV add-ons' value-fit
+        bonus of its account's cell (``opps.fit_bonus``, when set).
     """
     needs = opps.needs_implementation[opp]
     fit: FloatArray = (
@@ -94,6 +95,8 @@ def fit_utilities(
         + params.incumbency * table.incumbent[seller, opps.territory[opp]]
         + params.lead_owner * (opps.owner[opp] == seller)
     )
+    if opps.fit_bonus is not None:
+        fit = fit + opps.fit_bonus[opp]
     return fit
 
 

@@ -11,6 +11,7 @@ from sim.names import (
     PARTNER_TYPES,
     SEGMENTS,
     TIERS,
+    ConflictRule,
 )
 from sim.scenario.schema import Scenario, Tier
 
@@ -161,12 +162,16 @@ def _check_program_features(scenario: Scenario) -> list[Problem]:
                 f"{implemented} ('{rule.value}' is not implemented yet)",
             )
         )
-    if scenario.program.deal_registration.enabled:
+    reg = scenario.program.deal_registration
+    problems += _check_names(
+        "program.deal_registration.auto_approve_below", list(reg.auto_approve_below), TIERS
+    )
+    if rule == ConflictRule.REGISTERED_WINS and not reg.enabled:
         problems.append(
             Problem(
-                "program.deal_registration.enabled",
-                True,
-                "false (deal registration is not implemented yet)",
+                "program.conflict.rule",
+                rule.value,
+                "a rule other than 'registered_wins' unless program.deal_registration.enabled",
             )
         )
     return problems

@@ -630,6 +630,163 @@ class AffiliateType(PartnerType):
     rival_profit_per_rep: NonNegative = Field(1_500.0)
 
 
+# The four roles below have no published defaults in the reference (industry.md covers
+# resellers, distributors, MSPs and affiliates); every role-specific default is an assumption,
+# documented with its reasoning in docs/sources.md ("Ecosystem roles").
+
+
+class OemType(PartnerType):
+    """OEMs: embed the product in their own offer, sell to their own market, pay a royalty.
+
+    An OEM does not sell to the N accounts: it ships units of its own product to its own
+    market, ``units_per_month × commitment × F(age)`` with F the Bass adoption curve of its own
+    market since it joined, and pays ``royalty_per_unit`` on each (docs/model.md §7.27).
+    """
+
+    discount: Share = Field(0.0)
+    reps: int = Field(0, ge=0)
+    segments: list[str] = Field(default_factory=list, description="None of the N accounts.")
+    cost_per_rep: NonNegative = Field(0.0)
+    # Assumption (docs/sources.md): a mid-size OEM product line carrying the embedded licence.
+    units_per_month: NonNegative = Field(
+        200.0,
+        description="Units of its own product it ships per month at full commitment once its "
+        "market has matured (assumption; range 0–10,000).",
+    )
+    royalty_per_unit: NonNegative = Field(
+        30.0,
+        description="Royalty the OEM pays the vendor per unit shipped (currency; assumption, "
+        "5–15 % of a unit price of a few hundred; range 0–500).",
+    )
+    margin_per_unit: NonNegative = Field(
+        120.0,
+        description="OEM's gross margin per unit on its own sales before the royalty "
+        "(currency; assumption; range 0–1,000).",
+    )
+    # Bass (1969) averages over many product categories (Sultan, Farley & Lehmann 1990):
+    # p ≈ 0.03, q ≈ 0.38 per year; here per month of the OEM's own market, an assumption.
+    market_innovation: Probability = Field(
+        0.03, description="Bass p of the OEM's own market, per month (assumption; 0.001–0.1)."
+    )
+    market_imitation: NonNegative = Field(
+        0.2, description="Bass q of the OEM's own market, per month (assumption; 0–1)."
+    )
+    fixed_cost: NonNegative = Field(
+        5_000.0,
+        description="OEM's monthly cost of integrating and supporting the embedded product at "
+        "full commitment (currency; assumption; range 0–50,000).",
+    )
+    rival_profit_per_rep: NonNegative = Field(10_000.0)
+    # Assumption: OEM product lines differ less in volume than resellers in size (1.8).
+    weight: NonNegative = Field(
+        1.0,
+        description="Dispersion of OEM size: lognormal sigma of its volume, effort cost and "
+        "outside option (0 = all equal; assumption).",
+    )
+
+
+class IsvType(PartnerType):
+    """ISVs: add-ons that raise the product's value fit in their verticals; add-on revenue."""
+
+    discount: Share = Field(0.0)
+    reps: int = Field(0, ge=0)
+    cost_per_rep: NonNegative = Field(0.0)
+    segments: list[str] = Field(default_factory=lambda: ["smb", "mid", "enterprise"])
+    verticals_each: int | None = Field(1, ge=1)
+    territories_each: int = Field(2, ge=1)
+    # Assumption (docs/sources.md): an add-on that fits the vertical is worth as much to its
+    # accounts as a seller that specialises in it (``market.choice.vertical_fit`` = 0.3).
+    addon_fit: NonNegative = Field(
+        0.3,
+        description="Value-fit bonus (utility) of every offer to accounts of its verticals in "
+        "its territories at full commitment (assumption; range 0–1).",
+    )
+    addon_price_per_seat: NonNegative = Field(
+        4.0,
+        description="ISV's add-on price per customer seat per month (currency; assumption; "
+        "range 0–50).",
+    )
+    addon_attach: Probability = Field(
+        0.3,
+        description="Share of the vendor's customer seats in its cells that buy the add-on "
+        "(assumption; range 0–1).",
+    )
+    addon_margin: Probability = Field(
+        0.8, description="ISV's gross margin on add-on revenue (assumption; software 0.7–0.9)."
+    )
+    fixed_cost: NonNegative = Field(
+        3_000.0,
+        description="ISV's monthly cost of maintaining the add-on at full commitment "
+        "(currency; assumption; range 0–20,000).",
+    )
+    rival_profit_per_rep: NonNegative = Field(3_000.0)
+
+
+class AllianceType(PartnerType):
+    """Alliance partners: co-marketing in their customer base; the vendor funds it."""
+
+    discount: Share = Field(0.0)
+    reps: int = Field(0, ge=0)
+    cost_per_rep: NonNegative = Field(0.0)
+    segments: list[str] = Field(default_factory=lambda: ["smb", "mid", "enterprise"])
+    territories_each: int = Field(2, ge=1)
+    # Assumption (docs/sources.md): what its co-marketing funds would buy as MDF (4,000 a month
+    # × 0.03 per 100k ≈ 0.0012) plus about as much from its own customer base: 0.002, the
+    # reach of four affiliates (affiliate reach 0.0005).
+    reach: Probability = Field(
+        0.002,
+        description="Awareness probability per month it adds in its territories at full "
+        "commitment (assumption; range 0–0.02).",
+    )
+    co_marketing_per_month: NonNegative = Field(
+        4_000.0,
+        description="Co-marketing funds the vendor pays each active alliance partner per month "
+        "(an MDF-like cost; currency; assumption; range 0–50,000).",
+    )
+    joint_revenue_per_seat: NonNegative = Field(
+        2.0,
+        description="Its revenue from joint solutions per vendor customer seat it covers per "
+        "month (currency; assumption; range 0–20).",
+    )
+    joint_attach: Probability = Field(
+        0.3, description="Share of covered customer seats that buy the joint solution."
+    )
+    joint_margin: Probability = Field(
+        0.5, description="Its gross margin on joint-solution revenue (assumption; 0.3–0.7)."
+    )
+    fixed_cost: NonNegative = Field(
+        2_000.0,
+        description="Its monthly cost of the alliance at full commitment (assumption).",
+    )
+    rival_profit_per_rep: NonNegative = Field(3_000.0)
+
+
+class BrokerType(PartnerType):
+    """Brokers: bring large procurements (enterprise) to the sellers; paid a referral fee."""
+
+    discount: Share = Field(0.0)
+    reps: int = Field(0, ge=0)
+    cost_per_rep: NonNegative = Field(0.0)
+    segments: list[str] = Field(default_factory=lambda: ["enterprise"])
+    territories_each: int = Field(2, ge=1)
+    referrals_per_month: NonNegative = Field(
+        0.5,
+        description="Procurement opportunities it brings per month at full commitment "
+        "(assumption; range 0–5).",
+    )
+    # Referral (finder's) fees of 5–20 % of first-year value are common; 10 % is an
+    # assumption in the middle (docs/sources.md).
+    referral_fee: Share = Field(
+        0.10,
+        description="Fee the vendor pays on a won referred deal, as a share of its vendor net "
+        "first-year value (assumption; range 0.05–0.2).",
+    )
+    fixed_cost: NonNegative = Field(
+        1_500.0, description="Broker's monthly cost at full commitment (assumption)."
+    )
+    rival_profit_per_rep: NonNegative = Field(2_000.0)
+
+
 class Partners(Strict):
     """Partner populations by type."""
 
@@ -638,10 +795,10 @@ class Partners(Strict):
     si: SiType = Field(default_factory=SiType)
     msp: MspType = Field(default_factory=MspType)
     affiliate: AffiliateType = Field(default_factory=AffiliateType)
-    oem: PartnerType = Field(default_factory=PartnerType)
-    isv: PartnerType = Field(default_factory=PartnerType)
-    alliance: PartnerType = Field(default_factory=PartnerType)
-    broker: PartnerType = Field(default_factory=PartnerType)
+    oem: OemType = Field(default_factory=OemType)
+    isv: IsvType = Field(default_factory=IsvType)
+    alliance: AllianceType = Field(default_factory=AllianceType)
+    broker: BrokerType = Field(default_factory=BrokerType)
 
     def of(self, ptype: str) -> PartnerType:
         """Return the parameters of one partner type.
@@ -690,14 +847,90 @@ class Conflict(Strict):
     trust_recovery: Probability = Field(
         0.05, description="Per month, trust recovers this share of its gap to 1."
     )
+    # Assumption (no published figure): a rep's usual commission on bookings, ~8–10 %.
+    channel_neutral_comp_share: Share = Field(
+        0.08,
+        description="Under 'channel_neutral': share of a partner deal's first-year vendor net "
+        "paid to the direct reps who stood down on it (assumption; range 0.05–0.15).",
+    )
+    # Assumption (no published figure): the rep's help is worth as much as a routed lead in the
+    # account's utility (market.choice.lead_owner = 0.5); range 0–1.
+    channel_neutral_assist_utility: NonNegative = Field(
+        0.5,
+        description="Under 'channel_neutral': utility bonus of a partner's offer where the "
+        "direct reps stood down and assist (assumption; range 0–1).",
+    )
+
+
+class RegistrationApproval(StrEnum):
+    """How the vendor approves a deal registration (docs/model.md, deal registration)."""
+
+    AUTOMATIC = "automatic"
+    """Every registration is approved unseen; a second registrant gets the full discount too."""
+    FIRST_COME = "first_come"
+    """The first registrant of an account is approved; later ones are second registrants."""
+    PROOF_OF_ENGAGEMENT = "proof_of_engagement"
+    """First come, but approved only if the partner has worked the account (bid on it before,
+    or it is the partner's routed lead)."""
+    AUTO_BELOW_SIZE = "auto_below_size"
+    """First come; approved unseen below the partner's tier's deal size, else only with proof
+    of engagement."""
+
+
+class SecondRegistrant(StrEnum):
+    """What a partner gets that registers an account another partner holds."""
+
+    REJECT = "reject"
+    """Its registration is rejected."""
+    REDUCED_DISCOUNT = "reduced_discount"
+    """Approved without protection, at ``second_registrant_share`` of the extra discount."""
 
 
 class DealRegistration(Strict):
-    """Deal registration (stable keys; the mechanism comes with the program issue)."""
+    """Deal registration: partners register the accounts they work (docs/model.md)."""
 
     enabled: bool = Field(False, description="Whether deal registration exists.")
-    extra_discount: Share = Field(0.10, description="Extra discount (industry 5–20 %).")
-    protection_months: NonNegative = Field(3.0, description="Protection (industry 60–90 days).")
+    # industry.md §Deal registration: extra discount 5–20 %+ (DealRegPlease); unregistered
+    # partners pay 8–20 % more (Haink).
+    extra_discount: Share = Field(
+        0.10,
+        description="Extra discount off list on a registered deal's buy price, paid by the "
+        "vendor (share of list, industry 5–20 %).",
+    )
+    # industry.md §Deal registration: protection 60–90 days (Kiflo via PartnerStandard).
+    protection_months: NonNegative = Field(
+        3.0, description="Months a registration protects its account (industry 60–90 days)."
+    )
+    # industry.md §4.1: extensions allowed once (Magentrix); protected pricing 90 days,
+    # extendable (Gumdrop). Length: assumption, one more protection period of 60–90 days.
+    extension_months: NonNegative = Field(
+        3.0,
+        description="Months of the one extension a registration gets when its deal is still "
+        "in its sales cycle at expiry (assumption; 0 = no extension; range 0–3).",
+    )
+    approval: RegistrationApproval = Field(
+        RegistrationApproval.FIRST_COME,
+        description="Approval policy: automatic, first_come, proof_of_engagement, "
+        "auto_below_size (industry.md §4.1).",
+    )
+    # industry.md §4.1: routing by tier, e.g. Gold auto-approves under $50K (Salesforce PRM
+    # pattern). Per tier name (sim.names.TIERS); a tier not listed is never auto-approved.
+    auto_approve_below: dict[str, NonNegative] = Field(
+        default_factory=dict,
+        description="Per tier: deal size (first-year list amount, currency) below which "
+        "'auto_below_size' approves unseen (industry: e.g. 50k for the top tier).",
+    )
+    second_registrant: SecondRegistrant = Field(
+        SecondRegistrant.REJECT,
+        description="What a second registrant of an account gets: reject or reduced_discount.",
+    )
+    # industry.md §Deal registration: the second registrant gets half the first partner's
+    # discount (Gumdrop T&C).
+    second_registrant_share: Probability = Field(
+        0.5,
+        description="Share of the extra discount a second registrant gets under "
+        "'reduced_discount' (industry: one vendor gives half).",
+    )
 
 
 class MdfWorkflow(StrEnum):

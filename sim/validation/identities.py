@@ -33,6 +33,7 @@ COST_COLUMNS = (
     "rebates_bonuses",
     "fees",
     "program_overhead",
+    "channel_neutral_comp",
 )
 STATE_COLUMNS = tuple(f"state_{s.name.lower()}" for s in State)
 """One column per account state (``sim.market.population.State``)."""
