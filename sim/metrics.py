@@ -18,9 +18,11 @@ from numpy.typing import NDArray
 from sim.engine.program_metrics import (
     ECOSYSTEM_COLUMNS,
     LEAD_COLUMNS,
+    PROGRAM_MONEY_COLUMNS,
     REGISTRATION_COLUMNS,
     ecosystem_columns,
     lead_columns,
+    program_money_columns,
     registration_columns,
 )
 from sim.market.population import State
@@ -53,10 +55,12 @@ COLUMNS: dict[str, str] = {
     "training_subsidies": "certification subsidies paid to partners (part of program_overhead)",
     "marketing_cost": "brand and lead-generation spend (outside contribution margin)",
     "vendor_costs": "sum of the cost columns inside contribution margin",
-    "contribution_margin": "net revenue − vendor_costs",
-    "cumulative_cash": "cumulative vendor cash: billings − every cost, marketing included",
+    "contribution_margin": "net revenue − vendor_costs + program_fee_income",
+    "cumulative_cash": "cumulative vendor cash: billings + program fees − every cost, marketing "
+    "included",
     "program_cost": "cost of the partner program: MDF, commissions, rebates and bonuses, "
-    "recruitment fees, program overhead, channel-neutral pay of the direct reps",
+    "recruitment fees, program overhead, channel-neutral pay of the direct reps, less the "
+    "program fees partners pay",
     "cost_of_channel": "partner discounts and margins + program_cost",
     "direct_cost_of_sales": "direct reps' cost + direct discounts",
     "revenue_partner_sourced": "net revenue from partner-sourced accounts",
@@ -109,6 +113,7 @@ COLUMNS: dict[str, str] = {
     **LEAD_COLUMNS,
     **ECOSYSTEM_COLUMNS,
     **REGISTRATION_COLUMNS,
+    **PROGRAM_MONEY_COLUMNS,
 }
 """Every timeseries column with its meaning."""
 
@@ -168,6 +173,7 @@ class MetricsRecorder:
         lead_columns(row, model)
         ecosystem_columns(row, model)
         registration_columns(row, model)
+        program_money_columns(row, model)
         if self._row_cols is None:  # the entries come in the same order every period
             self._row_cols = np.array([self._col[k] for k in row], dtype=np.int64)
         assert len(row) == len(self._row_cols)
@@ -291,8 +297,11 @@ def _revenue_and_costs(row: dict[str, float], model: ChannelModel, channel: IntA
     row["marketing_cost"] = costs["marketing"]
     row["channel_neutral_comp"] = costs["channel_neutral_comp"]
     row["vendor_costs"] = float(sum(row[k] for k in _COSTS_INSIDE_MARGIN))
-    row["contribution_margin"] = revenue - row["vendor_costs"]
-    model.cumulative_cash += row["billings"] - row["vendor_costs"] - row["marketing_cost"]
+    fee_income = model.program_books.fee_income
+    row["contribution_margin"] = revenue - row["vendor_costs"] + fee_income
+    model.cumulative_cash += (
+        row["billings"] - row["vendor_costs"] - row["marketing_cost"] + fee_income
+    )
     row["cumulative_cash"] = model.cumulative_cash
     direct_idx = channel == 0
     partner_idx = channel != 0
@@ -302,7 +311,7 @@ def _revenue_and_costs(row: dict[str, float], model: ChannelModel, channel: IntA
     direct_discount = float(
         flows.list_revenue[direct_idx].sum() - flows.vendor_revenue[direct_idx].sum()
     )
-    row["program_cost"] = float(sum(row[k] for k in PROGRAM_COSTS))
+    row["program_cost"] = float(sum(row[k] for k in PROGRAM_COSTS)) - fee_income
     row["cost_of_channel"] = partner_discount + row["program_cost"]
     row["direct_cost_of_sales"] = row["direct_sales_cost"] + direct_discount
     row["revenue_partner_sourced"] = p.partner_sourced

@@ -40,6 +40,7 @@ from sim.engine.partner_phase import partner_updates_phase
 from sim.engine.period import Clock, PeriodContext, PeriodCounters, zero_costs
 from sim.engine.price_review import ResellerPrices
 from sim.engine.pricing import list_per_seat, subscription_now
+from sim.engine.program_accounts import ProgramBooks
 from sim.engine.recruitment import Recruitment
 from sim.engine.seller_arrays import SellerArrays, SellerArraysCache
 from sim.engine.seller_table import queue_lengths, seller_table
@@ -101,6 +102,7 @@ class ChannelModel(mesa.Model):
         self._process_desks: list[int] = []  # indices of the sellers with a SimPy desk
         self.partner_slots_set = np.zeros(0)  # partners' desk slots as set last period
         self.mdf_awareness = np.zeros(n_terr)  # awareness per territory from last MDF spend
+        self.program_books = ProgramBooks()  # MDF funds, rebate windows, the period's totals
         self._arrays = SellerArraysCache()
         self.tier_program = TierProgram(scenario, self.periods_per_year, self.period_months)
         self.prices = ResellerPrices.of(pop, scenario, self.streams, self.period_months)

@@ -58,6 +58,7 @@ PARTNER_COLUMNS: tuple[str, ...] = (
     "profit_after_exit",
     "closes_deals",
     "leads_received",
+    "program_fees",
 )
 """Columns of ``partners.csv``, in order."""
 
@@ -191,7 +192,8 @@ def partners_frame(model: ChannelModel) -> pd.DataFrame:
     * ``closes_deals``: whether it works opportunities itself (affiliates refer, distributors
       without end-customer segments wholesale; neither closes deals);
     * ``leads_received``: vendor leads it worked over the run (routed to it and accepted, or
-      kept or taken back by the direct team; ``program.lead_routing``).
+      kept or taken back by the direct team; ``program.lead_routing``);
+    * ``program_fees``: the partner-program fees it paid (part of ``costs``).
 
     ``conflicts_lost_to_direct``, ``conflicts_lost_to_store`` and ``conflicts_lost_to_partner``
     count the opportunities the partner bid on that the direct reps, the online store or another
@@ -245,6 +247,7 @@ def partners_frame(model: ChannelModel) -> pd.DataFrame:
                 "profit_after_exit": 0.0 if np.isnan(g.at_exit) else g.profit - g.at_exit,
                 "closes_deals": bool(lead.closes_deals),
                 "leads_received": int(sum(received[s.index] for s in members)),
+                "program_fees": total["program_fees"],
             }
         )
     frame = pd.DataFrame(rows, columns=list(PARTNER_COLUMNS))

@@ -17,6 +17,7 @@ from sim.engine.period import Clock, PeriodCounters
 from sim.engine.pricing import list_per_seat
 from sim.market.population import Population, State
 from sim.names import IMPLEMENTED_PARTNER_TYPES
+from sim.program.funds import MdfFunds
 from sim.rng import Streams
 from sim.sales.desk_bank import DeskBank
 from sim.sales.leads import account_cells, may_open, route_leads
@@ -106,18 +107,20 @@ def test_mdf_spends_last_accrual_and_accrues_from_purchases() -> None:
     st.row("closes_deals")[:3] = True
     st.row("territories")[1] = [True, True]
     st.row("territories")[2] = [True, False]
-    st.row("mdf_balance")[:3] = [0.0, 200_000.0, 50_000.0]
+    funds = MdfFunds()
+    funds.open.add(1, np.array([0.0, 200_000.0, 50_000.0]))  # last period's accrual
     active = np.array([True, True, False])
     purchases = np.array([0.0, 1000.0, 0.0])
     params = Mdf(accrual_rate=0.04, awareness_per_100k=0.01)
-    cost, awareness = settle_mdf(st, purchases, active, params, period_months=1.0)
+    totals, awareness = settle_mdf(st, purchases, active, params, Clock(1, 1.0, 12), funds)
     # Partner 1 spends its balance, split over its two territories; 2's accrual expires.
-    assert cost == 200_000.0
+    assert totals.reimbursed == 200_000.0
+    assert totals.expired == 50_000.0
     assert st.row("period")[1, COL["mdf_spent"]] == 200_000.0
     assert st.row("period")[2, COL["mdf_received"]] == 0.0
     np.testing.assert_allclose(awareness, [0.01, 0.01])
     # The next accrual: 4 % of this period's purchases, for partners only.
-    np.testing.assert_allclose(st.row("mdf_balance")[:3], [0.0, 40.0, 0.0])
+    np.testing.assert_allclose(funds.open_total(3), [0.0, 40.0, 0.0])
 
 
 def test_two_tier_purchases_are_the_distributors_sales() -> None:

@@ -25,7 +25,9 @@ class Affiliate(Partner):
     Each period it sends ``referrals_per_month × commitment`` referral leads (Poisson) drawn
     from aware or unaware accounts of its segments in its territories; those accounts open an
     opportunity at once. The affiliate is paid a commission on the vendor net revenue of the
-    accounts it referred, recurring for ``commission_months`` (or once, on the first payment).
+    accounts it referred, recurring for ``commission_months`` (or once, on the first payment),
+    and a flat ``referral_bounty`` per referred account that buys for the first time
+    (:func:`referral_bounties`).
     """
 
     params: AffiliateType
@@ -55,6 +57,23 @@ class Affiliate(Partner):
             if self.status == Status.ACTIVE
             else 0.0
         )
+
+
+def referral_bounties(referrer: IntArray, first: BoolArray, bounty: float, n: int) -> FloatArray:
+    """The flat bounty each referrer earns on new customers' first purchases.
+
+    Args:
+        referrer: Per new contract, the affiliate that referred the account, or -1.
+        first: Per new contract, whether the account buys for the first time (no bounty on
+            win-backs).
+        bounty: ``partners.affiliate.referral_bounty`` (currency per new customer).
+        n: Number of sellers.
+
+    Returns:
+        The bounty per seller.
+    """
+    paid = (referrer >= 0) & first
+    return np.asarray(bounty * np.bincount(referrer[paid], minlength=n), dtype=np.float64)
 
 
 class AffiliateNetwork:

@@ -29,6 +29,7 @@ LEDGER_FIELDS: tuple[str, ...] = (
     "subsidies",
     "effort_cost",
     "other_cost",
+    "program_fees",
 )
 """Money flows a seller records each period."""
 
@@ -42,7 +43,13 @@ INCOME: tuple[str, ...] = (
     "bonuses",
     "subsidies",
 )
-COSTS: tuple[str, ...] = ("services_cost", "mdf_spent", "effort_cost", "other_cost")
+COSTS: tuple[str, ...] = (
+    "services_cost",
+    "mdf_spent",
+    "effort_cost",
+    "other_cost",
+    "program_fees",
+)
 
 _FLOAT = (
     "commitment",
@@ -52,7 +59,6 @@ _FLOAT = (
     "effort_base",
     "opex_share_of_sales",
     "services_margin",
-    "mdf_balance",
     "profit_at_exit",
     "lead_priority",
     "mdf_rate",

@@ -81,8 +81,8 @@ KPIS: tuple[Kpi, ...] = (
         compute=lambda run: run.total("discounts") if run.has("discounts") else None),
     Kpi("program_cost_total", "program cost total", unit="currency", better=LOWER, fmt="money",
         meaning="cost of the partner program over the run (MDF, commissions, rebates and "
-        "bonuses, recruitment fees, overhead, channel-neutral pay): the program_cost column "
-        "(None without it)",
+        "bonuses, recruitment fees, overhead, channel-neutral pay, less program fees charged "
+        "to partners): the program_cost column (None without it)",
         compute=lambda run: run.total("program_cost") if run.has("program_cost") else None),
     Kpi("revenue_npv", "revenue NPV", unit="currency", better=HIGHER, fmt="money",
         meaning="revenue with period t discounted by (1 + finance.discount_rate_annual) ** "
@@ -309,6 +309,18 @@ KPIS: tuple[Kpi, ...] = (
         meaning="vendor leads nobody worked (no covering seller, or refused by every partner "
         "and not taken back by direct) / vendor leads, over the run",
         compute=lambda run: run.ratio("leads_unworked", "leads")),
+    Kpi("mdf_total", "MDF reimbursed total", unit="currency", better="", fmt="money",
+        meaning="MDF the vendor reimbursed to partners over the run (docs/model.md §7.16)",
+        compute=lambda run: run.total("mdf")),
+    Kpi("mdf_open_final", "MDF open at end", unit="currency", better="", fmt="money",
+        meaning="MDF funds accrued or allocated but not yet reimbursed, rejected or expired at "
+        "the end of the run: the vendor's outstanding MDF liability",
+        compute=lambda run: run.last("mdf_open")),
+    Kpi("program_fee_income_total", "program fee income total", unit="currency", better="",
+        fmt="money",
+        meaning="partner-program fees charged to partners over the run (vendor income inside "
+        "contribution; docs/model.md §7.16a)",
+        compute=lambda run: run.total("program_fee_income")),
 )
 # fmt: on
 """Every summary KPI, in the order of ``summary_kpis`` and of the rows of ``comparison.csv``."""

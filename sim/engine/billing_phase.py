@@ -8,6 +8,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.agents.affiliate import referral_bounties
 from sim.arrays import run_starts
 from sim.billing import Contracts, DatedEvents, RecurringTotals
 from sim.engine.flows import Flows
@@ -22,6 +23,7 @@ from sim.engine.period import (
 )
 from sim.engine.seat_changes import change_seats
 from sim.engine.seller_arrays import SellerArrays
+from sim.engine.vendor import seat_costs
 from sim.market.population import CUSTOMER, LAPSED, LOST, AwareSource, Population, State
 from sim.names import SEGMENTS
 from sim.sales.book import OpportunityBook, Outcome
@@ -128,6 +130,7 @@ def billing_phase(
         clock.period_months,
         counters,
     )
+    costs["cogs"] += seat_costs(pop, config.product.cost_per_seat_month, clock.period_months)
     churn_return = config.market.churn_return_months
     end_contracts(
         accounts,
@@ -252,6 +255,10 @@ def bill_new_sales(
         vendor_once = once_list[refd] * con.r_vendor[acc[refd]]
         commission = sc.partners.affiliate.commission
         flows.commissions += sum_by(ref[refd], vendor_once * commission, n_s)
+    if sc.partners.affiliate.referral_bounty > 0:
+        flows.commissions += referral_bounties(
+            ref, first, sc.partners.affiliate.referral_bounty, n_s
+        )
     return hardware_vendor_revenue
 
 

@@ -7,15 +7,16 @@ from typing import TYPE_CHECKING
 from sim.agents.base import Status
 from sim.agents.updates import end_period
 from sim.engine.capacity import update_desk_slots
-from sim.engine.mdf import settle_mdf
 from sim.engine.partner_ledger import post_flows
+from sim.engine.period import Clock
+from sim.engine.program_accounts import settle_program
 
 if TYPE_CHECKING:
     from sim.model import ChannelModel
 
 
 def partner_updates_phase(model: ChannelModel) -> None:
-    """Ledgers, MDF, exits, desk capacity and recruitment, at the end of the period.
+    """Ledgers, MDF, rebates and fees, exits, desk capacity and recruitment, at the period end.
 
     Args:
         model: The model, after this period's billing.
@@ -26,12 +27,20 @@ def partner_updates_phase(model: ChannelModel) -> None:
     arrays = model.seller_arrays
     purchases = post_flows(st, flows, arrays.distributor)
     active = st.active[: len(purchases)].copy()
-    mdf_cost, model.mdf_awareness = settle_mdf(
-        st, purchases, active, model.config.program.mdf, model.period_months
+    program_costs, model.mdf_awareness = settle_program(
+        model.program_books,
+        st,
+        purchases,
+        active,
+        model.config.program,
+        Clock(model.period, model.period_months, model.periods_per_year),
+        [s.tier for s in model.sellers] if model.config.program.fees else [],
+        # The accrual rate per seller: the program's plus its tier's mdf_rate.
+        model.config.program.mdf.accrual_rate + st.row("mdf_rate")[: len(purchases)],
     )
-    costs["mdf"] += mdf_cost
+    costs["mdf"] += program_costs["mdf"]
     costs["commissions"] += float(flows.commissions.sum())
-    costs["rebates_bonuses"] += float(flows.bonuses.sum())
+    costs["rebates_bonuses"] += float(flows.bonuses.sum()) + program_costs["rebates_bonuses"]
     for i in end_period(model, active).tolist():
         seller = model.sellers[i]
         seller.status = Status.EXITED

@@ -1,4 +1,4 @@
-"""Timeseries columns of the program levers and roles: lead routing, deal registration, ecosystem.
+"""Timeseries columns of the program levers and roles: leads, registration, ecosystem, money.
 
 Each group declares its columns (name → meaning; :mod:`sim.metrics` puts them into ``COLUMNS``)
 and the function that fills them in a period's row from the model at the period's end.
@@ -49,6 +49,18 @@ REGISTRATION_COLUMNS: dict[str, str] = {
 }
 """The deal-registration and channel-neutral columns."""
 
+PROGRAM_MONEY_COLUMNS: dict[str, str] = {
+    "program_fee_income": "partner-program fees charged to partners (vendor income; adds to "
+    "contribution_margin)",
+    "mdf_accrued": "MDF accrued (share of purchases) and allocated (discretionary) this period",
+    "mdf_spent": "MDF spent on partners' marketing activities this period (drives awareness)",
+    "mdf_rejected": "MDF claims rejected this period (spent by the partner, not reimbursed)",
+    "mdf_expired": "MDF funds that expired unrequested this period",
+    "mdf_open": "MDF funds open at period end: unrequested, activity pending or claim pending",
+    "growth_rebates": "growth rebates paid at this period's settlement (part of rebates_bonuses)",
+}
+"""The MDF funds', growth rebates' and program fees' columns (docs/model.md §7.16, §7.16a)."""
+
 
 def lead_columns(row: dict[str, float], model: ChannelModel) -> None:
     """Vendor leads: where they went, accepted, reassigned, escalated, unworked."""
@@ -78,3 +90,16 @@ def registration_columns(row: dict[str, float], model: ChannelModel) -> None:
     row["registered_deals"] = p.registered_deals
     row["registration_discount"] = p.registration_discount
     row["channel_neutral_deals"] = p.channel_neutral_deals
+
+
+def program_money_columns(row: dict[str, float], model: ChannelModel) -> None:
+    """Program fees, the MDF funds' movements and growth rebates of the period."""
+    books = model.program_books
+    row["program_fee_income"] = books.fee_income
+    mdf = books.mdf
+    row["mdf_accrued"] = mdf.accrued
+    row["mdf_spent"] = mdf.spent
+    row["mdf_rejected"] = mdf.rejected
+    row["mdf_expired"] = mdf.expired
+    row["mdf_open"] = mdf.open
+    row["growth_rebates"] = books.growth_rebates

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.market.population import State
 from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from sim.market.population import Population
 
 
 def vendor_costs(
@@ -37,3 +45,15 @@ def marketing_costs(costs: dict[str, float], config: Scenario, period_months: fl
     """Add the period's lead and brand marketing spend to the vendor's costs."""
     mk = config.marketing
     costs["marketing"] += (mk.lead_spend + mk.brand_spend) * period_months
+
+
+def seat_costs(pop: Population, cost_per_seat_month: float, period_months: float) -> float:
+    """The vendor's cost of serving every customer seat this period (``cost_per_seat_month``).
+
+    Counted on the accounts that are customers when the period is billed (after seat changes,
+    before this period's churn, which is billed this period too).
+    """
+    if cost_per_seat_month <= 0.0:
+        return 0.0
+    seats = pop.seats[pop.state == State.CUSTOMER]
+    return float(cost_per_seat_month * period_months * np.sum(seats, dtype=np.float64))

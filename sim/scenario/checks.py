@@ -55,6 +55,7 @@ def check_scenario(scenario: Scenario) -> list[Problem]:
         *_check_program_features(scenario),
         *_check_supply(scenario),
         *_check_tiers(scenario),
+        *_check_program_fees(scenario),
     ]
 
 
@@ -174,6 +175,15 @@ def _check_program_features(scenario: Scenario) -> list[Problem]:
             )
         )
     return problems
+
+
+def _check_program_fees(scenario: Scenario) -> list[Problem]:
+    """Program fees name known tiers."""
+    return [
+        Problem(f"program.fees.{tier}", tier, f"a tier: {', '.join(TIERS)}")
+        for tier in scenario.program.fees
+        if tier not in TIERS
+    ]
 
 
 def _check_supply(scenario: Scenario) -> list[Problem]:

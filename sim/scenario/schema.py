@@ -340,6 +340,11 @@ class Product(Strict):
     cogs_share: Share = Field(
         0.12, description="Software cost of goods as share of vendor net revenue."
     )
+    cost_per_seat_month: NonNegative = Field(
+        0.0,
+        description="Vendor cost per customer seat per month (hosting, support), beside "
+        "cogs_share (currency; assumption, 0 = none).",
+    )
     hardware: Hardware = Field(default_factory=Hardware)
 
 
@@ -608,6 +613,12 @@ class AffiliateType(PartnerType):
     )
     commission_months: NonNegative = Field(
         12, description="Months the recurring commission lasts (0 = one-off on first payment)."
+    )
+    # Flat per-sale rewards beside percentage ones (industry.md §4.5, PartnerStack, Dub [P]).
+    referral_bounty: NonNegative = Field(
+        0.0,
+        description="Flat bounty per referred account that becomes a new customer (currency; "
+        "assumption, 0 = none).",
     )
     referrals_per_month: NonNegative = Field(
         3.0, description="Referral leads an affiliate sends per month at full commitment."
@@ -922,8 +933,26 @@ class DealRegistration(Strict):
     )
 
 
+class MdfWorkflow(StrEnum):
+    """How MDF funds flow from accrual to reimbursement."""
+
+    IMMEDIATE = "immediate"
+    """The whole balance is spent the next period and reimbursed at once (the original rule)."""
+    CLAIMS = "claims"
+    """Request → activity → claim → reimbursement with delays; unused funds expire."""
+
+
+class MdfAllocation(StrEnum):
+    """How the discretionary MDF budget is divided among partners."""
+
+    REVENUE = "revenue"
+    """Pro rata to each partner's trailing-12-month purchases."""
+    GROWTH = "growth"
+    """Pro rata to each partner's purchase growth (last half-year over the one before)."""
+
+
 class Mdf(Strict):
-    """Earned co-op / MDF accrual."""
+    """Earned co-op / MDF accrual, the discretionary budget and the claims workflow."""
 
     accrual_rate: Share = Field(
         0.03, description="MDF accrued as share of partner purchases (industry 2–5 %)."
@@ -938,6 +967,49 @@ class Mdf(Strict):
         description="Awareness probability per month per 100k MDF spent in a territory "
         "(assumption: brand effect × territory density × co-op match; range 0–0.05).",
     )
+    workflow: MdfWorkflow = Field(
+        MdfWorkflow.IMMEDIATE,
+        description="'immediate' (spend next period, reimbursed at once) or 'claims' "
+        "(request → activity → claim → reimbursement; expiry).",
+    )
+    # Discretionary (proposal-based) MDF beside earned co-op: industry.md §MDF, PartnerChannels
+    # [T]; no published size: assumption (0 = none).
+    discretionary_budget: NonNegative = Field(
+        0.0,
+        description="Vendor's discretionary MDF budget per month allocated to active reselling "
+        "partners (currency; assumption, 0 = none).",
+    )
+    allocation: MdfAllocation = Field(
+        MdfAllocation.REVENUE,
+        description="Rule dividing the discretionary budget: 'revenue' (trailing purchases) or "
+        "'growth' (purchase growth).",
+    )
+    request_share: Probability = Field(
+        1.0,
+        description="Share of its open funds an active partner requests each period under "
+        "'claims' (assumption, range 0.2–1).",
+    )
+    activity_months: NonNegative = Field(
+        1.0,
+        description="Months from an approved request to the marketing activity under 'claims' "
+        "(assumption, range 0–3).",
+    )
+    # Claim reimbursement delays: a monthly invoice cycle (industry.md §4.5, PartnerStack [P]).
+    claim_delay_months: NonNegative = Field(
+        2.0,
+        description="Months from the activity (claim) to reimbursement under 'claims' "
+        "(assumption, range 1–3).",
+    )
+    expiry_months: Annotated[float, Field(gt=0.0)] = Field(
+        12.0,
+        description="Months after which unrequested funds expire under 'claims' (use-it-or-lose-"
+        "it; assumption, range 3–12).",
+    )
+    claim_rejection: Share = Field(
+        0.0,
+        description="Share of claimed spend the vendor rejects (claim compliance; the partner "
+        "bears it; assumption, range 0–0.2).",
+    )
 
 
 class Incentives(Strict):
@@ -945,6 +1017,23 @@ class Incentives(Strict):
 
     new_logo_bonus: NonNegative = Field(
         0.0, description="Bonus per new customer a partner closes (currency)."
+    )
+    # Back-end growth rebates over a rolling previous-four-quarter baseline (industry.md §4.5,
+    # Cisco Perform Plus [P-vendor]); the rates themselves are not published: assumption.
+    growth_rebate: Share = Field(
+        0.0,
+        description="Rebate as share of a partner's purchases above its growth baseline "
+        "(0 = off; assumption, range 0–0.10).",
+    )
+    growth_threshold: NonNegative = Field(
+        0.10,
+        description="Growth over the trailing-12-month purchases (per settlement window) "
+        "before the rebate starts (assumption, range 0–0.3).",
+    )
+    rebate_settlement_months: Annotated[float, Field(ge=1.0, le=12.0)] = Field(
+        12.0,
+        description="Months between rebate settlements (3 = quarterly, 12 = annual; "
+        "industry.md §4.5: 3- or 6-month program periods).",
     )
 
 
@@ -1068,6 +1157,13 @@ class Program(Strict):
     )
     mdf: Mdf = Field(default_factory=Mdf)
     incentives: Incentives = Field(default_factory=Incentives)
+    # The fixed part of a two-part tariff (Jeuland & Shugan 1983; docs/sources.md, "Program
+    # fees"); no published fee level in industry.md: assumption, 0 = no fee.
+    fees: dict[str, NonNegative] = Field(
+        default_factory=dict,
+        description="Annual partner-program fee per tier (tier name → currency per year), "
+        "charged monthly to active reselling partners (assumption; none by default).",
+    )
     overhead_per_partner: NonNegative = Field(
         150.0, description="Program overhead per active partner per month (portal, support)."
     )

@@ -42,6 +42,7 @@ PAYMENTS = (
     ("mdf_received", "mdf"),
     ("rebates", "rebates_bonuses"),
     ("revenue", "revenue_total"),
+    ("program_fees", "program_fee_income"),
 )
 """(partners.csv column, timeseries column): partner income = the vendor's cost or revenue."""
 
@@ -88,7 +89,11 @@ def timeseries_residuals(ts: pd.DataFrame, customers: int) -> dict[str, float]:
     revenue = _col(ts, "revenue_total")
     costs = _sum(ts, COST_COLUMNS)
     cash = _col(ts, "cumulative_cash")
-    cash_flow = _col(ts, "billings") - _col(ts, "vendor_costs") - _col(ts, "marketing_cost")
+    # Program fees are vendor income inside contribution (0 in runs written before they existed).
+    fee_income = _col(ts, "program_fee_income") if "program_fee_income" in ts else np.zeros(len(ts))
+    cash_flow = (
+        _col(ts, "billings") - _col(ts, "vendor_costs") - _col(ts, "marketing_cost") + fee_income
+    )
     pools = ("margin_pool_vendor", "margin_pool_distributor", "margin_pool_resellers")
     return {
         "revenue_total = Σ revenue by channel": relative_gap(
@@ -103,7 +108,9 @@ def timeseries_residuals(ts: pd.DataFrame, customers: int) -> dict[str, float]:
         ),
         "vendor_costs = Σ cost lines": relative_gap(_col(ts, "vendor_costs"), costs, money),
         "contribution = revenue − costs": relative_gap(
-            _col(ts, "contribution_margin"), revenue - costs, money + _col(ts, "vendor_costs")
+            _col(ts, "contribution_margin"),
+            revenue + fee_income - costs,
+            money + _col(ts, "vendor_costs"),
         ),
         "customer_spend = Σ margin pools": relative_gap(
             _col(ts, "customer_spend"), _sum(ts, pools), money
