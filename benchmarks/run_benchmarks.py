@@ -229,6 +229,14 @@ def measure_scenario_tiny(bench: Bench) -> None:
     _measure_scenario(bench, "tiny_model_s", "tiny", 0.1)
 
 
+EVERY_LEVER = Path(__file__).resolve().parent / "every_lever.toml"
+"""Baseline's market with every program lever and all nine partner types on (issue 12)."""
+
+
+def measure_scenario_every_lever(bench: Bench) -> None:
+    _measure_scenario(bench, "every_lever_model_s", str(EVERY_LEVER), 0.5)
+
+
 # --------------------------------------------------------------------------------------------
 # Commands, in child processes
 # --------------------------------------------------------------------------------------------
@@ -573,6 +581,7 @@ Measurement = Callable[[Bench], None]
 MEASUREMENTS: list[Measurement] = [
     measure_scenario_baseline,
     measure_scenario_tiny,
+    measure_scenario_every_lever,
     measure_command_run,
     measure_import_floor,
     measure_command_help,

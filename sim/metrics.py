@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from sim.agents.state import tier_names
 from sim.engine.program_metrics import (
     ECOSYSTEM_COLUMNS,
     LEAD_COLUMNS,
@@ -185,7 +186,7 @@ class MetricsRecorder:
         flows = model.flows
         sellers = model.seller_state
         active = sellers.active[: len(model.sellers)] & (channels != 0)
-        tiers = np.array([s.tier for s in model.sellers])
+        tiers = tier_names(sellers, len(model.sellers))
         profit = sellers.last("profit_history")
         for ptype in PARTNER_TYPES:
             of_type = self._type_rows[ptype]

@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.names import TIERS
+
 LEDGER_FIELDS: tuple[str, ...] = (
     "vendor_revenue",
     "customer_revenue",
@@ -185,3 +187,17 @@ def income(ledger: NDArray[np.float64]) -> NDArray[np.float64]:
 def costs(ledger: NDArray[np.float64]) -> NDArray[np.float64]:
     """Costs per row of a ledger array (period or total)."""
     return np.asarray(sum(ledger[..., COL[f]] for f in COSTS))
+
+
+def tier_names(state: SellerState, n: int) -> NDArray[np.str_]:
+    """The program tier of each of the first ``n`` sellers, by name (:data:`sim.names.TIERS`).
+
+    Args:
+        state: The seller state (its ``tier`` row holds each seller's tier index).
+        n: Sellers to read.
+
+    Returns:
+        One tier name per seller.
+    """
+    names: NDArray[np.str_] = np.array(TIERS)[state.row("tier")[:n].astype(np.int64)]
+    return names

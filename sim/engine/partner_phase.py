@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sim.agents.base import Status
+from sim.agents.state import tier_names
 from sim.agents.updates import end_period
 from sim.engine.capacity import update_desk_slots
 from sim.engine.partner_ledger import post_flows
@@ -34,7 +35,7 @@ def partner_updates_phase(model: ChannelModel) -> None:
         active,
         model.config.program,
         Clock(model.period, model.period_months, model.periods_per_year),
-        [s.tier for s in model.sellers] if model.config.program.fees else [],
+        tier_names(st, len(model.sellers)) if model.config.program.fees else [],
         # The accrual rate per seller: the program's plus its tier's mdf_rate.
         model.config.program.mdf.accrual_rate + st.row("mdf_rate")[: len(purchases)],
     )

@@ -6,9 +6,11 @@ partners close their period, so that what a partner receives or pays counts in i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import NDArray
 
 from sim.agents.state import COL, SellerState
 from sim.engine.mdf import MdfTotals, settle_mdf
@@ -41,7 +43,7 @@ def settle_program(
     active: BoolArray,
     program: Program,
     clock: Clock,
-    tiers: list[str],
+    tiers: Sequence[str] | NDArray[np.str_],
     mdf_rate: FloatArray | None = None,
 ) -> tuple[dict[str, float], FloatArray]:
     """MDF, growth rebates and program fees of the period, into the ledgers.

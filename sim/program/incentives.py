@@ -116,5 +116,8 @@ def program_fees(
     Returns:
         The fee per seller this period (annual fee × months / 12).
     """
-    annual = np.array([fees.get(str(t), 0.0) for t in tiers], dtype=np.float64)
+    names = np.asarray(tiers, dtype=str)
+    annual = np.zeros(len(names))
+    for tier, fee in fees.items():
+        annual[names == tier] = fee
     return np.asarray(np.where(payers, annual * period_months / 12.0, 0.0))

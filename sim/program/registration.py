@@ -261,8 +261,12 @@ class Register:
 
     def mark_worked(self, accounts: IntArray, partners: IntArray) -> None:
         """Remember that these partners worked (bid on) these accounts."""
-        keys = accounts.astype(np.int64) * _KEY + partners
-        self._worked = np.union1d(self._worked, keys)
+        new = np.unique(accounts.astype(np.int64) * _KEY + partners)
+        # Insert only the new keys into the sorted array: O(n + m), not a re-sort of all.
+        pos = np.searchsorted(self._worked, new)
+        known = pos < len(self._worked)
+        known[known] = self._worked[pos[known]] == new[known]
+        self._worked = np.insert(self._worked, pos[~known], new[~known])
 
     def worked(self, accounts: IntArray, partners: IntArray) -> BoolArray:
         """Whether each partner has bid on its account before."""
