@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -119,6 +120,12 @@ CASES = [
             "program.deal_registration.approval=automatic",
         ),
         id="registration-channel-neutral",
+    ),
+    # Every program lever and all nine partner types at once (the benchmark's scenario).
+    pytest.param(
+        str(Path(__file__).resolve().parents[1] / "benchmarks" / "every_lever.toml"),
+        ("market.customers=2000", "time.periods=24"),
+        id="every-lever",
     ),
     pytest.param("two_tier_distribution", (), id="two_tier", marks=pytest.mark.slow),
     pytest.param("saas_shift", (), id="saas_shift", marks=pytest.mark.slow),
