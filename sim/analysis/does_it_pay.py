@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.analysis.kpi_registry import format_value
+from sim.analysis.kpi_registry import delta_unit, format_value
 
 MONEY_LINES: tuple[tuple[str, str], ...] = (
     ("revenue_total", "net revenue"),
@@ -64,11 +64,12 @@ class MoneyDelta:
         """The difference, its interval and the count: ``+1.2M``, ``[0.4M, 2.0M]``, ``9 of 10``."""
         if self.diff is None:
             return "undefined", "", ""
-        diff = format_value(self.kpi, self.diff, currency, delta=True)
+        unit = delta_unit(self.kpi)  # " pp" for shares, "" for money
+        diff = format_value(self.kpi, self.diff, currency, delta=True) + unit
         low = format_value(self.kpi, self.low, currency, delta=True)
         high = format_value(self.kpi, self.high, currency, delta=True)
         count = f"{self.n_higher} of {self.n}" if self.n_higher is not None else ""
-        return diff, f"[{low}, {high}]", count
+        return diff, f"[{low}, {high}]{unit}", count
 
     def text(self, currency: str = "") -> str:
         """The difference, interval and count: ``+1.2M [0.4M, 2.0M]; higher in 9 of 10``."""
