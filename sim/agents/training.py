@@ -32,9 +32,11 @@ def certification_pays(partner: Partner) -> bool:
         partner: An active partner with reps still to certify.
     """
     p = partner.params
+    model = partner.model
+    if p.certification_quality == 0.0 and not model.tier_program.table.has_tiers:
+        return False  # nothing to gain: no quality effect and no tiers to reach
     net_cost = p.certification_cost * (1.0 - p.certification_subsidy)
     recent_gp = partner.trailing_revenue * partner.discount * (1.0 - partner.pass_through)
-    model = partner.model
     gain, missing = model.tier_program.certification_value(model, partner.index)
     per_rep = gain / missing if missing > 0 else 0.0
     return bool(recent_gp * p.certification_quality + per_rep > net_cost)

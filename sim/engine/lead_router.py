@@ -35,7 +35,7 @@ from sim.program.lead_routing import (
     get_policy,
 )
 from sim.sales.desk_bank import UNLIMITED, DeskBank
-from sim.sales.leads import LeadCandidates, lead_candidates
+from sim.sales.leads import LeadCandidates, lead_candidates, route_leads
 from sim.sales.tables import SellerTable
 from sim.scenario.schema import LeadRouting
 
@@ -196,6 +196,13 @@ class LeadRouter:
         """
         n = len(territory)
         rng = ctx.streams.get("leads")
+        if self.routing.policy == LeadRoutingPolicy.GEOGRAPHIC and not self.routing.acceptance:
+            # The original rule with the same draws, without the candidate tables (faster).
+            share = ctx.config.marketing.direct_lead_share
+            owners = route_leads(territory, segment, vertical, table, direct, share, rng)
+            to_partners = int(np.count_nonzero((owners >= 0) & (owners != direct)))
+            self._count(owners, direct, np.zeros(to_partners, dtype=np.int64), 0, ctx)
+            return owners
         u = rng.random(n)
         pick = rng.random(n)
         fit = None if self.routing.policy == LeadRoutingPolicy.GEOGRAPHIC else projects
