@@ -14,7 +14,7 @@ from sim.errors import InputError
 from sim.model import ChannelModel
 from sim.names import TIERS
 from sim.outputs import deals_frame, partners_frame
-from sim.program.tiers import TierTable, qualified_level, review_levels
+from sim.program.tiers import TierTable, exclusivity_by_tier, qualified_level, review_levels
 from sim.scenario import load_scenario
 from sim.scenario.schema import Program, Tier
 
@@ -221,3 +221,33 @@ def test_seller_table_partners_csv_and_timeseries_show_tiers() -> None:
     active_in_tiers = frame[[f"partners_tier_{t}" for t in TIERS]].sum(axis=1)
     active = frame[[c for c in frame.columns if c.startswith("partners_active_")]].sum(axis=1)
     np.testing.assert_array_equal(active_in_tiers, active)
+
+
+# ------------------------------------------------------------------ exclusivity by tier
+
+
+def test_exclusivity_is_a_tier_benefit_only_when_a_tier_grants_it() -> None:
+    assert not exclusivity_by_tier(Program())
+    assert not exclusivity_by_tier(Program(tiers={"gold": Tier(min_revenue=1.0)}))
+    assert exclusivity_by_tier(Program(tiers={"gold": Tier(exclusivity_eligible=True)}))
+
+
+def _holder_commitment(overrides: tuple[str, ...], seed: int) -> float:
+    """Mean commitment of the exclusive holders at the end of a small exclusive_territories run."""
+    base = ("market.customers=2000", "time.periods=18")
+    m = ChannelModel(load_scenario("exclusive_territories", [*base, *overrides]).scenario, seed)
+    m.run()
+    st = m.seller_state
+    holders = st.exclusive[: st.n] & st.live[: st.n]
+    return float(st.commitment[: st.n][holders].mean())
+
+
+def test_exclusive_holders_lose_the_commitment_bonus_until_their_tier_is_eligible() -> None:
+    # Gold grants exclusivity but nobody reaches it: no holder enjoys the bonus, so holders'
+    # commitment is lower than without tiers, on every seed (common random numbers).
+    gated = ("program.tiers.gold.min_revenue=1e12", "program.tiers.gold.exclusivity_eligible=true")
+    for seed in SEEDS:
+        assert _holder_commitment(gated, seed) < _holder_commitment((), seed), seed
+    # Every tier eligible, the entry tier included: the same as without tiers, exactly.
+    everyone = ("program.tiers.registered.exclusivity_eligible=true",)
+    assert _holder_commitment(everyone, 1) == _holder_commitment((), 1)

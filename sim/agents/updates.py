@@ -6,8 +6,9 @@ The rules (SPEC §2.4), for each partner p, with m the months per period:
 - expected profit per unit of effort e moves toward this period's gross profit (before effort)
   per month divided by max(commitment, 0.05), by α = min(1, m / memory_months);
 - target commitment = max(e, 0) / (max(e, 0) + rival profit) × (0.4 + 0.6 · trust)
-  (+ the exclusivity bonus for exclusive holders), clipped to [0, 1]; commitment closes
-  1 − (1 − commitment_speed)^m of its gap to the target;
+  (+ the exclusivity bonus for exclusive holders — when some program tier is
+  ``exclusivity_eligible``, only for holders in an eligible tier), clipped to [0, 1];
+  commitment closes 1 − (1 − commitment_speed)^m of its gap to the target;
 - trust recovers 1 − (1 − trust_recovery)^m of its gap to 1, then falls by a factor
   (1 − trust_loss_to_direct) per deal it bid on that the direct reps won this period, and by
   (1 − trust_loss_to_store) and (1 − trust_loss_to_partner) per deal the online store or
@@ -26,6 +27,7 @@ from numpy.typing import NDArray
 
 from sim.agents.exits import exits
 from sim.agents.state import COL, SellerState, costs, income
+from sim.program.tiers import exclusivity_by_tier
 
 if TYPE_CHECKING:
     from sim.model import ChannelModel
@@ -89,7 +91,10 @@ def update_commitment_and_trust(
     total = vendor + rival
     target = np.divide(vendor, total, out=np.zeros(n), where=total > 0)
     target *= 0.4 + 0.6 * trust
-    target += np.where(st.exclusive, cfg.program.exclusivity_commitment_bonus, 0.0)
+    holds = st.exclusive
+    if exclusivity_by_tier(cfg.program):  # exclusivity is earned: only in an eligible tier
+        holds = holds & st.row("exclusivity_eligible")[:n]
+    target += np.where(holds, cfg.program.exclusivity_commitment_bonus, 0.0)
     target = np.clip(target, 0.0, 1.0)
     speed = 1.0 - (1.0 - cfg.partner.commitment_speed) ** m
     new_commitment = commitment + speed * (target - commitment)

@@ -233,3 +233,15 @@ def certifies(
     per_rep = np.where(reps_missing > 0, tier_gain / np.maximum(reps_missing, 1.0), 0.0)
     out: BoolArray = quality_value + per_rep > net_cost
     return out
+
+
+def exclusivity_by_tier(program: Program) -> bool:
+    """Whether exclusivity is a tier benefit: some tier of the program is ``exclusivity_eligible``.
+
+    Then an exclusive holder enjoys its exclusivity's commitment bonus only while its tier is
+    eligible; otherwise (no tier marked) every holder does, as without tiers.
+
+    Args:
+        program: ``program``.
+    """
+    return any(t.exclusivity_eligible for t in program.tiers.values())
