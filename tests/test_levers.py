@@ -94,5 +94,6 @@ def test_a_direct_team_lowers_var_margins_where_it_sells(run_scenario: Run) -> N
 def test_every_lever_is_tested_here() -> None:
     names = {"var_count", "exclusivity", "smb_churn", "var_discount", "direct_reps"}
     names |= {"var_density_margin", "direct_encroachment"}
-    # MDF's direction is tested in tests/test_mdf_effect.py.
-    assert set(LEVERS_BY_NAME) == names | {"mdf"}
+    # MDF's direction is tested in tests/test_mdf_effect.py; the conflict rules' in
+    # tests/test_conflict_rule_effects.py; the tiers' discount in tests/test_tiers.py.
+    assert set(LEVERS_BY_NAME) == names | {"mdf", "registered_wins", "channel_neutral", "tiers"}

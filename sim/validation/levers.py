@@ -10,7 +10,8 @@ that does nothing, so it could not catch a lever whose effect has gone; the CI r
 price of needing enough replications for the effect to stand out of the noise.
 
 The levers are those of ``tests/test_levers.py`` (which reads :data:`LEVERS`) and
-``tests/test_mdf_effect.py``: SPEC §2.5's program levers and the market's churn.
+``tests/test_mdf_effect.py``, ``tests/test_conflict_rule_effects.py`` and ``tests/test_tiers.py``:
+SPEC §2.5's program levers and the market's churn.
 """
 
 from __future__ import annotations
@@ -144,6 +145,40 @@ LEVERS: tuple[Lever, ...] = (
         "early_awareness",
         1,
         "MDF spent on marketing raises awareness in the partner's territory",
+    ),
+    Lever(
+        "registered_wins",
+        "conflict rule free_for_all → registered_wins (registration on)",
+        "deal_registration",
+        ('program.conflict.rule="free_for_all"',),
+        (),
+        "direct_conflict_rate",
+        -1,
+        "the registered partner is protected: the direct reps stand down where it bids",
+    ),
+    Lever(
+        "channel_neutral",
+        "conflict rule free_for_all → channel_neutral",
+        "channel_conflict",
+        (),
+        ('program.conflict.rule="channel_neutral"',),
+        "direct_conflict_rate",
+        -1,
+        "channel-neutral reps assist where a partner bids instead of competing",
+    ),
+    Lever(
+        "tiers",
+        "tier discounts 0 → tiered_program's (5/10/15 points)",
+        "tiered_program",
+        (
+            "program.tiers.silver.extra_discount=0",
+            "program.tiers.gold.extra_discount=0",
+            "program.tiers.platinum.extra_discount=0",
+        ),
+        (),
+        "discount_share",
+        1,
+        "partners that qualify for a tier buy at its extra discount",
     ),
 )
 """The levers checked, in report order."""

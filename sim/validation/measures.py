@@ -91,6 +91,16 @@ def partner_share(run: RunView) -> float:
     return _nan(run.ratio("revenue_partner_fulfilled", "revenue_total"))
 
 
+def direct_conflict_rate(run: RunView) -> float:
+    """The ``conflict_rate`` KPI: direct conflicts ÷ opportunities a partner bid on."""
+    return _nan(run.ratio("conflicts_direct", "opportunities_partner_bid"))
+
+
+def discount_share(run: RunView) -> float:
+    """List revenue given away ÷ list revenue over the run (``discounts`` ÷ ``list_revenue``)."""
+    return _nan(run.ratio("discounts", "list_revenue"))
+
+
 def realised_distributor_margin(deals: pd.DataFrame) -> float:
     """Σ distributor margin ÷ Σ distributor sales (margin + vendor net) of won two-tier deals."""
     won = deals[(deals["outcome"] == "won") & (deals["distributor"] != "")]
@@ -110,6 +120,8 @@ MEASURES: dict[str, Callable[[RunView], float]] = {
     "final_mrr": final_mrr,
     "direct_revenue": direct_revenue,
     "early_awareness": early_awareness,
+    "direct_conflict_rate": direct_conflict_rate,
+    "discount_share": discount_share,
     "partner_share": partner_share,
     "partner_revenue_top20_share": lambda run: _nan(run.partner_revenue_top20_share()),
     "distributor_gross_margin": lambda run: _nan(run.distributor_gross_margin()),
@@ -128,6 +140,8 @@ LABELS: dict[str, str] = {
     "final_mrr": "final MRR",
     "direct_revenue": "direct revenue",
     "early_awareness": "aware share, months 6–24",
+    "direct_conflict_rate": "conflict rate (direct)",
+    "discount_share": "discounts ÷ list revenue",
     "partner_share": "partner share of revenue",
     "partner_revenue_top20_share": "top-20 % share of closing partners' revenue",
     "distributor_gross_margin": "distributor gross margin",
