@@ -556,6 +556,13 @@ def _print_comparison(result: CompareResult, names: list[str]) -> None:
     )
     for name in names[1:]:
         _print_does_it_pay(console, table, name, first, result.currency)
+    if len(names) > 1:
+        console.print(
+            "'Does … pay?' intervals are each paired difference's own 95 % CI; the * above is "
+            "the stricter Holm adjustment over every KPI. Discounts are already out of net "
+            "revenue; program cost is net of the program fees partners pay.",
+            highlight=False,
+        )
     console.print(f"wrote {result.out_dir}", highlight=False, soft_wrap=True)
 
 

@@ -131,3 +131,9 @@ def test_seat_cost_is_cost_times_the_seats_billed_each_period() -> None:
         prev = state.copy()
     assert (np.array(got) >= np.array(seen) - 1e-6).all()
     assert np.isclose(got, seen, rtol=1e-9).mean() >= 0.75
+
+
+def test_a_fee_for_a_tier_the_program_does_not_define_is_an_input_error() -> None:
+    with pytest.raises(InputError, match=r"program\.fees\.gold: 'gold'.*program\.tiers defines"):
+        load_scenario("tiny", ["program.fees={gold=1000}"])
+    load_scenario("tiny", ["program.fees={gold=1000}", "program.tiers.gold.min_revenue=1"])

@@ -106,7 +106,7 @@ KPIS: tuple[Kpi, ...] = (
         meaning="1 − the direct channel's share of revenue_total",
         compute=lambda run: run.partner_share_of_revenue()),
     Kpi("adoption_final", "adoption at end", unit="share", better=HIGHER, fmt="share",
-        meaning="adoption (share of accounts that are customers) in the last period",
+        meaning="adoption (share of all accounts that have ever bought) in the last period",
         compute=lambda run: run.last("adoption")),
     Kpi("months_to_50pct_adoption", "months to 50 % adoption", unit="months", better=LOWER,
         fmt="months", undefined="never",

@@ -163,9 +163,6 @@ def _check_program_features(scenario: Scenario) -> list[Problem]:
             )
         )
     reg = scenario.program.deal_registration
-    problems += _check_names(
-        "program.deal_registration.auto_approve_below", list(reg.auto_approve_below), TIERS
-    )
     if rule == ConflictRule.REGISTERED_WINS and not reg.enabled:
         problems.append(
             Problem(
@@ -177,12 +174,26 @@ def _check_program_features(scenario: Scenario) -> list[Problem]:
     return problems
 
 
+def _check_tier_keys(key: str, tiers: list[str], defined: list[str]) -> list[Problem]:
+    """One problem per tier that is not a tier name, or not a tier the program defines."""
+    problems = []
+    for tier in tiers:
+        if tier not in TIERS:
+            problems.append(Problem(f"{key}.{tier}", tier, f"a tier: {', '.join(TIERS)}"))
+        elif tier not in defined:
+            accepted = f"a tier program.tiers defines ({', '.join(defined)})"
+            problems.append(Problem(f"{key}.{tier}", tier, accepted))
+    return problems
+
+
 def _check_program_fees(scenario: Scenario) -> list[Problem]:
-    """Program fees name known tiers."""
+    """Program fees and auto-approval thresholds name tiers the program defines."""
+    program = scenario.program
+    defined = [t for t in TIERS if t in program.tiers]
+    approve = list(program.deal_registration.auto_approve_below)
     return [
-        Problem(f"program.fees.{tier}", tier, f"a tier: {', '.join(TIERS)}")
-        for tier in scenario.program.fees
-        if tier not in TIERS
+        *_check_tier_keys("program.fees", list(program.fees), defined),
+        *_check_tier_keys("program.deal_registration.auto_approve_below", approve, defined),
     ]
 
 
