@@ -223,9 +223,9 @@ def plot_adoption(ts: pd.DataFrame, path: Path, fit: BassFit | BassNlsFit) -> Pa
 def plot_partners_by_tier(ts: pd.DataFrame, path: Path) -> Path:
     """Stacked area chart of active partners per program tier.
 
-    Uses every column named ``partners_tier_<tier>`` in DataFrame order; the legend shows
-    the tier name title-cased. If there are no such columns, or all are zero, the plot
-    carries the note "no partners".
+    Uses every column named ``partners_tier_<tier>`` in DataFrame order, leaving out tiers no
+    partner reached; the legend shows the tier name title-cased, and each tier keeps its colour.
+    If there are no such columns, or all are zero, the plot carries the note "no partners".
 
     Args:
         ts: Per-period time series with a ``period`` column.
@@ -239,8 +239,16 @@ def plot_partners_by_tier(ts: pd.DataFrame, path: Path) -> Path:
     series = [_column(ts, c) for c in cols]
     labels = [c.removeprefix(_PARTNER_TIER_PREFIX).replace("_", " ").title() for c in cols]
     fig, ax = new_figure()
-    if series and any(np.any(s != 0.0) for s in series):
-        ax.stackplot(x, *series, labels=labels, alpha=0.85)
+    # Tiers nobody reached are left out; each tier keeps its colour whichever are shown.
+    shown = [i for i, s in enumerate(series) if np.any(s != 0.0)]
+    if shown:
+        ax.stackplot(
+            x,
+            *(series[i] for i in shown),
+            labels=[labels[i] for i in shown],
+            colors=[f"C{i}" for i in shown],
+            alpha=0.85,
+        )
         ax.legend(loc="upper left", fontsize=8)
     else:
         draw_note(ax, "no partners")
