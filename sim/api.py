@@ -31,11 +31,14 @@ import pandas as pd
 
 from sim.compare import (
     DEFAULT_REPLICATIONS,
+    DIFFERENCE_COLUMNS,
     Design,
     RunOutcome,
+    comparability_warnings,
     compare_tasks,
     comparison_table,
     design_names,
+    differences_frame,
     execute,
     replication_seeds,
     run_compare,
@@ -79,6 +82,10 @@ class Comparison:
         failed: The runs that raised, as ``<design>-s<seed>``; their errors are in ``errors``.
         errors: The error text (type, message, traceback) of each failed run, by run name.
         out_dir: The comparison directory written, or None when nothing was written.
+        differences: What differs between the designs (the content of ``differences.csv``,
+            values as in the scenario, None for an absent key): one row per design but the
+            first and dotted key of its resolved scenario whose value differs from the first
+            design's; columns ``design``, ``key``, ``reference_value``, ``value``.
     """
 
     table: pd.DataFrame
@@ -86,6 +93,9 @@ class Comparison:
     failed: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict, repr=False)
     out_dir: Path | None = None
+    differences: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(DIFFERENCE_COLUMNS)), repr=False
+    )
 
 
 def load(scenario: ScenarioLike, overrides: Mapping[str, Any] | None = None) -> LoadedScenario:
@@ -233,8 +243,12 @@ def compare(
             does; None writes nothing.
         progress: Draw a progress bar on stderr when it is a terminal.
 
+    Warns before running (:class:`UserWarning`, one per key) when the designs differ in market
+    size, horizon or period length (``market.customers``, ``time.periods``, ``time.period``):
+    their totals are not comparable, their per-account and per-month KPIs are.
+
     Returns:
-        The comparison table and every run's KPIs.
+        The comparison table, every run's KPIs and what differs between the designs.
 
     Raises:
         InputError: Fewer than two designs, a problem in any design, or ``out`` exists.
@@ -246,6 +260,8 @@ def compare(
     loaded_designs = _designs(designs, overrides)
     base = loaded_designs[0].loaded.scenario.seed if seed is None else seed
     seeds = replication_seeds(base, replications)
+    for line in comparability_warnings(loaded_designs):
+        warnings.warn(line, UserWarning, stacklevel=2)
     out_dir: Path | None = None
     if out is not None:
         result = run_compare(loaded_designs, seeds, Path(out), workers, progress)
@@ -267,6 +283,7 @@ def compare(
         failed=list(errors),
         errors=errors,
         out_dir=out_dir,
+        differences=differences_frame(loaded_designs),
     )
 
 

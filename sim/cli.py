@@ -391,8 +391,10 @@ def compare(
     """Compare designs on paired replications with common seeds (comparison.csv, plots)."""
     # lazy: keeps `channelsim --help` fast, measured (see the module docstring)
     from sim.compare import (
+        comparability_warnings,
         default_out_dir,
         default_workers,
+        differences_frame,
         load_designs,
         replication_seeds,
         run_compare,
@@ -427,6 +429,10 @@ def compare(
         "workers": n_workers,
         "out": str(out_dir),
     }
+    for line in comparability_warnings(designs):
+        _err(f"warning: {line}")
+    if not quiet:
+        _print_differences(differences_frame(designs), [d.name for d in designs])
     result = run_compare(designs, seeds, out_dir, n_workers, not quiet, arguments)
     for run_id in result.failed:
         _err(f"run failed: {run_id} (see {result.out_dir / 'failed' / (run_id + '.txt')})")
@@ -524,6 +530,37 @@ def _comparison_line(kpi: str, rows: dict[str, Any], names: list[str]) -> list[s
         else:
             line.append(Text(text))
     return line
+
+
+DIFFERENCES_SHOWN = 15
+"""At most this many differing keys are printed per design (all are in differences.csv)."""
+
+
+def _print_differences(differences: Any, names: list[str]) -> None:
+    """Print what differs from the first design, per design, before anything runs.
+
+    Args:
+        differences: :func:`sim.compare.differences_frame` of the designs.
+        names: The designs, the reference first.
+    """
+    # lazy: keeps `channelsim --help` fast, measured (see the module docstring)
+    from sim.scenario.diff import format_value
+
+    lines = [f"What differs from {names[0]} (resolved scenarios; description and seed aside):"]
+    for name in names[1:]:
+        rows = differences[differences["design"] == name]
+        if rows.empty:
+            lines.append(f"  {name}: nothing (the same scenario)")
+            continue
+        lines.append(f"  {name}:")
+        for row in rows.head(DIFFERENCES_SHOWN).itertuples(index=False):
+            ref, value = format_value(row.reference_value), format_value(row.value)
+            lines.append(f"    {row.key}: {ref} → {value}")
+        if len(rows) > DIFFERENCES_SHOWN:
+            more = len(rows) - DIFFERENCES_SHOWN
+            lines.append(f"    … and {more} more, see differences.csv")
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
 
 
 def _print_comparison(result: CompareResult, names: list[str]) -> None:

@@ -21,8 +21,14 @@ A comparison directory (SPEC §5) holds:
 * ``runs/<design>-s<seed>/summary.json`` and ``timeseries.csv``: the same bytes as the files of
   ``channelsim run`` with that seed.
 * ``failed/<design>-s<seed>.txt``: the error of each run that raised.
-* ``manifest.json``: the designs (name, source, resolved scenario sha256), seeds, replications
-  and the command's arguments.
+* ``differences.csv``: what differs between the designs, with the columns of
+  :data:`DIFFERENCE_COLUMNS`: one row per design but the first and key of its resolved scenario
+  (``scenario.resolved.toml`` flattened into dotted keys, :mod:`sim.scenario.diff`; the
+  description and seed left out) whose value differs from the first design's, values as
+  written in a scenario file (``(not set)`` for an absent key).
+* ``manifest.json``: the designs (name, source, resolved scenario sha256), seeds, replications,
+  the command's arguments and ``differences`` (the rows of ``differences.csv``, values as JSON,
+  null for an absent key).
 * ``compare_revenue_by_channel.png`` and ``compare_kpis.png``.
 
 The KPIs are the scalar numeric KPIs of :func:`sim.analysis.kpis.summary_kpis` (dict-valued ones
@@ -64,6 +70,7 @@ from sim.progress import runs_progress, wants_progress
 from sim.run import flatten_kpis, simulate, summary_document
 from sim.rundir import check_out_dir, make_temp_dir, publish_dir, run_name
 from sim.scenario import LoadedScenario, load_scenario, scenario_sha256
+from sim.scenario.diff import design_differences, format_value, scale_warnings
 
 COMPARISON_COLUMNS: tuple[str, ...] = (
     "kpi",
@@ -84,6 +91,9 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
     "verdict",
 )
 """Columns of ``comparison.csv``, in order."""
+
+DIFFERENCE_COLUMNS: tuple[str, ...] = ("design", "key", "reference_value", "value")
+"""Columns of ``differences.csv`` and of :attr:`CompareResult.differences`, in order."""
 
 HEADLINE_KPIS: tuple[str, ...] = COMPARE_HEADLINE_KPIS
 """KPIs of the terminal table and of ``compare_kpis.png`` (chosen in the KPI registry)."""
@@ -165,6 +175,7 @@ class CompareResult:
         currency: The first design's currency (for display).
         seeds: The seeds of the replications.
         outcomes: Every run's outcome, in task order (design-major).
+        differences: What differs between the designs (:func:`differences_frame`).
     """
 
     out_dir: Path
@@ -173,6 +184,9 @@ class CompareResult:
     currency: str = ""
     seeds: list[int] = field(default_factory=list)
     outcomes: list[RunOutcome] = field(default_factory=list, repr=False)
+    differences: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(DIFFERENCE_COLUMNS)), repr=False
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -257,6 +271,55 @@ def load_designs(
         Design(name=name, source=str(source), loaded=item)
         for name, source, item in zip(names, sources, loaded, strict=True)
     ]
+
+
+def _resolved(design: Design) -> dict[str, Any]:
+    """A design's resolved scenario as plain data (what ``scenario.resolved.toml`` holds)."""
+    data: dict[str, Any] = design.loaded.scenario.model_dump(mode="json", exclude_none=True)
+    return data
+
+
+def differences_frame(designs: Sequence[Design]) -> pd.DataFrame:
+    """What differs between the designs: each design's keys that differ from the first's.
+
+    Args:
+        designs: The designs, the reference first.
+
+    Returns:
+        One row per (design ≠ first, differing dotted key), columns :data:`DIFFERENCE_COLUMNS`;
+        values as in the scenario (None for an absent key). Empty when the designs agree.
+    """
+    found = design_differences([d.name for d in designs], [_resolved(d) for d in designs])
+    rows = [(d.design, d.key, d.reference_value, d.value) for d in found]
+    return pd.DataFrame(rows, columns=list(DIFFERENCE_COLUMNS), dtype=object)
+
+
+def comparability_warnings(designs: Sequence[Design]) -> list[str]:
+    """One line per scale key (market size, horizon, period) on which the designs differ.
+
+    Totals (revenue, contribution, ...) of such designs are not comparable; per-account and
+    per-month KPIs are. See :func:`sim.scenario.diff.scale_warnings`.
+
+    Args:
+        designs: The designs, the reference first.
+
+    Returns:
+        The warnings (without a ``warning:`` prefix); empty when the designs agree.
+    """
+    return scale_warnings([_resolved(d) for d in designs])
+
+
+def write_differences(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``differences.csv``: values as written in a scenario file (``(not set)``: absent).
+
+    Args:
+        frame: :func:`differences_frame`.
+        path: The CSV file.
+    """
+    text = frame.copy()
+    for column in ("reference_value", "value"):
+        text[column] = [format_value(v) for v in frame[column]]
+    text.to_csv(path, index=False, lineterminator="\n")
 
 
 def replication_seeds(base: int, replications: int) -> list[int]:
@@ -769,12 +832,15 @@ def run_compare(
 
     names = [design.name for design in designs]
     table = comparison_table(names, outcomes, len(seeds))
+    differences = differences_frame(designs)
 
     tmp = make_temp_dir(out_dir)
     try:
         runs, failed = _write_runs(tmp, designs, outcomes)
         table.to_csv(tmp / "comparison.csv", index=False, lineterminator="\n")
+        write_differences(differences, tmp / "differences.csv")
         manifest = _manifest(designs, seeds, table, arguments) | {"runs": runs, "failed": failed}
+        manifest["differences"] = differences.to_dict(orient="records")
         _write_text(tmp / "manifest.json", _json(manifest))
         currency = designs[0].loaded.scenario.finance.currency
         plot_revenue(names, outcomes, tmp / PLOT_FILES[0], currency)
@@ -790,4 +856,5 @@ def run_compare(
         currency=currency,
         seeds=list(seeds),
         outcomes=outcomes,
+        differences=differences,
     )

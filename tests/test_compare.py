@@ -87,7 +87,7 @@ def self_cmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_writes_every_file(variant_cmp: Path) -> None:
     names = {p.name for p in variant_cmp.iterdir()}
-    assert names == {"comparison.csv", "manifest.json", "runs", *PLOT_FILES}
+    assert names == {"comparison.csv", "differences.csv", "manifest.json", "runs", *PLOT_FILES}
     runs = sorted(p.name for p in (variant_cmp / "runs").iterdir())
     assert runs == [f"{d}-s{s}" for d in ("tiny", "variant") for s in (1, 2, 3)]
     for run in runs:

@@ -377,7 +377,9 @@ def test_registration_keys_are_checked() -> None:
         "[program.deal_registration]\nenabled = true\nauto_approve_below = {diamond = 5e4}\n",
     )
     line = only_problem("x.toml")
-    assert line.startswith("x.toml: program.deal_registration.auto_approve_below.diamond: 'diamond'")
+    assert line.startswith(
+        "x.toml: program.deal_registration.auto_approve_below.diamond: 'diamond'"
+    )
     write("y.toml", '[program.deal_registration]\napproval = "by_lottery"\n')
     assert only_problem("y.toml").startswith("y.toml: program.deal_registration.approval")
 
