@@ -1,0 +1,170 @@
+"""The verdict of a comparison: which KPIs are tested, who wins, and how many runs it would take.
+
+Pure functions on plain numbers, used by :mod:`sim.compare` and ``channelsim compare``:
+
+* :func:`duplicates` and :func:`testable`: a KPI whose values equal an earlier KPI's in every
+  run, or a paired difference with zero variance, is left out of the significance tests (its
+  p-value empty, its verdict ``not tested``): such a "test" says nothing and would only dilute
+  the Holm adjustment of the others.
+* :func:`count_better`: in how many paired replications a design beats the reference, in the
+  KPI's better direction.
+* :func:`replications_needed`: the paired replications a two-sided paired t-test at 5 % needs
+  to detect the observed mean difference with 80 % power, by the normal approximation
+  ``n ≈ ((z_.975 + z_.8) · sd_diff / |mean_diff|)²``.
+* :func:`mark`: ▲ better, ▼ worse, · no difference (readable without colour).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+NOT_TESTED = "not tested"
+"""The verdict of a KPI left out of the tests (zero-variance differences or a duplicate)."""
+
+Z_975 = 1.959963984540054
+"""The standard normal 97.5 % quantile (two-sided 5 % test)."""
+
+Z_80 = 0.8416212335729143
+"""The standard normal 80 % quantile (80 % power)."""
+
+MARKS: dict[str, str] = {"better": "▲", "worse": "▼", "no difference": "·"}
+"""The mark beside a difference, by verdict (``higher``/``lower`` of a descriptive KPI: none)."""
+
+
+def duplicates(kpis: Sequence[str], values: Mapping[str, Sequence[float | None]]) -> dict[str, str]:
+    """The KPIs whose values equal an earlier KPI's in every run.
+
+    Args:
+        kpis: KPI names, in order (the first of equal KPIs is kept).
+        values: Each KPI's values in every run, in the same run order for every KPI (None:
+            undefined). A KPI missing from ``values`` is never a duplicate.
+
+    Returns:
+        For each duplicate, the earlier KPI it repeats.
+
+    Example:
+        >>> duplicates(["a", "b", "c"], {"a": [1.0, 2.0], "b": [1.0, 2.0], "c": [1.0, 3.0]})
+        {'b': 'a'}
+    """
+    seen: dict[tuple[float | None, ...], str] = {}
+    out: dict[str, str] = {}
+    for kpi in kpis:
+        if kpi not in values:
+            continue
+        key = tuple(values[kpi])
+        if key in seen:
+            out[kpi] = seen[key]
+        else:
+            seen[key] = kpi
+    return out
+
+
+def testable(diffs: Sequence[float]) -> bool:
+    """Whether paired differences can be tested: at least 2 and not all equal.
+
+    Args:
+        diffs: The paired differences (design − reference).
+
+    Returns:
+        True when their variance is positive.
+    """
+    return len(diffs) >= 2 and any(d != diffs[0] for d in diffs)
+
+
+def count_better(ref: Sequence[float], other: Sequence[float], better: str) -> int | None:
+    """In how many paired replications ``other`` beats ``ref`` in the better direction.
+
+    Args:
+        ref: The reference's values, by replication.
+        other: The design's values, paired with ``ref``.
+        better: ``"higher"``, ``"lower"`` or ``""`` (descriptive KPI).
+
+    Returns:
+        The count of strictly better pairs (ties count as not better); None without a direction.
+
+    Raises:
+        ValueError: The samples differ in length.
+    """
+    if len(ref) != len(other):
+        raise ValueError(f"paired samples differ in length: {len(ref)} and {len(other)}")
+    if better == "higher":
+        return sum(b > a for a, b in zip(ref, other, strict=True))
+    if better == "lower":
+        return sum(b < a for a, b in zip(ref, other, strict=True))
+    return None
+
+
+def replications_needed(mean_diff: float | None, sd_diff: float | None) -> int | None:
+    """Paired replications to detect ``mean_diff`` (two-sided 5 %, 80 % power).
+
+    ``n = ⌈((z_.975 + z_.8) · sd_diff / |mean_diff|)²⌉``, at least 2 (the normal approximation
+    of the paired t-test; it slightly understates n below about 10 replications).
+
+    Args:
+        mean_diff: The observed mean paired difference.
+        sd_diff: The standard deviation of the paired differences.
+
+    Returns:
+        The replications, or None when undefined (no difference or no spread).
+    """
+    if mean_diff is None or sd_diff is None:
+        return None
+    if not (math.isfinite(mean_diff) and math.isfinite(sd_diff)):
+        return None
+    if mean_diff == 0.0 or sd_diff <= 0.0:
+        return None
+    n = ((Z_975 + Z_80) * sd_diff / abs(mean_diff)) ** 2
+    return max(2, math.ceil(n))
+
+
+def mark(verdict: str | None) -> str:
+    """The mark for a verdict: ▲ better, ▼ worse, · no difference, else empty."""
+    return MARKS.get(verdict or "", "")
+
+
+def plain_verdict(verdict: str | None, replications: int, needed: int | None) -> str:
+    """The verdict in words for the summary line of a design.
+
+    Args:
+        verdict: The row's verdict (``better``, ``worse``, ``no difference``, ``not tested``,
+            ``higher``/``lower`` or empty).
+        replications: The paired replications run.
+        needed: :func:`replications_needed` for the observed difference.
+
+    Returns:
+        E.g. ``"better"`` or ``"no detectable difference at 3 replications; about 40 paired
+        replications would detect a difference this size (paired t, 5 % two-sided, 80 %
+        power)"``.
+    """
+    if verdict in ("better", "worse"):
+        return verdict
+    if verdict == NOT_TESTED:
+        return "not tested (the same difference in every run, or a duplicate KPI)"
+    if verdict == "no difference":
+        text = f"no detectable difference at {replications} replications"
+        if needed is None:
+            return text + " (the designs give the same value in every run)"
+        return (
+            f"{text}; about {needed} paired replications would detect a difference this size "
+            "(paired t, 5 % two-sided, 80 % power)"
+        )
+    return verdict or "undefined (the KPI has no value in some run)"
+
+
+def money_scale(values: Sequence[float | None]) -> tuple[float, str]:
+    """The divisor and suffix that show money values in a narrow column.
+
+    Args:
+        values: The money values to be shown together (None: undefined).
+
+    Returns:
+        ``(1e6, "M")`` when the largest magnitude is at least a million, ``(1e3, "k")`` when at
+        least a thousand, else ``(1.0, "")``.
+    """
+    top = max((abs(v) for v in values if v is not None and math.isfinite(v)), default=0.0)
+    if top >= 1e6:
+        return 1e6, "M"
+    if top >= 1e3:
+        return 1e3, "k"
+    return 1.0, ""
