@@ -64,7 +64,7 @@ import pandas as pd
 import sim
 from sim.analysis.kpi_registry import COMPARE_HEADLINE_KPIS, KPIS_BY_NAME, kpi_of
 from sim.analysis.stats import better_direction, holm, paired_test, t_interval, verdict
-from sim.analysis.verdict import NOT_TESTED, count_better, duplicates, testable
+from sim.analysis.verdict import NOT_TESTED, can_test, count_better, duplicates
 from sim.errors import InputError
 from sim.pools import spawn_context
 from sim.progress import runs_progress, wants_progress
@@ -557,7 +557,7 @@ def _paired_difference(
         "pct_change": 100.0 * diff / ref_mean if diff is not None and ref_mean else None,
         "n_higher": sum(sample[r] > ref[r] for r in pairs),
         "n_better": count_better(list(a), list(b), better),
-        "p_value": test.p_value if testable(diffs) else None,
+        "p_value": test.p_value if can_test(diffs) else None,
     }
 
 

@@ -2,7 +2,7 @@
 
 Pure functions on plain numbers, used by :mod:`sim.compare` and ``channelsim compare``:
 
-* :func:`duplicates` and :func:`testable`: a KPI whose values equal an earlier KPI's in every
+* :func:`duplicates` and :func:`can_test`: a KPI whose values equal an earlier KPI's in every
   run, or a paired difference with zero variance, is left out of the significance tests (its
   p-value empty, its verdict ``not tested``): such a "test" says nothing and would only dilute
   the Holm adjustment of the others.
@@ -60,16 +60,24 @@ def duplicates(kpis: Sequence[str], values: Mapping[str, Sequence[float | None]]
     return out
 
 
-def testable(diffs: Sequence[float]) -> bool:
+def can_test(diffs: Sequence[float], rel_tol: float = 1e-9) -> bool:
     """Whether paired differences can be tested: at least 2 and not all equal.
+
+    Differences that agree up to rounding (their range at most ``rel_tol`` × their largest
+    magnitude, e.g. 0.1 computed as 0.3 − 0.2 and as 0.4 − 0.3) count as equal: their t-test
+    would report a meaningless tiny p-value.
 
     Args:
         diffs: The paired differences (design − reference).
+        rel_tol: The relative tolerance.
 
     Returns:
-        True when their variance is positive.
+        True when their variance is positive beyond rounding.
     """
-    return len(diffs) >= 2 and any(d != diffs[0] for d in diffs)
+    if len(diffs) < 2:
+        return False
+    spread = max(diffs) - min(diffs)
+    return spread > rel_tol * max(abs(d) for d in diffs)
 
 
 def count_better(ref: Sequence[float], other: Sequence[float], better: str) -> int | None:
