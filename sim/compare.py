@@ -9,15 +9,20 @@ A comparison directory (SPEC §5) holds:
 * ``comparison.csv``: one row per (KPI, design) with the columns of :data:`COMPARISON_COLUMNS`:
   ``n`` (runs with a value), ``mean`` and its 95 % t-interval ``ci_low``/``ci_high``; for every
   design but the first, the paired difference from the first design ``diff_mean`` with its
-  t-interval over the replication pairs, ``pct_change`` (``diff_mean`` / the first design's mean
-  × 100), ``n_higher`` (in how many of the paired replications the design's value is higher
-  than the first design's), ``p_value`` (paired t-test; with zero-variance differences p = 1 if
-  all differences are 0, else 0), ``p_holm`` (Holm-adjusted over every (KPI, design ≠ first)
-  test with a p-value),
-  ``significant`` (``p_holm`` < 0.05) and ``verdict`` (``better``, ``worse`` or ``no difference``;
-  ``higher``/``lower`` for a descriptive KPI); ``better`` says which direction is better for the
-  KPI (its entry in :mod:`sim.analysis.kpi_registry`; empty if none). A KPI that is undefined
-  (None) in any run of a design has empty statistics for that design, and then no difference.
+  t-interval over the replication pairs and the differences' standard deviation ``diff_sd``,
+  ``pct_change`` (``diff_mean`` / the first design's mean × 100), ``n_higher`` (in how many of
+  the paired replications the design's value is higher than the first design's), ``n_better``
+  (in how many it is better in the KPI's direction: higher, or lower for a lower-is-better KPI;
+  empty for a descriptive KPI), ``p_value`` (paired t-test), ``p_holm`` (Holm-adjusted within
+  its family: the KPIs of the terminal table, :func:`shown_kpis` — the headline KPIs and the
+  objective — form one family, every other KPI the second), ``significant`` (``p_holm`` < 0.05)
+  and ``verdict`` (``better``, ``worse`` or ``no difference``; ``higher``/``lower`` for a
+  descriptive KPI); ``better`` says which direction is better for the KPI (its entry in
+  :mod:`sim.analysis.kpi_registry`; empty if none). A difference that is the same in every
+  paired run (zero variance, up to rounding) or a KPI whose values equal an earlier KPI's in
+  every run is not tested: ``p_value``, ``p_holm`` and ``significant`` empty, verdict
+  ``not tested`` (:mod:`sim.analysis.verdict`). A KPI that is undefined (None) in any run of a
+  design has empty statistics for that design, and then no difference.
 * ``runs/<design>-s<seed>/summary.json`` and ``timeseries.csv``: the same bytes as the files of
   ``channelsim run`` with that seed.
 * ``failed/<design>-s<seed>.txt``: the error of each run that raised.
