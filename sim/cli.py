@@ -586,9 +586,12 @@ def _verdict_lines(result: CompareResult, names: list[str]) -> list[str]:
     # lazy: keeps `channelsim --help` fast, measured (see the module docstring)
     from sim.analysis.kpi_registry import kpi_of
     from sim.analysis.verdict import plain_verdict, replications_needed
+    from sim.compare import ALPHA, shown_kpis
 
     objective = result.objective
     table = result.table
+    family = table[table["kpi"].isin(shown_kpis(objective))]
+    tests = max(1, int(family["p_value"].notna().sum()))
     rows = {str(r["design"]): r for _, r in table[table["kpi"] == objective].iterrows()}
     entry = kpi_of(objective)
     label = entry.label if entry is not None else objective
@@ -606,8 +609,8 @@ def _verdict_lines(result: CompareResult, names: list[str]) -> list[str]:
         high = _shown(objective, _cell(row["diff_ci_high"]), scale, delta=True)
         n_better, n = _cell(row["n_better"]), int(row["n"])
         count = "" if n_better is None else f"; better in {int(n_better)} of {n} paired runs"
-        needed = replications_needed(diff, _cell(row["diff_sd"]))
-        words = plain_verdict(_cell(row["verdict"]), n, needed)
+        needed = replications_needed(diff, _cell(row["diff_sd"]), ALPHA / tests)
+        words = plain_verdict(_cell(row["verdict"]), n, needed, _cell(row["p_holm"]), tests)
         lines.append(
             f"{name}: Δ {label} {_shown(objective, diff, scale, delta=True)}{unit} "
             f"[95 % CI {low}, {high}]{count} → {words}"

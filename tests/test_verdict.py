@@ -65,11 +65,29 @@ def test_count_better_follows_the_direction() -> None:
         count_better([1.0], [1.0, 2.0], "higher")
 
 
+def _power(n: int, effect: float, alpha: float = 0.05) -> float:
+    """Power of the two-sided paired t-test with n pairs at effect = |mean| / sd."""
+    from scipy import stats
+
+    crit = stats.t.ppf(1.0 - alpha / 2.0, n - 1)
+    delta = math.sqrt(n) * effect
+    return float(stats.nct.sf(crit, n - 1, delta) + stats.nct.cdf(-crit, n - 1, delta))
+
+
 def test_replications_needed() -> None:
-    # n = ((1.96 + 0.8416) · sd / |mean|)²: sd = |mean| gives 7.85 → 8.
-    assert replications_needed(1.0, 1.0) == 8
-    assert replications_needed(-1.0, 1.0) == 8
-    assert replications_needed(2.0, 10.0) == math.ceil(((Z_975 + Z_80) * 5.0) ** 2) == 197
+    # The normal approximation ((1.96 + 0.8416) · sd / |mean|)² gives 7.85 → 8 for sd = |mean|;
+    # the t refinement raises it to 10, where the exact power is about 80 %.
+    assert math.ceil((Z_975 + Z_80) ** 2) == 8
+    assert replications_needed(1.0, 1.0) == replications_needed(-1.0, 1.0) == 10
+    for effect in (1.0, 0.5, 0.2, 2.0):
+        n = replications_needed(effect, 1.0)
+        assert n is not None
+        assert _power(n, effect) > 0.77 and _power(n - 1, effect) < 0.81, effect
+    # Large n: close to the normal approximation.
+    z_n = math.ceil(((Z_975 + Z_80) * 5.0) ** 2)
+    assert z_n == 197 and z_n <= (replications_needed(2.0, 10.0) or 0) <= z_n + 3
+    # A stricter level needs more runs.
+    assert (replications_needed(1.0, 1.0, alpha=0.05 / 7) or 0) > 10
     assert replications_needed(10.0, 0.1) == 2  # never fewer than 2
     assert replications_needed(0.0, 1.0) is None
     assert replications_needed(1.0, 0.0) is None
@@ -82,9 +100,12 @@ def test_marks_and_plain_verdicts() -> None:
     assert mark(NOT_TESTED) == mark(None) == mark("higher") == ""
     assert plain_verdict("better", 20, None) == "better"
     assert plain_verdict("worse", 20, 3) == "worse"
+    assert plain_verdict("better", 20, None, 0.0123) == "better (Holm-adjusted p = 0.012)"
+    assert "(Holm-adjusted p = 0.08);" in plain_verdict("no difference", 3, 5, 0.08)
     text = plain_verdict("no difference", 3, 41)
     assert text.startswith("no detectable difference at 3 replications")
-    assert "about 41 paired replications" in text and "80 % power" in text
+    assert "about 41 paired replications" in text and "80 % power, two-sided 5 %)" in text
+    assert "5 % / 7 tests" in plain_verdict("no difference", 3, 41, 0.5, tests=7)
     assert plain_verdict(NOT_TESTED, 3, None).startswith("not tested")
 
 

@@ -8,9 +8,9 @@ Pure functions on plain numbers, used by :mod:`sim.compare` and ``channelsim com
   the Holm adjustment of the others.
 * :func:`count_better`: in how many paired replications a design beats the reference, in the
   KPI's better direction.
-* :func:`replications_needed`: the paired replications a two-sided paired t-test at 5 % needs
-  to detect the observed mean difference with 80 % power, by the normal approximation
-  ``n ≈ ((z_.975 + z_.8) · sd_diff / |mean_diff|)²``.
+* :func:`replications_needed`: the paired replications a two-sided paired t-test needs to
+  detect the observed mean difference with 80 % power: the normal approximation
+  ``n ≈ ((z_.975 + z_.8) · sd_diff / |mean_diff|)²`` (at 5 %) refined with t quantiles.
 * :func:`mark`: ▲ better, ▼ worse, · no difference (readable without colour).
 """
 
@@ -103,18 +103,24 @@ def count_better(ref: Sequence[float], other: Sequence[float], better: str) -> i
     return None
 
 
-def replications_needed(mean_diff: float | None, sd_diff: float | None) -> int | None:
-    """Paired replications to detect ``mean_diff`` (two-sided 5 %, 80 % power).
+def replications_needed(
+    mean_diff: float | None, sd_diff: float | None, alpha: float = 0.05, power: float = 0.8
+) -> int | None:
+    """Paired replications for a two-sided paired t-test at ``alpha`` to detect ``mean_diff``.
 
-    ``n = ⌈((z_.975 + z_.8) · sd_diff / |mean_diff|)²⌉``, at least 2 (the normal approximation
-    of the paired t-test; it slightly understates n below about 10 replications).
+    Starts from the normal approximation ``n = ((z_{1−α/2} + z_power) · sd_diff / |mean_diff|)²``
+    (with α = 5 %: ``((z_.975 + z_.8) · sd_diff / |mean_diff|)²``), then takes the smallest n
+    from there with ``(t_{1−α/2, n−1} + t_{power, n−1}) · sd_diff / |mean_diff| ≤ √n``, since the
+    normal approximation understates n for a few replications.
 
     Args:
         mean_diff: The observed mean paired difference.
         sd_diff: The standard deviation of the paired differences.
+        alpha: The two-sided significance level (e.g. 5 % / m for m tests, Bonferroni).
+        power: The power wanted.
 
     Returns:
-        The replications, or None when undefined (no difference or no spread).
+        The replications (at least 2), or None when undefined (no difference or no spread).
     """
     if mean_diff is None or sd_diff is None:
         return None
@@ -122,8 +128,18 @@ def replications_needed(mean_diff: float | None, sd_diff: float | None) -> int |
         return None
     if mean_diff == 0.0 or sd_diff <= 0.0:
         return None
-    n = ((Z_975 + Z_80) * sd_diff / abs(mean_diff)) ** 2
-    return max(2, math.ceil(n))
+    from scipy import stats
+
+    ratio = sd_diff / abs(mean_diff)
+    z = float(stats.norm.ppf(1.0 - alpha / 2.0) + stats.norm.ppf(power))
+    n = max(2, math.ceil((z * ratio) ** 2))
+    # (t_{1−α/2} + t_power) · ratio ≤ √n: the left side falls and the right rises with n, and
+    # the normal approximation is a lower bound, so the first n that passes is the answer.
+    while float(stats.t.ppf(1.0 - alpha / 2.0, n - 1) + stats.t.ppf(power, n - 1)) * ratio > (
+        math.sqrt(n)
+    ):
+        n += 1
+    return n
 
 
 def mark(verdict: str | None) -> str:
@@ -131,7 +147,13 @@ def mark(verdict: str | None) -> str:
     return MARKS.get(verdict or "", "")
 
 
-def plain_verdict(verdict: str | None, replications: int, needed: int | None) -> str:
+def plain_verdict(
+    verdict: str | None,
+    replications: int,
+    needed: int | None,
+    p_holm: float | None = None,
+    tests: int = 1,
+) -> str:
     """The verdict in words for the summary line of a design.
 
     Args:
@@ -139,23 +161,27 @@ def plain_verdict(verdict: str | None, replications: int, needed: int | None) ->
             ``higher``/``lower`` or empty).
         replications: The paired replications run.
         needed: :func:`replications_needed` for the observed difference.
+        p_holm: The Holm-adjusted p-value, shown after the verdict when given.
+        tests: The tests of the Holm family (``needed`` is at 5 % / tests when more than 1).
 
     Returns:
         E.g. ``"better"`` or ``"no detectable difference at 3 replications; about 40 paired
         replications would detect a difference this size (paired t, 5 % two-sided, 80 %
         power)"``.
     """
+    p_text = "" if p_holm is None else f" (Holm-adjusted p = {p_holm:.2g})"
     if verdict in ("better", "worse"):
-        return verdict
+        return f"{verdict}{p_text}"
     if verdict == NOT_TESTED:
         return "not tested (the same difference in every run, or a duplicate KPI)"
     if verdict == "no difference":
-        text = f"no detectable difference at {replications} replications"
+        text = f"no detectable difference at {replications} replications{p_text}"
         if needed is None:
             return text + " (the designs give the same value in every run)"
+        level = "5 %" if tests <= 1 else f"5 % / {tests} tests, the strictest Holm step"
         return (
             f"{text}; about {needed} paired replications would detect a difference this size "
-            "(paired t, 5 % two-sided, 80 % power)"
+            f"(paired t, 80 % power, two-sided {level})"
         )
     return verdict or "undefined (the KPI has no value in some run)"
 
