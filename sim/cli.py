@@ -35,7 +35,13 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 import sim
-from sim.analysis.kpi_registry import KPIS_BY_NAME, RUN_TABLE_KPIS, delta_unit, format_value
+from sim.analysis.kpi_registry import (
+    KPIS_BY_NAME,
+    RUN_TABLE_KPIS,
+    delta_unit,
+    format_value,
+    kpi_of,
+)
 from sim.errors import InputError
 
 if TYPE_CHECKING:
@@ -535,8 +541,10 @@ def _shown(kpi: str, value: Any, scale: tuple[float, str], delta: bool = False) 
 
 def _kpi_label(kpi: str, scale: tuple[float, str], currency: str) -> str:
     """A KPI's row label; money KPIs name their unit (e.g. ``revenue total, USD M``)."""
-    entry = KPIS_BY_NAME.get(kpi)
-    label = entry.label if entry is not None else kpi
+    entry = kpi_of(kpi)
+    label = kpi if entry is None else entry.label
+    if entry is not None and kpi not in KPIS_BY_NAME:  # a per-channel KPI, flattened
+        label = f"{label} ({kpi.partition('.')[2]})"
     if entry is not None and entry.fmt == "money":
         return f"{label}, {currency} {scale[1]}".rstrip()
     if entry is not None and entry.fmt == "share":
@@ -584,7 +592,6 @@ def _comparison_line(
 def _verdict_lines(result: CompareResult, names: list[str]) -> list[str]:
     """One line per design ≠ first: Δ objective [95 % CI], better in k of R, the verdict."""
     # lazy: keeps `channelsim --help` fast, measured (see the module docstring)
-    from sim.analysis.kpi_registry import kpi_of
     from sim.analysis.verdict import plain_verdict, replications_needed
     from sim.compare import ALPHA, shown_kpis
 
