@@ -76,7 +76,8 @@ class Comparison:
     Attributes:
         table: The comparison table (the content of ``comparison.csv``): one row per (KPI,
             design) with mean, 95 % interval and, for every design but the first, the paired
-            difference from the first, its p-value (Holm-adjusted) and a verdict.
+            difference from the first, its p-value (Holm-adjusted over the headline KPIs and
+            the default objective; every other KPI in a second family) and a verdict.
         runs: One row per run: ``design``, ``replication``, ``seed``, ``status`` (``ok`` or
             ``failed``) and one column per KPI (dict-valued KPIs as ``name.key``).
         failed: The runs that raised, as ``<design>-s<seed>``; their errors are in ``errors``.

@@ -35,7 +35,13 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 import sim
-from sim.analysis.kpi_registry import KPIS_BY_NAME, RUN_TABLE_KPIS, delta_unit, format_value
+from sim.analysis.kpi_registry import (
+    KPIS_BY_NAME,
+    RUN_TABLE_KPIS,
+    delta_unit,
+    format_value,
+    kpi_of,
+)
 from sim.errors import InputError
 
 if TYPE_CHECKING:
@@ -329,7 +335,7 @@ def scenarios() -> None:
 
 
 @app.command()
-def compare(
+def compare(  # noqa: PLR0913 (a Typer command: one parameter per CLI option)
     scenarios: Annotated[
         list[str],
         typer.Argument(
@@ -387,10 +393,20 @@ def compare(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar and no table; print the DIR.")
     ] = False,
+    objective: Annotated[
+        str,
+        typer.Option(
+            "--objective",
+            metavar="KPI",
+            help="The KPI of the verdict (any KPI of docs/kpis.md, judged in its better "
+            "direction); it joins the table's KPIs.",
+        ),
+    ] = "contribution_npv",
 ) -> int:
     """Compare designs on paired replications with common seeds (comparison.csv, plots)."""
     # lazy: keeps `channelsim --help` fast, measured (see the module docstring)
     from sim.compare import (
+        check_objective,
         comparability_warnings,
         default_out_dir,
         default_workers,
@@ -405,6 +421,10 @@ def compare(
 
     problems: list[str] = []
     designs: list[Design] = []
+    try:
+        check_objective(objective)
+    except InputError as exc:
+        problems += exc.problems
     try:
         designs = load_designs(scenarios, list(set_ or []), periods)
     except InputError as exc:
@@ -428,12 +448,13 @@ def compare(
         "set": list(set_ or []),
         "workers": n_workers,
         "out": str(out_dir),
+        "objective": objective,
     }
     for line in comparability_warnings(designs):
         _err(f"warning: {line}")
     if not quiet:
         _print_differences(differences_frame(designs), [d.name for d in designs])
-    result = run_compare(designs, seeds, out_dir, n_workers, not quiet, arguments)
+    result = run_compare(designs, seeds, out_dir, n_workers, not quiet, arguments, objective)
     for run_id in result.failed:
         _err(f"run failed: {run_id} (see {result.out_dir / 'failed' / (run_id + '.txt')})")
     if quiet:
@@ -499,37 +520,109 @@ def _cell(x: Any) -> Any:
     return None if isinstance(x, float) and not math.isfinite(x) else x
 
 
-def _comparison_line(kpi: str, rows: dict[str, Any], names: list[str]) -> list[str | Text]:
+def _money_scale(table: Any, kpis: Sequence[str]) -> tuple[float, str]:
+    """One divisor and suffix for every money KPI of the comparison table (k or M)."""
+    # lazy: keeps `channelsim --help` fast, measured (see the module docstring)
+    from sim.analysis.verdict import money_scale
+
+    money = [k for k in kpis if k in KPIS_BY_NAME and KPIS_BY_NAME[k].fmt == "money"]
+    rows = table[table["kpi"].isin(money)]
+    return money_scale([_cell(x) for x in rows["mean"]])
+
+
+def _shown(kpi: str, value: Any, scale: tuple[float, str], delta: bool = False) -> str:
+    """A value of the comparison table: money divided by the table's scale, else as registered."""
+    entry = KPIS_BY_NAME.get(kpi)
+    if entry is None or entry.fmt != "money" or value is None:
+        return format_value(kpi, value, delta=delta)
+    digits = 2 if scale[1] else 0
+    return f"{value / scale[0]:{'+' if delta else ''},.{digits}f}"
+
+
+def _kpi_label(kpi: str, scale: tuple[float, str], currency: str) -> str:
+    """A KPI's row label; money KPIs name their unit (e.g. ``revenue total, USD M``)."""
+    entry = kpi_of(kpi)
+    label = kpi if entry is None else entry.label
+    if entry is not None and kpi not in KPIS_BY_NAME:  # a per-channel KPI, flattened
+        label = f"{label} ({kpi.partition('.')[2]})"
+    if entry is not None and entry.fmt == "money":
+        return f"{label}, {currency} {scale[1]}".rstrip()
+    if entry is not None and entry.fmt == "share":
+        return f"{label}, % (Δ pp)"
+    return label
+
+
+def _comparison_line(
+    kpi: str, rows: dict[str, Any], names: list[str], scale: tuple[float, str], currency: str
+) -> list[str | Text]:
     """One KPI's row of the comparison table: each design's mean, then its difference.
 
     Args:
         kpi: The KPI.
         rows: The KPI's rows of ``comparison.csv`` by design.
         names: The designs, the reference first.
+        scale: The money divisor and its suffix (:func:`_money_scale`).
+        currency: The currency of money KPIs.
     """
-    line: list[str | Text] = [KPIS_BY_NAME[kpi].label]
+    # lazy: keeps `channelsim --help` fast, measured (see the module docstring)
+    from sim.analysis.verdict import mark
+
+    line: list[str | Text] = [_kpi_label(kpi, scale, currency)]
     for i, name in enumerate(names):
         row = rows.get(name)
         if row is None:
             line += ["–"] if i == 0 else ["–", "–"]
             continue
-        line.append(format_value(kpi, _cell(row["mean"])))
+        line.append(_shown(kpi, _cell(row["mean"]), scale).removesuffix(" %"))
         if i == 0:
             continue
         diff = _cell(row["diff_mean"])
         if diff is None:
             line.append("–")
             continue
-        low = format_value(kpi, _cell(row["diff_ci_low"]), delta=True)
-        high = format_value(kpi, _cell(row["diff_ci_high"]), delta=True)
-        text = f"{format_value(kpi, diff, delta=True)} [{low}, {high}]{delta_unit(kpi)}"
+        low = _shown(kpi, _cell(row["diff_ci_low"]), scale, delta=True)
+        high = _shown(kpi, _cell(row["diff_ci_high"]), scale, delta=True)
         verdict = _cell(row["verdict"]) or ""
-        if _cell(row["significant"]) is True:
-            style = {"better": "green", "worse": "red"}.get(verdict, "bold")
-            line.append(Text(f"{text} *", style=style))
-        else:
-            line.append(Text(text))
+        text = f"{_shown(kpi, diff, scale, delta=True)} [{low}, {high}] {mark(verdict) or ' '}"
+        style = {"better": "green", "worse": "red"}.get(verdict, "")
+        line.append(Text(text, style=style))
     return line
+
+
+def _verdict_lines(result: CompareResult, names: list[str]) -> list[str]:
+    """One line per design ≠ first: Δ objective [95 % CI], better in k of R, the verdict."""
+    # lazy: keeps `channelsim --help` fast, measured (see the module docstring)
+    from sim.analysis.verdict import plain_verdict, replications_needed
+    from sim.compare import ALPHA, shown_kpis
+
+    objective = result.objective
+    table = result.table
+    family = table[table["kpi"].isin(shown_kpis(objective))]
+    tests = max(1, int(family["p_value"].notna().sum()))
+    rows = {str(r["design"]): r for _, r in table[table["kpi"] == objective].iterrows()}
+    entry = kpi_of(objective)
+    label = entry.label if entry is not None else objective
+    scale = _money_scale(table, [objective])
+    unit = f" {result.currency} {scale[1]}".rstrip() if entry and entry.fmt == "money" else ""
+    unit = unit or delta_unit(objective)
+    lines = []
+    for name in names[1:]:
+        row = rows.get(name)
+        diff = None if row is None else _cell(row["diff_mean"])
+        if row is None or diff is None:
+            lines.append(f"{name}: Δ {label} undefined (the KPI has no value in some run)")
+            continue
+        low = _shown(objective, _cell(row["diff_ci_low"]), scale, delta=True)
+        high = _shown(objective, _cell(row["diff_ci_high"]), scale, delta=True)
+        n_better, n = _cell(row["n_better"]), int(row["n"])
+        count = "" if n_better is None else f"; better in {int(n_better)} of {n} paired runs"
+        needed = replications_needed(diff, _cell(row["diff_sd"]), ALPHA / tests)
+        words = plain_verdict(_cell(row["verdict"]), n, needed, _cell(row["p_holm"]), tests)
+        lines.append(
+            f"{name}: Δ {label} {_shown(objective, diff, scale, delta=True)}{unit} "
+            f"[95 % CI {low}, {high}]{count} → {words}"
+        )
+    return lines
 
 
 DIFFERENCES_SHOWN = 15
@@ -565,41 +658,47 @@ def _print_differences(differences: Any, names: list[str]) -> None:
 
 def _print_comparison(result: CompareResult, names: list[str]) -> None:
     # lazy: keeps `channelsim --help` fast, measured (see the module docstring)
-    from sim.compare import ALPHA, HEADLINE_KPIS
+    from sim.compare import ALPHA, shown_kpis
 
     table = result.table
     seeds = result.seeds
     first = names[0]
+    kpis = shown_kpis(result.objective)
+    scale = _money_scale(table, kpis)
     view = Table(
         title=f"{len(names)} designs × {len(seeds)} paired replications "
-        f"(seeds {seeds[0]}–{seeds[-1]}); money in {result.currency}"
+        f"(seeds {seeds[0]}–{seeds[-1]}); money in {result.currency} {scale[1]}".rstrip()
     )
     view.add_column("KPI")
     view.add_column(f"{first}\nmean", justify="right")
     for name in names[1:]:
         view.add_column(f"{name}\nmean", justify="right")
-        view.add_column(f"Δ vs {first} [95 % CI]", justify="right")
-    for kpi in HEADLINE_KPIS:
+        view.add_column(f"Δ vs {first}\n[95 % CI]", justify="right")
+    for kpi in kpis:
         rows = {str(r["design"]): r for _, r in table[table["kpi"] == kpi].iterrows()}
         if not rows:
             continue
-        view.add_row(*_comparison_line(kpi, rows, names))
-    console = Console()
+        view.add_row(*_comparison_line(kpi, rows, names, scale, result.currency))
+    console = Console() if sys.stdout.isatty() else Console(width=100)
     console.print(view)
     console.print(
-        f"* significant: Holm-adjusted p < {ALPHA:g} over every KPI × design test; "
-        "green better, red worse. All KPIs: comparison.csv",
+        f"▲ better, ▼ worse, · no difference: Holm-adjusted p < {ALPHA:g} over the KPIs of this "
+        "table; a KPI with the same difference in every run or repeating another is not "
+        "tested (no mark). All KPIs: comparison.csv",
         highlight=False,
     )
     for name in names[1:]:
         _print_does_it_pay(console, table, name, first, result.currency)
     if len(names) > 1:
         console.print(
-            "'Does … pay?' intervals are each paired difference's own 95 % CI; the * above is "
-            "the stricter Holm adjustment over every KPI. Discounts are already out of net "
+            "'Does … pay?' intervals are each paired difference's own 95 % CI; the marks above "
+            "use the stricter Holm adjustment. Discounts are already out of net "
             "revenue; program cost is net of the program fees partners pay.",
             highlight=False,
         )
+    console.print(f"Verdict on {result.objective} against {first}:", highlight=False)
+    for line in _verdict_lines(result, names):
+        console.print(line, highlight=False, soft_wrap=True)
     console.print(f"wrote {result.out_dir}", highlight=False, soft_wrap=True)
 
 

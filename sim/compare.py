@@ -9,15 +9,20 @@ A comparison directory (SPEC §5) holds:
 * ``comparison.csv``: one row per (KPI, design) with the columns of :data:`COMPARISON_COLUMNS`:
   ``n`` (runs with a value), ``mean`` and its 95 % t-interval ``ci_low``/``ci_high``; for every
   design but the first, the paired difference from the first design ``diff_mean`` with its
-  t-interval over the replication pairs, ``pct_change`` (``diff_mean`` / the first design's mean
-  × 100), ``n_higher`` (in how many of the paired replications the design's value is higher
-  than the first design's), ``p_value`` (paired t-test; with zero-variance differences p = 1 if
-  all differences are 0, else 0), ``p_holm`` (Holm-adjusted over every (KPI, design ≠ first)
-  test with a p-value),
-  ``significant`` (``p_holm`` < 0.05) and ``verdict`` (``better``, ``worse`` or ``no difference``;
-  ``higher``/``lower`` for a descriptive KPI); ``better`` says which direction is better for the
-  KPI (its entry in :mod:`sim.analysis.kpi_registry`; empty if none). A KPI that is undefined
-  (None) in any run of a design has empty statistics for that design, and then no difference.
+  t-interval over the replication pairs and the differences' standard deviation ``diff_sd``,
+  ``pct_change`` (``diff_mean`` / the first design's mean × 100), ``n_higher`` (in how many of
+  the paired replications the design's value is higher than the first design's), ``n_better``
+  (in how many it is better in the KPI's direction: higher, or lower for a lower-is-better KPI;
+  empty for a descriptive KPI), ``p_value`` (paired t-test), ``p_holm`` (Holm-adjusted within
+  its family: the KPIs of the terminal table, :func:`shown_kpis` — the headline KPIs and the
+  objective — form one family, every other KPI the second), ``significant`` (``p_holm`` < 0.05)
+  and ``verdict`` (``better``, ``worse`` or ``no difference``; ``higher``/``lower`` for a
+  descriptive KPI); ``better`` says which direction is better for the KPI (its entry in
+  :mod:`sim.analysis.kpi_registry`; empty if none). A difference that is the same in every
+  paired run (zero variance, up to rounding) or a KPI whose values equal an earlier KPI's in
+  every run is not tested: ``p_value``, ``p_holm`` and ``significant`` empty, verdict
+  ``not tested`` (:mod:`sim.analysis.verdict`). A KPI that is undefined (None) in any run of a
+  design has empty statistics for that design, and then no difference.
 * ``runs/<design>-s<seed>/summary.json`` and ``timeseries.csv``: the same bytes as the files of
   ``channelsim run`` with that seed.
 * ``failed/<design>-s<seed>.txt``: the error of each run that raised.
@@ -62,8 +67,9 @@ import numpy as np
 import pandas as pd
 
 import sim
-from sim.analysis.kpi_registry import COMPARE_HEADLINE_KPIS
+from sim.analysis.kpi_registry import COMPARE_HEADLINE_KPIS, KPIS_BY_NAME, kpi_of
 from sim.analysis.stats import better_direction, holm, paired_test, t_interval, verdict
+from sim.analysis.verdict import NOT_TESTED, can_test, count_better, duplicates
 from sim.errors import InputError
 from sim.pools import spawn_context
 from sim.progress import runs_progress, wants_progress
@@ -82,8 +88,10 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
     "diff_mean",
     "diff_ci_low",
     "diff_ci_high",
+    "diff_sd",
     "pct_change",
     "n_higher",
+    "n_better",
     "p_value",
     "p_holm",
     "significant",
@@ -97,6 +105,43 @@ DIFFERENCE_COLUMNS: tuple[str, ...] = ("design", "key", "reference_value", "valu
 
 HEADLINE_KPIS: tuple[str, ...] = COMPARE_HEADLINE_KPIS
 """KPIs of the terminal table and of ``compare_kpis.png`` (chosen in the KPI registry)."""
+
+DEFAULT_OBJECTIVE = "contribution_npv"
+"""The KPI of the verdict unless ``--objective`` says otherwise (vendor contribution NPV)."""
+
+
+def check_objective(name: str) -> str:
+    """Check an ``--objective``: a scalar KPI of the registry (a per-channel one flattened).
+
+    Args:
+        name: The KPI name (``contribution_npv``, ``cac_by_channel.direct``, ...).
+
+    Returns:
+        The name.
+
+    Raises:
+        InputError: Not a KPI of :mod:`sim.analysis.kpi_registry` (one line).
+    """
+    entry = kpi_of(name)
+    if entry is None or (entry.by_channel and name in KPIS_BY_NAME):
+        raise InputError(
+            f"--objective: {name!r} is not a KPI; expected a name of docs/kpis.md, e.g. "
+            f"{DEFAULT_OBJECTIVE} (a per-channel KPI as name.channel)"
+        )
+    return name
+
+
+def shown_kpis(objective: str = DEFAULT_OBJECTIVE) -> tuple[str, ...]:
+    """The KPIs of the terminal table: the headline KPIs, then the objective if not among them.
+
+    Args:
+        objective: The objective KPI.
+
+    Returns:
+        The KPI names, in order; they are the first family of Holm-adjusted tests.
+    """
+    return HEADLINE_KPIS if objective in HEADLINE_KPIS else (*HEADLINE_KPIS, objective)
+
 
 ALPHA = 0.05
 """Significance threshold on Holm-adjusted p-values."""
@@ -176,6 +221,7 @@ class CompareResult:
         seeds: The seeds of the replications.
         outcomes: Every run's outcome, in task order (design-major).
         differences: What differs between the designs (:func:`differences_frame`).
+        objective: The objective KPI of the verdict.
     """
 
     out_dir: Path
@@ -187,6 +233,7 @@ class CompareResult:
     differences: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=list(DIFFERENCE_COLUMNS)), repr=False
     )
+    objective: str = DEFAULT_OBJECTIVE
 
 
 # ---------------------------------------------------------------------------------------------
@@ -495,37 +542,60 @@ def _sample(
 
 
 def _paired_difference(
-    ref: dict[int, float], sample: dict[int, float], ref_mean: float | None
+    ref: dict[int, float], sample: dict[int, float], ref_mean: float | None, better: str
 ) -> dict[str, Any]:
     """The paired difference from the reference over the common replications (columns)."""
     pairs = sorted(set(sample) & set(ref))
     if not pairs:
         return {}
-    test = paired_test(np.array([ref[r] for r in pairs]), np.array([sample[r] for r in pairs]))
+    a = np.array([ref[r] for r in pairs])
+    b = np.array([sample[r] for r in pairs])
+    test = paired_test(a, b)
     diff = test.interval.mean
+    diffs = [float(x) for x in b - a]
+    sd = float(np.std(b - a, ddof=1)) if len(pairs) > 1 else None
     return {
         "diff_mean": diff,
         "diff_ci_low": test.interval.low,
         "diff_ci_high": test.interval.high,
+        "diff_sd": sd if sd is not None and math.isfinite(sd) else None,
         "pct_change": 100.0 * diff / ref_mean if diff is not None and ref_mean else None,
         "n_higher": sum(sample[r] > ref[r] for r in pairs),
-        "p_value": test.p_value,
+        "n_better": count_better(list(a), list(b), better),
+        "p_value": test.p_value if can_test(diffs) else None,
     }
 
 
-def _judge(rows: list[dict[str, Any]], tests: list[tuple[int, float]], reference: str) -> None:
-    """Holm-adjust the tests' p-values over every row, then give each difference its verdict."""
-    adjusted = holm([p for _, p in tests])
-    for (i, _), p_adj in zip(tests, adjusted, strict=True):
-        rows[i]["p_holm"] = p_adj
-        rows[i]["significant"] = p_adj < ALPHA
-    for row in rows:
-        if row["design"] != reference and row["diff_mean"] is not None:
+def _judge(rows: list[dict[str, Any]], families: Sequence[list[tuple[int, float]]]) -> None:
+    """Holm-adjust each family of tests on its own, then give each tested difference a verdict.
+
+    A row with a difference but no test (:data:`sim.analysis.verdict.NOT_TESTED`) keeps its
+    verdict; rows outside every test have none.
+    """
+    for tests in families:
+        adjusted = holm([p for _, p in tests])
+        for (i, _), p_adj in zip(tests, adjusted, strict=True):
+            row = rows[i]
+            row["p_holm"] = p_adj
+            row["significant"] = p_adj < ALPHA
             row["verdict"] = verdict(row["diff_mean"], row["significant"], row["better"]) or None
 
 
+def _run_values(
+    values: Sequence[Sequence[dict[str, float | None] | None]], kpis: Sequence[str]
+) -> dict[str, list[float | None]]:
+    """Each KPI's value in every run (design-major; None: undefined or the run failed)."""
+    return {
+        kpi: [None if v is None else v.get(kpi) for design in values for v in design]
+        for kpi in kpis
+    }
+
+
 def comparison_table(
-    design_list: Sequence[str], outcomes: Sequence[RunOutcome], replications: int
+    design_list: Sequence[str],
+    outcomes: Sequence[RunOutcome],
+    replications: int,
+    objective: str = DEFAULT_OBJECTIVE,
 ) -> pd.DataFrame:
     """The content of ``comparison.csv`` (see the module docstring).
 
@@ -533,6 +603,7 @@ def comparison_table(
         design_list: The design names, the reference first.
         outcomes: Every run's outcome (failed runs are left out of the statistics).
         replications: R.
+        objective: The objective KPI (tested with the headline KPIs, :func:`shown_kpis`).
 
     Returns:
         One row per (KPI, design), KPIs in the order of the KPI dict, designs in the order
@@ -540,8 +611,10 @@ def comparison_table(
     """
     values = _kpis_by_design(outcomes, len(design_list), replications)
     kpis = _kpi_order([v for row in values for v in row if v is not None])
+    repeated = duplicates(kpis, _run_values(values, kpis))
+    shown = set(shown_kpis(objective))
     rows: list[dict[str, Any]] = []
-    tests: list[tuple[int, float]] = []  # (row index, p-value)
+    families: tuple[list[tuple[int, float]], list[tuple[int, float]]] = ([], [])
     for kpi in kpis:
         better = better_direction(kpi)
         samples = [_sample(design_values, kpi) for design_values in values]
@@ -555,11 +628,15 @@ def comparison_table(
                 if d == 0:
                     ref_mean = ci.mean
             if d > 0 and sample is not None and ref is not None:
-                row.update(_paired_difference(ref, sample, ref_mean))
+                row.update(_paired_difference(ref, sample, ref_mean, better))
+                if kpi in repeated:
+                    row["p_value"] = None
                 if row["p_value"] is not None:
-                    tests.append((len(rows), row["p_value"]))
+                    families[0 if kpi in shown else 1].append((len(rows), row["p_value"]))
+                elif row["diff_mean"] is not None:
+                    row["verdict"] = NOT_TESTED
             rows.append(row)
-    _judge(rows, tests, design_list[0])
+    _judge(rows, families)
     frame = pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
     frame["n"] = frame["n"].astype("int64")
     return frame
@@ -806,6 +883,7 @@ def run_compare(
     workers: int,
     progress: bool = False,
     arguments: dict[str, Any] | None = None,
+    objective: str = DEFAULT_OBJECTIVE,
 ) -> CompareResult:
     """Run every design with every seed and write the comparison directory atomically.
 
@@ -816,6 +894,7 @@ def run_compare(
         workers: Worker processes (1: run in this process).
         progress: Draw a progress bar on stderr when it is a terminal.
         arguments: The command's arguments, recorded in ``manifest.json``.
+        objective: The objective KPI (:func:`comparison_table`).
 
     Returns:
         What was written; ``failed`` lists the runs that raised (their errors are in
@@ -831,7 +910,7 @@ def run_compare(
         outcomes = execute(tasks, workers, advance)
 
     names = [design.name for design in designs]
-    table = comparison_table(names, outcomes, len(seeds))
+    table = comparison_table(names, outcomes, len(seeds), objective)
     differences = differences_frame(designs)
 
     tmp = make_temp_dir(out_dir)
@@ -857,4 +936,5 @@ def run_compare(
         seeds=list(seeds),
         outcomes=outcomes,
         differences=differences,
+        objective=objective,
     )

@@ -28,8 +28,10 @@ DIFF_COLUMNS = (
     "diff_mean",
     "diff_ci_low",
     "diff_ci_high",
+    "diff_sd",
     "pct_change",
     "n_higher",
+    "n_better",
     "p_value",
     "p_holm",
     "significant",
@@ -195,10 +197,11 @@ def test_self_comparison_has_no_difference(self_cmp: Path) -> None:
     other = table[(table["design"] == "tiny-2") & (table["diff_mean"] != "")]
     assert len(other) > 10
     assert (other["diff_mean"].map(float) == 0.0).all()
-    assert (other["p_value"].map(float) == 1.0).all()
-    assert (other["p_holm"].map(float) == 1.0).all()
-    assert (other["significant"] == "False").all()
-    assert (other["verdict"] == "no difference").all()
+    # Zero-variance differences are not tested: no p-value, no Holm value, "not tested".
+    assert (other["p_value"] == "").all()
+    assert (other["p_holm"] == "").all()
+    assert (other["significant"] == "").all()
+    assert (other["verdict"] == "not tested").all()
 
 
 def test_undefined_kpis_have_empty_stats(self_cmp: Path) -> None:
@@ -351,8 +354,9 @@ def test_none_in_any_run_empties_that_designs_stats() -> None:
     assert pd.isna(alt["mean"])
     assert pd.isna(alt["diff_mean"])
     assert pd.isna(alt["p_holm"])
-    # b is identical in both designs: p = 1, and it is the only test in the Holm family.
+    # b is identical in both designs: zero-variance differences are not tested.
     b = table.loc[("b", "alt")]
     assert b["diff_mean"] == 0.0
-    assert b["p_holm"] == 1.0
-    assert b["verdict"] == "no difference"
+    assert pd.isna(b["p_value"])
+    assert pd.isna(b["p_holm"])
+    assert b["verdict"] == "not tested"

@@ -193,13 +193,17 @@ def test_directions_are_the_previous_ones() -> None:
 
 
 def _outcomes() -> list[RunOutcome]:
-    """Three replications of two designs; every KPI of the second is higher by 5."""
+    """Three replications of two designs; every KPI of the second is higher by about 5.
+
+    The differences vary a little (5, 5.001, 5.002: testable) and every KPI has its own offset
+    (no KPI duplicates another, which would leave it out of the tests).
+    """
     out = []
     for design in (0, 1):
         for r in range(3):
             kpis: dict[str, Any] = {}
-            for kpi in KPIS:
-                value = 1.0 + r + 5.0 * design
+            for k, kpi in enumerate(KPIS):
+                value = 1.0 + r + k / 1000.0 + (5.0 + 0.001 * r) * design
                 kpis[kpi.name] = dict.fromkeys(CHANNELS, value) if kpi.by_channel else value
             out.append(RunOutcome(design, r, r + 1, kpis=kpis))
     return out
