@@ -735,7 +735,7 @@ def sweep(  # noqa: PLR0913 (a typer command: one argument per option, 9 since -
             resume=resume,
             progress=not quiet,
             executor=executor,
-            variables=[f.key for f in loaded.spec.factors],
+            variables=[f.key for f in getattr(loaded.spec, "factors", None) or []],
             command_line=command_line,
         )
     finally:
@@ -761,9 +761,10 @@ def _write_lever_summary(out_dir: Path, loaded: Any, quiet: bool) -> None:
     # lazy: keeps `channelsim --help` fast, measured (see the module docstring)
     from sim.sweep.reports import format_lever_summary, write_lever_summary
 
-    path, table = write_lever_summary(out_dir, loaded)
-    if quiet or table.empty:
+    written = write_lever_summary(out_dir, loaded)
+    if quiet or written is None or written[1].empty:
         return
+    path, table = written
     sys.stdout.write(format_lever_summary(table))
     sys.stdout.write(f"wrote {path}\n")
 

@@ -431,6 +431,7 @@ def fake_sweep_modules(
         spec_mod = types.ModuleType("sim.sweep.spec")
         spec_mod.load_sweep = lambda p: Loaded(Path(p))  # type: ignore[attr-defined]
         vars(spec_mod).update(LoadedSweep=Loaded, SweepSpec=Loaded)
+        vars(spec_mod).update(with_command_line=lambda loaded, *_: loaded)
         design_mod = types.ModuleType("sim.sweep.design")
         design_mod.design_runs = lambda loaded: list(runs)  # type: ignore[attr-defined]
         # sim.sweep.reports (the saturation files after a sweep) imports these; unused here

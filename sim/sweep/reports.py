@@ -377,7 +377,7 @@ def lever_summary(
 
 def write_lever_summary(
     sweep_dir: str | Path, loaded_sweep: LoadedSweep
-) -> tuple[Path, pd.DataFrame]:
+) -> tuple[Path, pd.DataFrame] | None:
     """Write ``summary_by_lever.csv`` for the sweep's factors and KPIs.
 
     Args:
@@ -385,11 +385,13 @@ def write_lever_summary(
         loaded_sweep: The sweep.
 
     Returns:
-        The file's path and its table.
+        The file's path and its table; None (nothing written) for a sweep without factors.
     """
     spec = loaded_sweep.spec
-    factors = [(f.key, "lever") for f in spec.levers]
-    factors += [(f.key, "uncertainty") for f in spec.uncertainties]
+    factors = [(f.key, "lever") for f in getattr(spec, "levers", None) or []]
+    factors += [(f.key, "uncertainty") for f in getattr(spec, "uncertainties", None) or []]
+    if not factors:
+        return None
     table = lever_summary(load_sweep_frame(sweep_dir, wide=True), factors, list(spec.kpis))
     path = Path(sweep_dir) / LEVER_SUMMARY
     table.to_csv(path, index=False)
