@@ -260,3 +260,18 @@ def test_lever_summary_few_and_many_levels() -> None:
     table = lever_summary(many, [("k", "lever")], ["v", "absent"])
     assert table["kind"].tolist() == ["slope"]  # a Latin hypercube: only the slope
     assert table["estimate"].iloc[0] == pytest.approx(5.0)
+
+
+def test_manifest_without_variables_takes_the_keys_that_vary() -> None:
+    design = [
+        {"run_id": "a", "point": 0, "overrides": {"time.periods": 6, "x.n": 1, "x.d": 0.5}},
+        {"run_id": "b", "point": 1, "overrides": {"time.periods": 6, "x.n": 2, "x.d": 1}},
+        {"run_id": "b", "point": 2, "overrides": {"time.periods": 6, "x.n": 2, "x.d": 1}},
+    ]
+    assert store.manifest_variables({"design": design}) == ["x.n", "x.d"]
+    assert store.manifest_variables({"design": design, "variables": ["x.d"]}) == ["x.d"]
+    table = store.design_table({"design": design})
+    assert table.column_names == ["run_id", "point", "x.n", "x.d"]
+    assert str(table.schema.field("x.n").type) == "int64"
+    assert str(table.schema.field("x.d").type) == "double"  # 0.5 and 1 mixed: float
+    assert table.num_rows == 3  # a shared run id keeps a row per point

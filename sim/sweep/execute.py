@@ -570,7 +570,7 @@ def run_sweep(  # noqa: PLR0913 (public API: keywords mirror the sweep command's
     progress: bool = False,
     executor: Executor | None = None,
     on_status: Callable[[RunStatus], None] | None = None,
-    variables: Sequence[str] = (),
+    variables: Sequence[str] | None = None,
     command_line: dict[str, Any] | None = None,
 ) -> SweepSummary:
     """Run a whole sweep: create (or check, on resume) its directory, execute, compact.
@@ -592,7 +592,8 @@ def run_sweep(  # noqa: PLR0913 (public API: keywords mirror the sweep command's
         progress: Draw a progress bar on stderr when it is a terminal.
         executor: Run on this executor instead of a local one.
         on_status: Called for every finished run.
-        variables: The design variables (manifest; columns of ``sweep.parquet``).
+        variables: The design variables (manifest; columns of ``sweep.parquet``); None: the
+            override keys whose values vary over the design.
         command_line: ``--set/--periods/--seed`` (:func:`sim.sweep.store.command_line_record`);
             recorded in the manifest, and a resume must give the same.
 

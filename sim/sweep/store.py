@@ -337,7 +337,7 @@ def manifest_document(
     sweep_text: str,
     runs: Sequence[RunSpec],
     *,
-    variables: Sequence[str] = (),
+    variables: Sequence[str] | None = None,
     command_line: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The content of ``manifest.json``.
@@ -348,7 +348,8 @@ def manifest_document(
         sweep_text: The text of the sweep file.
         runs: The design, in order.
         variables: The design variables (the levers' and uncertainties' keys), in order; each
-            becomes a column of ``sweep.parquet``.
+            becomes a column of ``sweep.parquet``; None: left out of the manifest, which then
+            takes the override keys whose values vary (:func:`manifest_variables`).
         command_line: ``--set``, ``--periods`` and ``--seed`` of ``channelsim sweep``
             (:func:`command_line_record`).
 
@@ -356,17 +357,19 @@ def manifest_document(
         ``format``, ``name``, ``base``, ``sweep_file`` (text), ``runs`` (count), ``variables``,
         ``command_line`` and ``design``.
     """
-    return {
+    document = {
         "format": MANIFEST_FORMAT,
         "version": sim.__version__,
         "name": name,
         "base": base_source,
         "sweep_file": sweep_text,
         "runs": len(runs),
-        "variables": list(variables),
         "command_line": dict(command_line or command_line_record()),
         "design": [spec_record(s) for s in runs],
     }
+    if variables is not None:
+        document["variables"] = list(variables)
+    return document
 
 
 def command_line_record(
