@@ -782,6 +782,8 @@ def _write_saturation(out_dir: Path, loaded: Any, quiet: bool) -> None:
             fit = json.loads(path.read_text(encoding="utf-8"))
             if not fit.get("ok"):
                 sys.stdout.write(f"saturation: no curve for {fit['kpi']}: {fit['message']}\n")
+            elif fit.get("status") != "saturating":
+                sys.stdout.write(f"saturation: {fit['kpi']}: {fit['status']} ({fit['reason']})\n")
     sys.stdout.write(f"wrote {len(paths)} saturation files (saturation_*.csv, .json, .png)\n")
 
 

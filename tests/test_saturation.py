@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 
 from sim.analysis.saturation import (
+    NO_SATURATION,
+    SATURATING,
     file_stem,
     fit_saturation,
     hill,
@@ -70,6 +72,10 @@ def test_fit_recovers_michaelis_menten_parameters() -> None:
         "fitted",
         "marginal_fitted",
         "marginal_empirical",
+        "r2",
+        "aic_curve",
+        "aic_line",
+        "status",
     ]
     assert (table["n"] == 8).all()
     assert (table["ci_low"] < table["mean"]).all() and (table["mean"] < table["ci_high"]).all()
@@ -77,6 +83,56 @@ def test_fit_recovers_michaelis_menten_parameters() -> None:
     assert np.all(marginal > 0) and np.all(np.diff(marginal) < 0)  # diminishing returns
     assert np.isnan(table["marginal_empirical"].iloc[0])
     assert np.all(np.diff(table["marginal_empirical"].to_numpy()[1:]) < 0)
+
+
+SWEPT = np.repeat(np.array([1.0, 2.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0]), 5)
+
+
+def _rng(seed: int) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(seed))
+
+
+def test_clean_saturating_series_is_saturating_and_beats_the_line() -> None:
+    y = hill(SWEPT, 100.0, 500.0, 6.0, 1.0) + _rng(7).normal(0.0, 10.0, SWEPT.size)
+    fit = fit_saturation(SWEPT, y)
+    assert fit.status == SATURATING and fit.saturating and fit.reason == ""
+    assert fit.r2 > 0.95
+    assert fit.aic_curve < fit.aic_line - 2.0
+    assert 1.0 <= fit.params["k"] <= 32.0
+
+
+def test_straight_line_with_noise_shows_no_saturation() -> None:
+    for seed in (7, 8, 9):
+        y = 100.0 + 5.0 * SWEPT + _rng(seed).normal(0.0, 10.0, SWEPT.size)
+        fit = fit_saturation(SWEPT, y)
+        assert fit.ok  # a curve is fitted, but it is not better than the line
+        assert fit.status == NO_SATURATION and not fit.saturating
+        assert fit.aic_curve > fit.aic_line - 2.0
+        table, _ = saturation_table(SWEPT, y)
+        assert (table["status"] == NO_SATURATION).all()
+
+
+def test_noise_only_has_low_r2_and_is_not_ok() -> None:
+    for seed in (7, 8, 9):
+        y = 50.0 + _rng(seed).normal(0.0, 10.0, SWEPT.size)
+        fit = fit_saturation(SWEPT, y)
+        assert fit.r2 < 0.5
+        assert fit.status == NO_SATURATION and "R²" in fit.reason
+
+
+def test_marginal_value_is_never_extrapolated() -> None:
+    y = hill(SWEPT, 100.0, 500.0, 6.0, 1.0) + _rng(7).normal(0.0, 10.0, SWEPT.size)
+    fit = fit_saturation(SWEPT, y)
+    assert fit.x_min == 1.0 and fit.x_max == 32.0
+    outside = fit.marginal(np.array([0.0, 0.99, 32.01, 100.0]))
+    assert np.isnan(outside).all()
+    inside = fit.marginal(np.array([1.0, 10.0, 32.0]))
+    assert np.isfinite(inside).all()
+    # at the top end: the derivative at max, not beyond
+    expected = hill_slope(32.0, fit.params["vmax"], fit.params["k"], fit.params["h"])
+    assert fit.marginal_at_max() == pytest.approx(float(expected))
+    table, _ = saturation_table(SWEPT, y)
+    assert table["marginal_fitted"].notna().all()  # every row is inside the swept range
 
 
 def test_hill_slope_matches_finite_difference() -> None:
@@ -117,6 +173,10 @@ def test_saturation_files_of_a_tiny_sweep(
         assert sidecar["model"] in ("michaelis_menten", "none")
         if sidecar["ok"]:
             assert table["fitted"].notna().all()
+        assert sidecar["status"] in (SATURATING, NO_SATURATION, "no fit")
+        assert (table["status"] == sidecar["status"]).all()
+        assert sidecar["swept_range"] == [1.0, 10.0]
+        assert "not extrapolated" in sidecar["marginal_at_max_label"]
         png = (out / f"{stem}.png").read_bytes()
         assert png.startswith(b"\x89PNG")
 

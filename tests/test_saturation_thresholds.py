@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.analysis.saturation import NO_SATURATION, SATURATING
 from sim.analysis.saturation_thresholds import (
     FILE_NAME,
     NOT_REACHED,
@@ -102,6 +103,22 @@ def test_contribution_that_keeps_rising_never_saturates() -> None:
     fitted = np.array([s["fitted_marginal"] for s in found["steps"]], dtype=float)
     assert found["fit"]["model"] != "none"
     np.testing.assert_allclose(fitted, 500.0 / np.sqrt(mids), rtol=0.25)
+
+
+def test_a_straight_contribution_is_reported_as_no_saturation() -> None:
+    runs = _grid(50.0 * GRID, noise_sd=40.0, seed_effect=0.0)
+    found = marginal_thresholds(runs["x"], runs["seed"], runs["y"], territories=4)
+    fit = found["fit"]
+    assert fit["status"] == NO_SATURATION and fit["reason"]
+    assert fit["aic_curve"] > fit["aic_line"] - 2.0
+    # a Michaelis–Menten rise with its half-saturation point (12) inside the grid saturates
+    curve = _grid(2_000.0 * GRID / (12.0 + GRID), noise_sd=20.0, seed_effect=0.0)
+    found = marginal_thresholds(curve["x"], curve["seed"], curve["y"])
+    assert found["fit"]["status"] == SATURATING and found["fit"]["reason"] == ""
+    # √x keeps rising: its fitted half-saturation point lies beyond the grid
+    root = _grid(1_000.0 * np.sqrt(GRID), noise_sd=20.0, seed_effect=0.0)
+    found = marginal_thresholds(root["x"], root["seed"], root["y"])
+    assert found["fit"]["status"] == NO_SATURATION and "outside" in found["fit"]["reason"]
 
 
 def test_profit_crossing_zero_at_known_values() -> None:

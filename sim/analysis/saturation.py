@@ -13,12 +13,15 @@ replaced by ``_`` (``saturation_revenue_total_vs_partners_var_count``):
   value (replications; empty with one run); ``fitted``, the fitted curve at the value;
   ``marginal_fitted``, the fitted curve's slope dy/dx there (the value of one more unit of the
   lever); ``marginal_empirical``, the backward finite difference of the means,
-  ``(mean_i − mean_{i−1}) / (x_i − x_{i−1})`` (empty in the first row). Fitted columns are
+  ``(mean_i − mean_{i−1}) / (x_i − x_{i−1})`` (empty in the first row); then, the same on every
+  row, ``r2``, ``aic_curve``, ``aic_line`` and ``status`` (see below). Fitted columns are
   empty when no curve could be fitted.
 * ``.json`` (the sidecar holding the fit): ``kpi``, ``lever``, ``formula``, ``model``
   (``"hill"``, ``"michaelis_menten"`` or ``"none"``), ``ok``, ``parameters`` (``y0``, ``vmax``,
   ``k``, ``h``) and their standard errors ``stderr``, ``r2``, ``n_obs`` and a ``message``
-  saying why there is no fit when there is none. Non-finite numbers are ``null``.
+  saying why there is no fit when there is none; ``status``, ``reason``, ``criterion``,
+  ``aic_curve``, ``aic_line``, ``swept_range`` and ``marginal_at_max`` (the fitted slope at the
+  largest swept value, labelled by ``marginal_at_max_label``). Non-finite numbers are ``null``.
 * ``.png``: the means with their intervals (and each run as a faint dot), the fitted curve,
   and the marginal value (fitted slope, and the empirical differences at the midpoints between
   consecutive values) on a second y axis.
@@ -30,6 +33,14 @@ size, from several starting values of ``k``): the Hill curve when there are at l
 distinct lever values, Michaelis–Menten when there are at least three; of the curves that fit,
 the one with the lower AIC is kept. ``vmax`` may be negative (a KPI that falls and levels off).
 A fit that fails is reported in the sidecar (``ok`` false, ``message``) and never raises.
+
+Honesty (:func:`judge`): the chosen curve is compared with the least-squares straight line on
+the same observations by the corrected Akaike criterion AICc (Hurvich & Tsai 1989; Burnham &
+Anderson 2002). ``status`` is ``"saturating"`` only when the curve's R² ≥ :data:`R2_MIN`, its
+AICc is at least :data:`DELTA_AICC` below the line's, and its half-saturation point ``k`` lies
+inside the swept range; otherwise it is ``"no saturation within the swept range"`` with the
+reasons in ``reason`` (``"no fit"`` when no curve was fitted). The marginal value is never
+extrapolated: :meth:`SaturationFit.marginal` is NaN outside [min, max] of the swept values.
 """
 
 from __future__ import annotations
@@ -38,7 +49,7 @@ import json
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +75,24 @@ MM_MIN_VALUES = 3
 
 LEVEL = 0.95
 """Confidence level of the intervals of the means."""
+
+R2_MIN = 0.5
+"""Below this R² of the curve the data show no saturation (assumption: half the variance)."""
+
+DELTA_AICC = 2.0
+"""The curve must beat the straight line by this much AICc (Burnham & Anderson 2002, §2.6)."""
+
+SATURATING = "saturating"
+"""Status of a curve that fits, beats the line and half-saturates inside the swept range."""
+
+NO_SATURATION = "no saturation within the swept range"
+"""Status when the line is as good, R² is low, or the half-saturation point lies outside."""
+
+NO_FIT = "no fit"
+"""Status when no curve could be fitted at all."""
+
+MARGINAL_AT_MAX = "slope of the fitted curve at the largest swept value (not extrapolated)"
+"""Label of the sidecar's ``marginal_at_max``."""
 
 # Bounds in the rescaled problem (x / max|x|, (y − min y) / range y).
 _Y0_BOUND = 10.0
@@ -126,6 +155,12 @@ class SaturationFit:
         r2: Coefficient of determination on the observations (NaN without a fit).
         n_obs: Observations fitted.
         message: Why there is no fit (or notes on the fit); empty when all went well.
+        aic_curve: AICc of the chosen curve (NaN without a fit).
+        aic_line: AICc of the least-squares straight line on the same observations.
+        status: :data:`SATURATING`, :data:`NO_SATURATION` or :data:`NO_FIT`.
+        reason: Why the status is not :data:`SATURATING` (empty when it is).
+        x_min: The smallest swept lever value (NaN without observations).
+        x_max: The largest swept lever value; :meth:`marginal` is NaN outside [x_min, x_max].
     """
 
     model: str
@@ -134,6 +169,12 @@ class SaturationFit:
     r2: float = math.nan
     n_obs: int = 0
     message: str = ""
+    aic_curve: float = math.nan
+    aic_line: float = math.nan
+    status: str = NO_FIT
+    reason: str = ""
+    x_min: float = math.nan
+    x_max: float = math.nan
 
     @property
     def ok(self) -> bool:
@@ -147,17 +188,94 @@ class SaturationFit:
             return np.full(xa.shape, np.nan)
         return hill(xa, *(self.params[p] for p in PARAMETERS))
 
+    @property
+    def saturating(self) -> bool:
+        """Whether the data show saturation within the swept range (status :data:`SATURATING`)."""
+        return self.status == SATURATING
+
     def marginal(self, x: ArrayLike) -> FloatArray:
-        """The fitted curve's slope dy/dx at ``x`` (NaN without a fit)."""
+        """The fitted curve's slope dy/dx at ``x``; NaN without a fit and outside [x_min, x_max].
+
+        The marginal value is never extrapolated: beyond the swept range it is NaN.
+        """
         xa = np.asarray(x, dtype=np.float64)
         if not self.ok:
             return np.full(xa.shape, np.nan)
-        return hill_slope(xa, self.params["vmax"], self.params["k"], self.params["h"])
+        slope = hill_slope(xa, self.params["vmax"], self.params["k"], self.params["h"])
+        inside = (xa >= self.x_min) & (xa <= self.x_max)
+        return np.asarray(np.where(inside, slope, np.nan), dtype=np.float64)
+
+    def marginal_at_max(self) -> float:
+        """The fitted slope at the largest swept value, ``x_max`` (:data:`MARGINAL_AT_MAX`)."""
+        return float(self.marginal(np.array([self.x_max]))[0])
 
 
 def _no_fit(message: str, n_obs: int) -> SaturationFit:
     nan = dict.fromkeys(PARAMETERS, math.nan)
     return SaturationFit("none", nan, dict(nan), math.nan, n_obs, message)
+
+
+def aicc(sse: float, n: int, n_params: int) -> float:
+    """Corrected Akaike criterion of a Gaussian least-squares fit (Hurvich & Tsai 1989).
+
+    ``AICc = n ln(SSE/n) + 2p + 2p(p+1)/(n−p−1)`` with ``p`` the fitted parameters plus one
+    for the error variance; ``inf`` when ``n ≤ p + 1`` (too few observations to compare).
+
+    Args:
+        sse: Sum of squared residuals.
+        n: Observations.
+        n_params: Parameters of the mean function.
+
+    Returns:
+        The AICc (lower is better).
+    """
+    p = n_params + 1
+    if n <= p + 1:
+        return math.inf
+    return n * math.log(max(sse, 1e-300) / n) + 2 * p + 2 * p * (p + 1) / (n - p - 1)
+
+
+def line_sse(x: FloatArray, y: FloatArray) -> float:
+    """Sum of squared residuals of the least-squares straight line ``y = a + b x``."""
+    slope, intercept = np.polyfit(x, y, 1)
+    return float(np.sum((y - (intercept + slope * x)) ** 2))
+
+
+def judge(fit: SaturationFit, x: FloatArray, y: FloatArray) -> SaturationFit:
+    """Compare the fitted curve with a straight line and set ``status``, ``reason`` and AICc.
+
+    Saturating when R² ≥ :data:`R2_MIN`, the curve's AICc is at least :data:`DELTA_AICC` below
+    the line's, and the half-saturation point ``k`` lies inside [min x, max x]; else
+    :data:`NO_SATURATION` with the reason(s).
+
+    Args:
+        fit: A fit of :func:`fit_saturation` (its ``aic_curve`` set when it has a curve).
+        x: The lever values fitted.
+        y: The KPI values fitted.
+
+    Returns:
+        The fit with ``aic_line``, ``status``, ``reason``, ``x_min`` and ``x_max``.
+    """
+    x_min = float(np.min(x)) if x.size else math.nan
+    x_max = float(np.max(x)) if x.size else math.nan
+    aic_line = aicc(line_sse(x, y), int(x.size), 2) if np.unique(x).size >= 2 else math.nan
+    reasons: list[str] = []
+    if fit.ok:
+        if not fit.r2 >= R2_MIN:
+            reasons.append(f"R² {fit.r2:.2f} < {R2_MIN}")
+        if not (math.isfinite(fit.aic_curve) and fit.aic_curve <= aic_line - DELTA_AICC):
+            reasons.append(
+                f"the straight line is as good (AICc curve {fit.aic_curve:.1f}, "
+                f"line {aic_line:.1f}; needs {DELTA_AICC:g} lower)"
+            )
+        if not x_min <= fit.params["k"] <= x_max:
+            reasons.append(
+                f"half-saturation point k = {fit.params['k']:.4g} outside [{x_min:g}, {x_max:g}]"
+            )
+    status = NO_FIT if not fit.ok else (NO_SATURATION if reasons else SATURATING)
+    return replace(
+        fit, aic_line=aic_line, status=status, reason="; ".join(reasons), x_min=x_min, x_max=x_max
+    )
 
 
 def _fit_scaled(
@@ -236,12 +354,18 @@ def fit_saturation(x: ArrayLike, y: ArrayLike, model: str = "auto") -> Saturatio
             wins), ``"hill"`` or ``"michaelis_menten"``.
 
     Returns:
-        The fit; ``model == "none"`` with a ``message`` when there is none.
+        The fit; ``model == "none"`` with a ``message`` when there is none. Its ``status``
+        (:func:`judge`) says whether the data show saturation within the swept range.
     """
     xa = np.asarray(x, dtype=np.float64).ravel()
     ya = np.asarray(y, dtype=np.float64).ravel()
     keep = np.isfinite(xa) & np.isfinite(ya)
     xa, ya = xa[keep], ya[keep]
+    return judge(_fit_curve(xa, ya, model), xa, ya)
+
+
+def _fit_curve(xa: FloatArray, ya: FloatArray, model: str) -> SaturationFit:
+    """:func:`fit_saturation` on finite observations, before :func:`judge`."""
     n = int(xa.size)
     distinct = int(np.unique(xa).size)
     reason = _unfit_reason(xa, ya, distinct)
@@ -280,16 +404,12 @@ def fit_saturation(x: ArrayLike, y: ArrayLike, model: str = "auto") -> Saturatio
         }
         sst = float(np.sum((v - v.mean()) ** 2))
         r2 = 1.0 - sse / sst if sst > 0 else math.nan
-        aic = n * math.log(max(sse, 1e-300) / n) + 2 * len(popt)
-        fits.append((aic, SaturationFit(name, params, stderr, r2, n, "")))
+        aic = aicc(sse * y_range**2, n, len(popt))
+        fits.append((aic, SaturationFit(name, params, stderr, r2, n, "", aic_curve=aic)))
     if not fits:
         return _no_fit("; ".join(notes), n)
-    aic, chosen = min(fits, key=lambda item: item[0])
-    if notes:
-        chosen = SaturationFit(
-            chosen.model, chosen.params, chosen.stderr, chosen.r2, n, "; ".join(notes)
-        )
-    return chosen
+    chosen = min(fits, key=lambda item: item[0])[1]
+    return replace(chosen, message="; ".join(notes)) if notes else chosen
 
 
 def aggregate(x: ArrayLike, y: ArrayLike, level: float = LEVEL) -> pd.DataFrame:
@@ -346,6 +466,10 @@ def saturation_table(x: ArrayLike, y: ArrayLike) -> tuple[pd.DataFrame, Saturati
     if xs.size > 1:
         empirical[1:] = np.diff(means) / np.diff(xs)
     table["marginal_empirical"] = empirical
+    table["r2"] = fit.r2
+    table["aic_curve"] = fit.aic_curve
+    table["aic_line"] = fit.aic_line
+    table["status"] = fit.status
     return table, fit
 
 
@@ -422,6 +546,14 @@ def _sidecar(kpi: str, lever: str, fit: SaturationFit) -> dict[str, Any]:
         "r2": _json_number(fit.r2),
         "n_obs": fit.n_obs,
         "message": fit.message,
+        "status": fit.status,
+        "reason": fit.reason,
+        "criterion": f"AICc, curve at least {DELTA_AICC:g} below the straight line",
+        "aic_curve": _json_number(fit.aic_curve),
+        "aic_line": _json_number(fit.aic_line),
+        "swept_range": [_json_number(fit.x_min), _json_number(fit.x_max)],
+        "marginal_at_max": _json_number(fit.marginal_at_max()),
+        "marginal_at_max_label": MARGINAL_AT_MAX,
     }
 
 
@@ -471,6 +603,7 @@ def plot_saturation(
         label = f"{fit.model.replace('_', '–')} fit (R² {fit.r2:.2f})"
         ax.plot(grid, fit.predict(grid), color="tab:blue", label=label)
         twin.plot(grid, fit.marginal(grid), color="tab:orange", linestyle="--", label="dy/dx fit")
+        ax.set_title(fit.status if fit.saturating else f"{fit.status}: {fit.reason}", fontsize=8)
     else:
         ax.set_title(f"no curve fitted: {fit.message}", fontsize=8)
     if xs.size > 1:

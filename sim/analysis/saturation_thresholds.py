@@ -18,7 +18,10 @@ on the console (:func:`format_thresholds`). Two rules, both from the grid's repl
   the last step whose interval lies wholly above zero (every later step's includes or lies below
   zero): a check on the first rule, which one underpowered step can meet early. Each is
   reported with the step's values, per territory, and the fitted saturation curve's slope
-  (:func:`sim.analysis.saturation.fit_saturation` on every run) at the step's midpoint.
+  (:func:`sim.analysis.saturation.fit_saturation` on every run) at the step's midpoint (always
+  inside the swept range: the slope is never extrapolated); the fit's ``status`` says whether
+  the curve shows saturation at all (it beats a straight line by AICc, R² ≥ 0.5, and its
+  half-saturation point lies in the grid).
 * **The average partner earns less than its cost of effort** (:data:`PROFIT_KPI`,
   ``var_profit_per_active``: profit after every cost, effort included, per active partner
   month). From the KPI's mean and t-interval at each lever value
@@ -159,8 +162,9 @@ def marginal_thresholds(
         ``to_per_territory`` and ``fitted_marginal``, the fitted curve's slope at the step's
         midpoint), ``adds_nothing`` and ``subtracts`` (the first step meeting each rule, or
         None), ``last_positive`` (the last step wholly above zero, or None), ``fit`` (the
-        fitted curve's model and R²) and ``message`` (:data:`NOT_REACHED` when
-        ``adds_nothing`` is None).
+        fitted curve's model, R², ``status`` "saturating" or "no saturation within the swept
+        range" with its ``reason``, and the AICc of the curve and of a straight line) and
+        ``message`` (:data:`NOT_REACHED` when ``adds_nothing`` is None).
     """
     xa = np.asarray(x, dtype=np.float64).ravel()
     ya = np.asarray(y, dtype=np.float64).ravel()
@@ -176,7 +180,15 @@ def marginal_thresholds(
         "adds_nothing": adds_nothing,
         "subtracts": first_row(steps, steps["ci_high"] < 0.0),
         "last_positive": first_row(backwards, backwards["ci_low"] > 0.0),
-        "fit": {"model": fit.model, "r2": _plain(fit.r2), "message": fit.message},
+        "fit": {
+            "model": fit.model,
+            "r2": _plain(fit.r2),
+            "message": fit.message,
+            "status": fit.status,
+            "reason": fit.reason,
+            "aic_curve": _plain(fit.aic_curve),
+            "aic_line": _plain(fit.aic_line),
+        },
         "message": "" if adds_nothing is not None else NOT_REACHED,
     }
 
