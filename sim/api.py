@@ -360,6 +360,7 @@ def sweep(
         workers=workers,
         resume=resume,
         progress=progress,
+        variables=[f.key for f in loaded.spec.factors],
     )
     errors = {
         run_id: _read_text(store.failed_path(out_dir, run_id)) for run_id in summary.failed_ids

@@ -724,7 +724,7 @@ def _print_does_it_pay(
 
 
 @app.command()
-def sweep(
+def sweep(  # noqa: PLR0913 (a typer command: one argument per option, 9 since --set/--periods/--seed)
     sweep_file: Annotated[
         str,
         typer.Argument(metavar="SWEEP", help="A sweep file (TOML).", show_default=False),
@@ -770,12 +770,34 @@ def sweep(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar and no summary; print the DIR.")
     ] = False,
+    set_: SetOpt = None,
+    periods: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Run length in periods of every run (overrides `time.periods`).",
+            show_default=False,
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="The sweep's seed (default: its `seed`); replication r uses seed + r.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> int:
-    """Run every run of a sweep's design, one Parquet file per run, then compact them."""
+    """Run every run of a sweep's design, one Parquet file per run, then compact them.
+
+    --set and --periods apply to the base scenario of every run (after the sweep's `set`);
+    they and --seed are recorded in manifest.json, and --resume must repeat them.
+    """
     # lazy: keeps `channelsim --help` fast, measured (see the module docstring)
     from sim.sweep.design import design_runs
     from sim.sweep.execute import default_out_dir, run_sweep
-    from sim.sweep.spec import load_sweep
+    from sim.sweep.spec import load_sweep, with_command_line
+    from sim.sweep.store import command_line_record
 
     if resume and out is None:
         raise InputError("--resume: expected --out DIR, the directory of the sweep to continue")
@@ -784,7 +806,8 @@ def sweep(
             "--workers: not accepted with --scheduler; expected one of them (the Dask "
             "cluster's workers run the sweep)"
         )
-    loaded = load_sweep(sweep_file)
+    loaded = with_command_line(load_sweep(sweep_file), set_ or [], periods, seed)
+    command_line = command_line_record(set_ or [], periods, seed)
     runs = design_runs(loaded)
     try:
         text = Path(loaded.path).read_text(encoding="utf-8")
@@ -811,6 +834,8 @@ def sweep(
             resume=resume,
             progress=not quiet,
             executor=executor,
+            variables=[f.key for f in getattr(loaded.spec, "factors", None) or []],
+            command_line=command_line,
         )
     finally:
         if close is not None:
@@ -826,7 +851,21 @@ def sweep(
         )
     _write_saturation(out_dir, loaded, quiet)
     _write_thresholds(out_dir, loaded, quiet)
+    _write_lever_summary(out_dir, loaded, quiet)
     return EXIT_INTERNAL if summary.failed else EXIT_OK
+
+
+def _write_lever_summary(out_dir: Path, loaded: Any, quiet: bool) -> None:
+    """Write ``summary_by_lever.csv`` (main effects) and print it (unless quiet)."""
+    # lazy: keeps `channelsim --help` fast, measured (see the module docstring)
+    from sim.sweep.reports import format_lever_summary, write_lever_summary
+
+    written = write_lever_summary(out_dir, loaded)
+    if quiet or written is None or written[1].empty:
+        return
+    path, table = written
+    sys.stdout.write(format_lever_summary(table))
+    sys.stdout.write(f"wrote {path}\n")
 
 
 def _write_saturation(out_dir: Path, loaded: Any, quiet: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
 import signal
@@ -203,6 +204,11 @@ def test_compaction_holds_every_run_exactly_once(pooled: dict[str, Any]) -> None
     per_file = store.load_sweep_frame(out)
     assert set(compacted["run_id"]) == store.finished_run_ids(out)
     assert not compacted.duplicated(["run_id", "period", "metric"]).any()
+    # sweep.parquet adds a column per design variable (here the only key that varies)
+    design_column = "partners.var.count"
+    expected = [*store.RUN_COLUMNS[:4], design_column, *store.RUN_COLUMNS[4:]]
+    assert list(compacted.columns) == expected
+    compacted = compacted.drop(columns=[design_column])
     pd.testing.assert_frame_equal(compacted, per_file, check_dtype=False)
     wide = store.load_sweep_frame(out, wide=True)
     assert len(wide) == 6
@@ -418,6 +424,8 @@ def fake_sweep_modules(
     """Stand-ins for ``sim.sweep.spec`` / ``sim.sweep.design``; returns a sweep file's path."""
 
     def install(runs: list[RunSpec]) -> Path:
+        # the real reports module, imported before the stand-ins (it imports from both)
+        importlib.import_module("sim.sweep.reports")
         path = tmp_path / "quick.toml"
         path.write_text("# a sweep\n")
 
@@ -431,6 +439,7 @@ def fake_sweep_modules(
         spec_mod = types.ModuleType("sim.sweep.spec")
         spec_mod.load_sweep = lambda p: Loaded(Path(p))  # type: ignore[attr-defined]
         vars(spec_mod).update(LoadedSweep=Loaded, SweepSpec=Loaded)
+        vars(spec_mod).update(with_command_line=lambda loaded, *_: loaded)
         design_mod = types.ModuleType("sim.sweep.design")
         design_mod.design_runs = lambda loaded: list(runs)  # type: ignore[attr-defined]
         # sim.sweep.reports (the saturation files after a sweep) imports these; unused here

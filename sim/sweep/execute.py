@@ -504,13 +504,20 @@ def create_sweep_dir(sweep_dir: Path, manifest: dict[str, Any]) -> None:
         raise
 
 
-def check_resume(sweep_dir: Path, runs: Sequence[RunSpec], source: str) -> dict[str, Any]:
+def check_resume(
+    sweep_dir: Path,
+    runs: Sequence[RunSpec],
+    source: str,
+    command_line: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Check that ``sweep_dir`` holds a sweep with the same design as ``runs``.
 
     Args:
         sweep_dir: The directory of the earlier sweep.
         runs: The design of the sweep being resumed.
         source: How to name the sweep in messages (e.g. the sweep file).
+        command_line: ``--set/--periods/--seed`` of this invocation; they must equal the
+            manifest's (a manifest without them had none).
 
     Returns:
         The directory's manifest.
@@ -525,6 +532,13 @@ def check_resume(sweep_dir: Path, runs: Sequence[RunSpec], source: str) -> dict[
             "earlier run of this sweep (--out DIR)"
         )
     manifest = store.read_manifest(sweep_dir)
+    ours_cli = command_line if command_line is not None else store.command_line_record()
+    theirs_cli = manifest.get("command_line") or store.command_line_record()
+    if theirs_cli != ours_cli:
+        raise InputError(
+            f"{sweep_dir}: --resume: --set/--periods/--seed differ from the original sweep's "
+            f"({_cli_text(theirs_cli)}); expected the same options (or a new --out)"
+        )
     theirs = set(store.manifest_run_ids(manifest))
     ours = {spec.run_id for spec in runs}
     if theirs != ours:
@@ -534,6 +548,13 @@ def check_resume(sweep_dir: Path, runs: Sequence[RunSpec], source: str) -> dict[
             "expected the same sweep file and base scenario (or a new --out without --resume)"
         )
     return manifest
+
+
+def _cli_text(record: dict[str, Any]) -> str:
+    """``--set/--periods/--seed`` as they were given, e.g. ``--periods 6 --seed 3``."""
+    parts = [f"--set {item}" for item in record.get("set", [])]
+    parts += [f"--{k} {record[k]}" for k in ("periods", "seed") if record.get(k) is not None]
+    return " ".join(parts) or "none given"
 
 
 def run_sweep(  # noqa: PLR0913 (public API: keywords mirror the sweep command's flags)
@@ -549,6 +570,8 @@ def run_sweep(  # noqa: PLR0913 (public API: keywords mirror the sweep command's
     progress: bool = False,
     executor: Executor | None = None,
     on_status: Callable[[RunStatus], None] | None = None,
+    variables: Sequence[str] | None = None,
+    command_line: dict[str, Any] | None = None,
 ) -> SweepSummary:
     """Run a whole sweep: create (or check, on resume) its directory, execute, compact.
 
@@ -569,6 +592,10 @@ def run_sweep(  # noqa: PLR0913 (public API: keywords mirror the sweep command's
         progress: Draw a progress bar on stderr when it is a terminal.
         executor: Run on this executor instead of a local one.
         on_status: Called for every finished run.
+        variables: The design variables (manifest; columns of ``sweep.parquet``); None: the
+            override keys whose values vary over the design.
+        command_line: ``--set/--periods/--seed`` (:func:`sim.sweep.store.command_line_record`);
+            recorded in the manifest, and a resume must give the same.
 
     Returns:
         What happened.
@@ -583,13 +610,16 @@ def run_sweep(  # noqa: PLR0913 (public API: keywords mirror the sweep command's
     n_workers = workers if workers is not None else default_workers()
     if executor is None and n_workers > 1:  # before anything is written
         check_main_guard(f"sweep with {n_workers} workers")
+    command = command_line if command_line is not None else store.command_line_record()
     if resume:
-        check_resume(sweep_dir, runs, source)
+        check_resume(sweep_dir, runs, source, command_line=command)
         store.clear_stale(sweep_dir)
         for folder in (store.RUNS_DIR, store.FAILED_DIR):
             (sweep_dir / folder).mkdir(exist_ok=True)
     else:
-        manifest = store.manifest_document(name, base_source, sweep_text, runs)
+        manifest = store.manifest_document(
+            name, base_source, sweep_text, runs, variables=variables, command_line=command
+        )
         create_sweep_dir(sweep_dir, manifest)
     summary = execute_runs(
         base_source,

@@ -12,8 +12,10 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import ValidationError
+from scipy import stats as sps
 
 from sim.analysis.discovery import DiscoveryResult, discover_frame
 from sim.analysis.saturation import saturation_lever, write_saturation_curves
@@ -23,6 +25,7 @@ from sim.analysis.sensitivity import (
     sensitivity_frame,
     write_sensitivity_files,
 )
+from sim.analysis.stats import t_interval
 from sim.errors import InputError
 from sim.scenario import load_scenario
 from sim.sweep.design import problem_of, set_values, unit_design
@@ -30,11 +33,16 @@ from sim.sweep.spec import LoadedSweep, SweepSpec, override
 from sim.sweep.store import MANIFEST, load_sweep_frame, read_manifest
 
 __all__ = [
+    "LEVER_SUMMARY",
+    "LEVER_SUMMARY_COLUMNS",
     "analyse",
     "discover",
+    "format_lever_summary",
+    "lever_summary",
     "manifest_run_points",
     "sensitivity_problem",
     "sweep_factors",
+    "write_lever_summary",
     "write_saturation_files",
     "write_threshold_file",
 ]
@@ -274,3 +282,135 @@ def discover(  # noqa: PLR0913 (public API: the analysis's options, as keywords)
         mass_min=mass_min,
         min_density=min_density,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# main effects: summary_by_lever.csv
+# ---------------------------------------------------------------------------------------------
+
+LEVER_SUMMARY = "summary_by_lever.csv"
+"""File name of the main effects of a sweep."""
+
+LEVER_SUMMARY_COLUMNS: tuple[str, ...] = (
+    "lever",
+    "role",
+    "kpi",
+    "kind",
+    "level",
+    "n",
+    "estimate",
+    "ci_low",
+    "ci_high",
+)
+"""Columns of ``summary_by_lever.csv``: ``kind`` is ``mean`` (the KPI's mean over the runs at
+``level``, 95 % t-interval) or ``slope`` (KPI change per unit of the lever, OLS over every run,
+95 % t-interval; ``level`` empty)."""
+
+SLOPE_MIN_LEVELS = 6
+"""A numeric factor with at least this many distinct levels also gets a slope."""
+
+MAX_LEVELS = 20
+"""A factor with more distinct levels (e.g. a Latin hypercube) gets only its slope."""
+
+
+def _slope(x: np.ndarray, y: np.ndarray) -> tuple[float, float | None, float | None]:
+    """OLS slope of y on x with its 95 % t-interval (bounds None with fewer than 3 runs)."""
+    dx = x - x.mean()
+    sxx = float(dx @ dx)
+    slope = float(dx @ (y - y.mean())) / sxx
+    n = len(x)
+    if n < 3:
+        return slope, None, None
+    resid = y - y.mean() - slope * dx
+    se = float(np.sqrt(float(resid @ resid) / (n - 2) / sxx))
+    half = float(sps.t.ppf(0.975, n - 2)) * se
+    return slope, slope - half, slope + half
+
+
+def _factor_rows(data: pd.DataFrame, key: str, kpi: str, role: str) -> list[dict[str, Any]]:
+    """The main effect of one factor on one KPI: means per level, and the slope if continuous."""
+    rows: list[dict[str, Any]] = []
+    base = {"lever": key, "role": role, "kpi": kpi}
+    column = data[key]
+    if pd.api.types.is_float_dtype(column) and bool(np.all(column == np.round(column))):
+        data = data.assign(**{key: column.astype(np.int64)})  # an integer key read back as float
+    levels = data[key].drop_duplicates().sort_values().tolist()
+    if len(levels) <= MAX_LEVELS:
+        for level in levels:
+            iv = t_interval(data.loc[data[key] == level, kpi].to_numpy(dtype=np.float64))
+            rows.append(
+                {**base, "kind": "mean", "level": level, "n": iv.n, "estimate": iv.mean}
+                | {"ci_low": iv.low, "ci_high": iv.high}
+            )
+    numeric = pd.api.types.is_numeric_dtype(data[key]) and not pd.api.types.is_bool_dtype(data[key])
+    if numeric and len(levels) >= SLOPE_MIN_LEVELS:
+        x = data[key].to_numpy(dtype=np.float64)
+        slope, low, high = _slope(x, data[kpi].to_numpy(dtype=np.float64))
+        rows.append(
+            {**base, "kind": "slope", "level": None, "n": len(x), "estimate": slope}
+            | {"ci_low": low, "ci_high": high}
+        )
+    return rows
+
+
+def lever_summary(
+    runs: pd.DataFrame, factors: list[tuple[str, str]], kpis: list[str]
+) -> pd.DataFrame:
+    """The main effect of each factor on each KPI, one factor at a time (the others averaged).
+
+    Args:
+        runs: One row per run, a column per factor and per KPI (``load_sweep_frame(wide=True)``).
+        factors: ``(key, role)`` pairs, role ``lever`` or ``uncertainty``.
+        kpis: The KPIs.
+
+    Returns:
+        A frame with :data:`LEVER_SUMMARY_COLUMNS` (factors and KPIs missing from ``runs`` are
+        left out).
+    """
+    rows: list[dict[str, Any]] = []
+    for key, role in factors:
+        for kpi in kpis:
+            if key in runs.columns and kpi in runs.columns:
+                rows += _factor_rows(runs[[key, kpi]].dropna(), key, kpi, role)
+    return pd.DataFrame(rows, columns=list(LEVER_SUMMARY_COLUMNS))
+
+
+def write_lever_summary(
+    sweep_dir: str | Path, loaded_sweep: LoadedSweep
+) -> tuple[Path, pd.DataFrame] | None:
+    """Write ``summary_by_lever.csv`` for the sweep's factors and KPIs.
+
+    Args:
+        sweep_dir: The sweep directory.
+        loaded_sweep: The sweep.
+
+    Returns:
+        The file's path and its table; None (nothing written) for a sweep without factors.
+    """
+    spec = loaded_sweep.spec
+    factors = [(f.key, "lever") for f in getattr(spec, "levers", None) or []]
+    factors += [(f.key, "uncertainty") for f in getattr(spec, "uncertainties", None) or []]
+    if not factors:
+        return None
+    table = lever_summary(load_sweep_frame(sweep_dir, wide=True), factors, list(spec.kpis))
+    path = Path(sweep_dir) / LEVER_SUMMARY
+    table.to_csv(path, index=False)
+    return path, table
+
+
+def _number(value: Any) -> str:
+    return "n/a" if value is None or pd.isna(value) else f"{float(value):,.4g}"
+
+
+def format_lever_summary(table: pd.DataFrame) -> str:
+    """The main effects as text: per factor and KPI, each level's mean [95 % CI], the slope."""
+    lines = ["Main effects (each factor alone, the others averaged; 95 % CI):"]
+    for (lever, kpi), group in table.groupby(["lever", "kpi"], sort=False):
+        lines.append(f"  {lever} → {kpi}")
+        for row in group.itertuples(index=False):
+            where = f"at {row.level}" if row.kind == "mean" else "slope per unit"
+            lines.append(
+                f"    {where}: {_number(row.estimate)} "
+                f"[{_number(row.ci_low)}, {_number(row.ci_high)}] (n={row.n})"
+            )
+    return "\n".join(lines) + "\n"

@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import difflib
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -621,6 +622,48 @@ def load_sweep(path: str | Path) -> LoadedSweep:
     )
 
 
+def with_command_line(
+    loaded: LoadedSweep, set_items: Sequence[str], periods: int | None, seed: int | None
+) -> LoadedSweep:
+    """Apply ``channelsim sweep --set/--periods/--seed`` to a loaded sweep.
+
+    The ``--set`` items (then ``time.periods``) follow the sweep file's ``set``, so they apply to
+    the base scenario of every run and win over the file's ``set``; ``--seed`` replaces the
+    sweep's ``seed`` (replication r runs with seed + r).
+
+    Args:
+        loaded: The validated sweep.
+        set_items: ``KEY=VALUE`` items of ``--set``.
+        periods: ``--periods`` (None: keep the scenario's ``time.periods``).
+        seed: ``--seed`` (None: keep the sweep's ``seed``).
+
+    Returns:
+        The sweep with these applied (``loaded`` itself when nothing is given).
+
+    Raises:
+        InputError: A ``--set`` key is one of the sweep's factors (its values would override
+            it), or an item is not accepted by the base scenario (one line each).
+    """
+    items = list(set_items) + ([f"time.periods={periods}"] if periods is not None else [])
+    if not items and seed is None:
+        return loaded
+    factors = {f.key for f in loaded.spec.factors}
+    swept = [i for i in items if i.partition("=")[0].strip() in factors]
+    if swept:
+        raise InputError(
+            [
+                f"--set: {i}: key is swept by the sweep; expected a key that is not one of its "
+                "levers or uncertainties"
+                for i in swept
+            ]
+        )
+    load_scenario(str(loaded.base_source), [*loaded.spec.set, *items])
+    update: dict[str, Any] = {"set": [*loaded.spec.set, *items]}
+    if seed is not None:
+        update["seed"] = seed
+    return replace(loaded, spec=loaded.spec.model_copy(update=update))
+
+
 def _base_problems(file: str, spec: SweepSpec, err: InputError) -> list[str]:
     """Move the loader's ``--set`` problems onto the sweep file's ``set[i]``."""
     out: list[str] = []
@@ -659,4 +702,5 @@ __all__ = [
     "resolve_sweep",
     "shipped_sweeps_dir",
     "toml_value",
+    "with_command_line",
 ]

@@ -7,7 +7,9 @@ Layout of a sweep directory::
                              the parent before any run
     runs/<run_id>.parquet    one file per finished run, in long format (:data:`RUN_SCHEMA`)
     failed/<run_id>.txt      the error (traceback text) of a run that raised
-    sweep.parquet            the compaction of every run file, sorted by run_id, period, metric
+    sweep.parquet            the compaction of every run file, sorted by run_id, period, metric,
+                             with one typed column per design variable (the swept keys, from
+                             the manifest's ``variables``) after ``seed``
 
 A run file holds one row per (period, metric): every numeric column of the run's timeseries for
 periods 1 … T (NaN stored as null), and the summary KPIs at period 0 (dict-valued KPIs flattened
@@ -330,7 +332,13 @@ def spec_record(spec: RunSpec) -> dict[str, Any]:
 
 
 def manifest_document(
-    name: str, base_source: str, sweep_text: str, runs: Sequence[RunSpec]
+    name: str,
+    base_source: str,
+    sweep_text: str,
+    runs: Sequence[RunSpec],
+    *,
+    variables: Sequence[str] | None = None,
+    command_line: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The content of ``manifest.json``.
 
@@ -339,19 +347,36 @@ def manifest_document(
         base_source: The base scenario (path or shipped name) the overrides apply to.
         sweep_text: The text of the sweep file.
         runs: The design, in order.
+        variables: The design variables (the levers' and uncertainties' keys), in order; each
+            becomes a column of ``sweep.parquet``; None: left out of the manifest, which then
+            takes the override keys whose values vary (:func:`manifest_variables`).
+        command_line: ``--set``, ``--periods`` and ``--seed`` of ``channelsim sweep``
+            (:func:`command_line_record`).
 
     Returns:
-        ``format``, ``name``, ``base``, ``sweep_file`` (text), ``runs`` (count) and ``design``.
+        ``format``, ``name``, ``base``, ``sweep_file`` (text), ``runs`` (count), ``variables``,
+        ``command_line`` and ``design``.
     """
-    return {
+    document = {
         "format": MANIFEST_FORMAT,
         "version": sim.__version__,
         "name": name,
         "base": base_source,
         "sweep_file": sweep_text,
         "runs": len(runs),
+        "command_line": dict(command_line or command_line_record()),
         "design": [spec_record(s) for s in runs],
     }
+    if variables is not None:
+        document["variables"] = list(variables)
+    return document
+
+
+def command_line_record(
+    set_items: Sequence[str] = (), periods: int | None = None, seed: int | None = None
+) -> dict[str, Any]:
+    """The manifest's ``command_line``: what ``sweep --set/--periods/--seed`` gave (or not)."""
+    return {"set": list(set_items), "periods": periods, "seed": seed}
 
 
 def manifest_text(document: Mapping[str, Any]) -> str:
@@ -429,6 +454,65 @@ def _select_runs_sql(sweep_dir: Path) -> str:
     )
 
 
+def _quoted(name: str) -> str:
+    """A SQL identifier (design variables have dots: ``"partners.var.count"``)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def manifest_variables(document: Mapping[str, Any]) -> list[str]:
+    """The design variables of a manifest: its ``variables``, else the override keys that vary.
+
+    Args:
+        document: A manifest (:func:`read_manifest`).
+
+    Returns:
+        Scenario keys, in order.
+    """
+    if isinstance(document.get("variables"), list):
+        return [str(v) for v in document["variables"]]
+    seen: dict[str, set[str]] = {}
+    for item in document["design"]:
+        for key, value in dict(item.get("overrides", {})).items():
+            seen.setdefault(str(key), set()).add(json.dumps(value, sort_keys=True))
+    return [key for key, values in seen.items() if len(values) > 1]
+
+
+def design_table(document: Mapping[str, Any]) -> pa.Table:
+    """One row per (run_id, point) of a manifest's design, one typed column per variable.
+
+    Args:
+        document: A manifest.
+
+    Returns:
+        ``run_id``, ``point`` and a column per design variable (int64, float64, bool or string,
+        as Arrow infers from the values; a variable mixing ints and floats is float64).
+    """
+    variables = manifest_variables(document)
+    rows: dict[tuple[str, int], dict[str, Any]] = {}
+    for item in document["design"]:
+        key = (str(item["run_id"]), int(item["point"]))
+        rows.setdefault(key, dict(item.get("overrides", {})))
+    columns: dict[str, Any] = {
+        "run_id": pa.array([k[0] for k in rows], pa.string()),
+        "point": pa.array([k[1] for k in rows], pa.int64()),
+    }
+    for name in variables:
+        columns[name] = pa.array([r.get(name) for r in rows.values()])
+    return pa.table(columns)
+
+
+def _compact_sql(sweep_dir: Path, variables: Sequence[str]) -> str:
+    """The runs with the design variables joined in after ``seed`` (``design`` is registered)."""
+    head = ", ".join(f"r.{c}" for c in RUN_COLUMNS[:4])
+    extra = "".join(f", d.{_quoted(v)}" for v in variables)
+    tail = ", ".join(f"r.{c}" for c in RUN_COLUMNS[4:])
+    return (
+        f"SELECT {head}{extra}, {tail} FROM ({_select_runs_sql(sweep_dir)}) AS r "
+        "LEFT JOIN design AS d ON r.run_id = d.run_id AND r.point = d.point "
+        "ORDER BY r.run_id, r.period, r.metric"
+    )
+
+
 def compact(sweep_dir: Path) -> Path:
     """Compact every run file into ``sweep.parquet`` with DuckDB (the run files are kept).
 
@@ -450,10 +534,15 @@ def compact(sweep_dir: Path) -> Path:
         if not finished_run_ids(root):
             _write_atomic(final, parquet_bytes(run_schema().empty_table()))
             return final
+        select = _select_runs_sql(root)
         con = duckdb.connect()
         try:
+            if (root / MANIFEST).is_file():
+                document = read_manifest(root)
+                con.register("design", design_table(document))
+                select = _compact_sql(root, manifest_variables(document))
             con.execute(
-                f"COPY ({_select_runs_sql(root)}) TO {_sql_string(str(tmp.absolute()))} "
+                f"COPY ({select}) TO {_sql_string(str(tmp.absolute()))} "
                 "(FORMAT parquet, COMPRESSION zstd)"
             )
         finally:
