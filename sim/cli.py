@@ -144,6 +144,32 @@ app = typer.Typer(
 )
 
 
+def _help_type(param: Any, ctx: Any) -> str | None:
+    """The value column of an option in ``--help``: plain words, never a ``<bool>`` placeholder.
+
+    Typer shows each parameter's Python type in angle brackets (``<bool>``, ``<int range>``,
+    ``<str>``); a newcomer reads those as something to type. Here a flag shows nothing, an
+    argument nothing beside its name, and an option its metavar (``DIR``, ``KPI``) or click's
+    type as a word (``INTEGER``).
+    """
+    del ctx
+    if param.param_type_name == "argument" or getattr(param, "is_flag", False):
+        return None
+    if param.metavar is not None:
+        return str(param.metavar)
+    bare = str(param.bare_type())
+    return _TYPE_WORDS.get(bare, bare.upper())
+
+
+_TYPE_WORDS = {"int": "INTEGER", "float": "NUMBER", "str": "TEXT", "Path": "PATH"}
+
+
+_HELP_TYPE_METHOD = "display_type_rich"
+"""Typer's method for the value column; it has no hook, so its parameter classes get ours."""
+for _param_class in (typer.core.TyperOption, typer.core.TyperArgument):
+    setattr(_param_class, _HELP_TYPE_METHOD, _help_type)
+
+
 def _show_version(value: bool) -> None:
     if value:
         sys.stdout.write(f"channelsim {sim.__version__}\n")
@@ -244,7 +270,7 @@ def run(
         typer.Option(
             "--out",
             metavar="DIR",
-            help="Run directory; must not exist. Default: results/<scenario>-s<seed>-<UTC time>.",
+            help="Run directory; must not exist. Default: results/SCENARIO-sSEED-TIME (UTC).",
             show_default=False,
             file_okay=True,
             dir_okay=True,
@@ -384,7 +410,7 @@ def compare(  # noqa: PLR0913 (a Typer command: one parameter per CLI option)
         typer.Option(
             "--out",
             metavar="DIR",
-            help="Comparison directory; must not exist. Default: results/compare-<UTC time>.",
+            help="Comparison directory; must not exist. Default: results/compare-TIME (UTC).",
             show_default=False,
             file_okay=True,
             dir_okay=True,
@@ -754,7 +780,7 @@ def sweep(  # noqa: PLR0913 (a typer command: one argument per option, 9 since -
             "--out",
             metavar="DIR",
             help="Sweep directory; must not exist unless --resume. "
-            "Default: results/sweep-<name>-<UTC time>.",
+            "Default: results/sweep-NAME-TIME (the sweep file name, TIME in UTC).",
             show_default=False,
             file_okay=True,
             dir_okay=True,
@@ -933,7 +959,7 @@ def sensitivity(
             "--out",
             metavar="DIR",
             help="Sweep directory; must not exist unless --resume. "
-            "Default: results/sweep-<name>-<UTC time>.",
+            "Default: results/sweep-NAME-TIME (the sweep file name, TIME in UTC).",
             show_default=False,
             file_okay=True,
             dir_okay=True,
