@@ -2,8 +2,8 @@
 
 Every field carries its default, unit and valid range. Rates are per month and durations in
 months, whatever ``time.period`` is: the model converts them for weekly periods. Defaults cite
-the published ranges of ``reference/industry.md`` where one exists. The names the schema accepts
-(partner types, segments, conflict rules) are declared in :mod:`sim.names`.
+the published ranges of industry.md (listed in ``docs/sources.md``) where one exists. The names
+the schema accepts (partner types, segments, conflict rules) are declared in :mod:`sim.names`.
 """
 
 from __future__ import annotations
