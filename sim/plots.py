@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, ScalarFormatter
 
 from sim.analysis.bass import BassFit, BassNlsFit, bass_cumulative
+from sim.analysis.kpi_registry import kpi_of
 from sim.names import CHANNEL_LABELS
 
 # Our own figures do not need it (they draw on an Agg canvas directly), but other modules create
@@ -33,6 +34,7 @@ __all__ = [
     "CHANNEL_LABELS",
     "PARTNERS_COLOUR",
     "draw_note",
+    "kpi_label",
     "money_axis",
     "new_figure",
     "period_label",
@@ -88,6 +90,29 @@ def period_label(period: str) -> str:
         ``"Month"``, ``"Week"``, or ``"Period"`` for anything else.
     """
     return _PERIOD_WORDS.get(period, "Period")
+
+
+def kpi_label(name: str, currency: str = "", unit: bool = True) -> str:
+    """A KPI's display name from the registry, with its unit, for an axis or a tick.
+
+    Args:
+        name: KPI name; a flattened per-channel name (``cac_by_channel.var``) gets the channel's
+            display name in brackets.
+        currency: Currency code shown for a ``currency`` unit.
+        unit: Whether to append the unit (``", USD"``, ``", share"``).
+
+    Returns:
+        E.g. ``"Contribution, USD"``; an unknown name with underscores as spaces.
+    """
+    entry = kpi_of(name)
+    if entry is None:
+        return name.replace("_", " ")
+    label = entry.label[:1].upper() + entry.label[1:]
+    _, dot, channel = name.partition(".")
+    if dot:
+        label += f" ({CHANNEL_LABELS.get(channel, channel)})"
+    shown = currency if entry.unit == "currency" and currency else entry.unit
+    return f"{label}, {shown}" if unit and shown and shown != "currency" else label
 
 
 def plain_axis(ax: Axes) -> None:
