@@ -402,7 +402,7 @@ def plot_conflicts(ts: pd.DataFrame, path: Path, period: str = "month") -> Path:
         handles.append(h)
     ax.set_title("Channel conflicts")
     ax.set_xlabel(period_label(period))
-    ax.set_ylabel("Conflicts (count per period)")
+    ax.set_ylabel(f"Conflicts per {period_label(period).lower()} (count)")
     ax.set_ylim(0.0, max(top, 1.0) * _LEGEND_ROOM)  # room above the lines for the legend
     ax.grid(True, axis="y", alpha=0.3)
     direct = _column(ts, "conflicts_direct")
