@@ -658,18 +658,24 @@ def _mean_band(series: Sequence[pd.Series]) -> tuple[Any, Any, Any]:
 
 
 def plot_revenue(
-    design_list: Sequence[str], outcomes: Sequence[RunOutcome], path: Path, currency: str
+    design_list: Sequence[str],
+    outcomes: Sequence[RunOutcome],
+    path: Path,
+    currency: str,
+    period: str = "month",
 ) -> Path:
     """Mean revenue per period of every design, overlaid, with a ±1.96·se band.
 
-    The top panel shows ``revenue_total``; the bottom one splits it by channel into direct
-    (solid) and partners (dashed, total − direct).
+    The top panel shows ``revenue_total`` (one colour per design); the bottom one splits it by
+    channel into direct and partners (total − direct) in the channels' colours of every plot
+    (:data:`sim.plots.CHANNEL_COLOURS`), one line style per design.
 
     Args:
         design_list: The design names, in order.
         outcomes: The run outcomes (failed runs are skipped).
         path: Output PNG path.
         currency: Currency of the y-axis labels.
+        period: The scenario's period length (``"month"`` or ``"week"``) for the axis labels.
 
     Returns:
         The output path.
@@ -677,41 +683,80 @@ def plot_revenue(
     # lazy: spawned workers import this module (run_task); matplotlib slows their start, measured
     import matplotlib.pyplot as plt
 
-    from sim.plots import draw_note, save_figure
+    from sim.plots import draw_note, plain_axis, save_figure
 
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(8.0, 7.0), sharex=True)
     fig.subplots_adjust(left=0.12, right=0.97, top=0.94, bottom=0.08, hspace=0.15)
-    drawn = False
+    drawn: list[Any] = []
     for d, name in enumerate(design_list):
         runs = [o.timeseries for o in outcomes if o.design == d and o.timeseries is not None]
-        if not runs:
-            continue
-        color = f"C{d % 10}"
-        indexed = [ts.set_index("period") for ts in runs]
-        x, mean, band = _mean_band([ts["revenue_total"] for ts in indexed])
-        top.plot(x, mean, color=color, lw=1.8, label=f"{name} (n={len(runs)})")
-        top.fill_between(x, mean - band, mean + band, color=color, alpha=0.2, lw=0)
-        x, direct, dband = _mean_band([ts["revenue_direct"] for ts in indexed])
-        x, partner, pband = _mean_band(
-            [ts["revenue_total"] - ts["revenue_direct"] for ts in indexed]
-        )
-        bottom.plot(x, direct, color=color, lw=1.5, label=f"{name}: direct")
-        bottom.fill_between(x, direct - dband, direct + dband, color=color, alpha=0.15, lw=0)
-        bottom.plot(x, partner, color=color, lw=1.5, ls="--", label=f"{name}: partners")
-        bottom.fill_between(x, partner - pband, partner + pband, color=color, alpha=0.15, lw=0)
-        drawn = True
+        if runs:
+            drawn.append(_revenue_lines(top, bottom, d, name, runs))
     if drawn:
         top.legend(loc="upper left", fontsize=8)
         bottom.legend(loc="upper left", fontsize=7, ncols=2)
     else:
         draw_note(top, "no completed runs")
-    top.set_title("Revenue per period: mean over replications, band ±1.96·se")
-    top.set_ylabel(f"Revenue ({currency} per period)")
-    bottom.set_ylabel(f"By channel ({currency} per period)")
-    bottom.set_xlabel("Period (index)")
     for ax in (top, bottom):
+        plain_axis(ax)
         ax.grid(True, alpha=0.3)
+    _label_revenue_axes(top, bottom, np.concatenate(drawn or [np.zeros(1)]), currency, period)
     return save_figure(fig, path)
+
+
+_DESIGN_STYLES = ("-", "--", ":", "-.")
+"""Line style of each design in the by-channel panel of ``revenue.png`` (cycled)."""
+
+
+def _revenue_lines(top: Any, bottom: Any, d: int, name: str, runs: list[pd.DataFrame]) -> Any:
+    """Draw one design's revenue lines and bands on both panels of ``revenue.png``.
+
+    Args:
+        top: Total revenue panel (design colour).
+        bottom: By-channel panel (channel colours, design line style).
+        d: Design index.
+        name: Design name.
+        runs: The design's run time series.
+
+    Returns:
+        The values drawn (for the axis scale).
+    """
+    from sim.plots import CHANNEL_COLOURS, PARTNERS_COLOUR
+
+    color = f"C{d % 10}"
+    style = _DESIGN_STYLES[d % len(_DESIGN_STYLES)]
+    indexed = [ts.set_index("period") for ts in runs]
+    x, mean, band = _mean_band([ts["revenue_total"] for ts in indexed])
+    top.plot(x, mean, color=color, lw=1.8, label=f"{name} (n={len(runs)})")
+    top.fill_between(x, mean - band, mean + band, color=color, alpha=0.2, lw=0)
+    x, direct, dband = _mean_band([ts["revenue_direct"] for ts in indexed])
+    x, partner, pband = _mean_band([ts["revenue_total"] - ts["revenue_direct"] for ts in indexed])
+    for y, yband, colour, what in (
+        (direct, dband, CHANNEL_COLOURS["direct"], "direct"),
+        (partner, pband, PARTNERS_COLOUR, "partners"),
+    ):
+        bottom.plot(x, y, color=colour, lw=1.5, ls=style, label=f"{name}: {what}")
+        bottom.fill_between(x, y - yband, y + yband, color=colour, alpha=0.15, lw=0)
+    return np.concatenate([mean + band, direct + dband, partner + pband])
+
+
+def _label_revenue_axes(top: Any, bottom: Any, values: Any, currency: str, period: str) -> None:
+    """Axis labels of ``revenue.png`` in words, money in a scaled unit without offset text.
+
+    Args:
+        top: Total revenue panel.
+        bottom: By-channel panel.
+        values: Every value drawn (for the money unit).
+        currency: Currency code.
+        period: The scenario's period length.
+    """
+    from sim.plots import money_axis, period_label
+
+    word = period_label(period)
+    top.set_title(f"Revenue per {word.lower()}: mean over replications, band ±1.96·se")
+    money_axis(top, values, f"Revenue per {word.lower()}", currency)
+    money_axis(bottom, values, "By channel", currency)
+    bottom.set_xlabel(word)
 
 
 def _value(x: Any) -> float | None:
@@ -740,9 +785,10 @@ def plot_kpis(table: pd.DataFrame, design_list: Sequence[str], path: Path) -> Pa
         The output path.
     """
     # lazy: spawned workers import this module (run_task); matplotlib slows their start, measured
-    from sim.plots import draw_note, new_figure, save_figure
+    from sim.plots import draw_note, kpi_label, new_figure, plain_axis, save_figure
 
     fig, ax = new_figure()
+    plain_axis(ax)
     shown: list[str] = []
     skipped: list[str] = []
     stats: dict[tuple[str, str], tuple[float, float, float]] = {}
@@ -785,12 +831,13 @@ def plot_kpis(table: pd.DataFrame, design_list: Sequence[str], path: Path) -> Pa
             )
         ax.axhline(100.0, color="0.3", lw=0.8, ls=":")
         ax.set_xticks(
-            x, [k.replace("_", " ").replace(" total", "\ntotal") for k in shown], fontsize=8
+            x, [kpi_label(k, unit=False).replace(" ", "\n", 1) for k in shown], fontsize=8
         )
         ax.legend(loc="best", fontsize=8)
     else:
         draw_note(ax, "no KPI to normalise")
-    note = f" (not shown, first design's mean is 0: {', '.join(skipped)})" if skipped else ""
+    gone = ", ".join(kpi_label(k, unit=False) for k in skipped)
+    note = f" (not shown, first design's mean is 0: {gone})" if skipped else ""
     ax.set_xlabel(f"KPI{note}", fontsize=8)
     ax.set_ylabel(f"Mean, {design_list[0]} = 100 (95 % CI)")
     ax.set_title("Headline KPIs by design")
@@ -922,7 +969,8 @@ def run_compare(
         manifest["differences"] = differences.to_dict(orient="records")
         _write_text(tmp / "manifest.json", _json(manifest))
         currency = designs[0].loaded.scenario.finance.currency
-        plot_revenue(names, outcomes, tmp / PLOT_FILES[0], currency)
+        period = designs[0].loaded.scenario.time.period
+        plot_revenue(names, outcomes, tmp / PLOT_FILES[0], currency, period)
         plot_kpis(table, names, tmp / PLOT_FILES[1])
         publish_dir(tmp, out_dir)
     except BaseException:

@@ -273,7 +273,9 @@ def write_run_files(result: RunResult, folder: Path) -> dict[str, Any]:
     name = run_name(result.loaded)
     _write_text(folder / "scenario.resolved.toml", resolved_text(name, scenario))
 
-    write_run_plots(ts, folder, result.bass_nls_fit, scenario.finance.currency)
+    write_run_plots(
+        ts, folder, result.bass_nls_fit, scenario.finance.currency, scenario.time.period
+    )
     return summary
 
 

@@ -5,16 +5,31 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.axes import Axes
+from matplotlib.collections import PolyCollection
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
 
+import sim.plots
 from sim.analysis.bass import BassFit, bass_cumulative, fit_bass
+from sim.analysis.kpi_registry import kpi_of
+from sim.compare import plot_revenue
 from sim.plots import (
+    CHANNEL_COLOURS,
+    PARTNERS_COLOUR,
+    kpi_label,
+    money_axis,
+    new_figure,
     plot_adoption,
     plot_conflicts,
     plot_partners_by_tier,
+    plot_revenue_by_channel,
     save_figure,
     write_run_plots,
 )
@@ -150,3 +165,96 @@ def test_save_closes_a_pyplot_figure(tmp_path: Path) -> None:
     out = save_figure(fig, tmp_path / "f.png")
     assert out.read_bytes()[:8] == PNG_SIGNATURE
     assert number not in plt.get_fignums()
+
+
+class _Captured:
+    """Stand-in for ``save_figure`` that keeps each figure (drawn, so tick texts exist)."""
+
+    def __init__(self) -> None:
+        self.figures: list[Figure] = []
+
+    def __call__(self, fig: Figure, path: Path) -> Path:
+        fig.canvas.draw()
+        self.figures.append(fig)
+        return path
+
+
+@pytest.fixture
+def captured(monkeypatch: pytest.MonkeyPatch) -> _Captured:
+    keep = _Captured()
+    monkeypatch.setattr(sim.plots, "save_figure", keep)
+    return keep
+
+
+def _big_revenue_ts(periods: int = 12) -> pd.DataFrame:
+    """Revenue near 50 million with small variation: a plain ScalarFormatter shows "+5e7"."""
+    rng = np.random.default_rng(3)
+    ts = _synthetic_ts(periods)
+    ts["revenue_direct"] = 5e7 + rng.uniform(0.0, 1e5, periods)
+    ts["revenue_var"] = rng.uniform(0.0, 1e4, periods)
+    return ts
+
+
+def test_run_plot_axes_are_in_words_and_units(captured: _Captured, tmp_path: Path) -> None:
+    write_run_plots(_big_revenue_ts(), tmp_path, fit_bass(np.zeros(3)), "USD", "week")
+    revenue = captured.figures[0].axes[0]
+    assert revenue.get_xlabel() == "Week"
+    assert revenue.get_ylabel() == "Revenue per week, USD million"
+    ticks = [t.get_text() for t in revenue.get_yticklabels() if t.get_text()]
+    assert ticks and all(float(t.replace(",", "")) <= 100.0 for t in ticks), ticks
+    for fig in captured.figures:
+        for ax in fig.axes:
+            assert ax.get_xlabel() in ("Week", "")
+            assert "index" not in ax.get_xlabel() + ax.get_ylabel()
+            assert ax.yaxis.get_offset_text().get_text() == ""
+            assert ax.xaxis.get_offset_text().get_text() == ""
+
+
+def test_time_axis_is_month_by_default(captured: _Captured, tmp_path: Path) -> None:
+    plot_revenue_by_channel(_synthetic_ts(), tmp_path / "r.png")
+    assert captured.figures[0].axes[0].get_xlabel() == "Month"
+    assert captured.figures[0].axes[0].get_ylabel() == "Revenue per month, USD thousand"
+
+
+def test_money_axis_picks_the_unit_and_has_no_offset() -> None:
+    fig, ax = new_figure()
+    values = np.array([2.0e9, 2.0e9 + 1.0e6])
+    ax.plot([0.0, 1.0], values)
+    assert money_axis(ax, values, "Revenue", "EUR") == "Revenue, EUR billion"
+    fig.canvas.draw()
+    assert ax.yaxis.get_offset_text().get_text() == ""
+    assert money_axis(ax, np.array([5.0, np.nan]), "Cost", "USD") == "Cost, USD"
+
+
+def test_kpi_labels_come_from_the_registry() -> None:
+    entry = kpi_of("contribution_total")
+    assert entry is not None
+    assert kpi_label("contribution_total", "USD") == "Contribution total, USD"
+    assert kpi_label("contribution_total", unit=False) == "Contribution total"
+    assert kpi_label("cac_by_channel.var", "USD") == "CAC by channel (VAR), USD"
+    assert kpi_label("not_a_kpi") == "not a kpi"
+
+
+def _stack_colours(ax: Axes) -> dict[str, str]:
+    polys = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    return {str(p.get_label()): to_hex(p.get_facecolor()[0], keep_alpha=False) for p in polys}
+
+
+def test_a_channel_has_one_colour_in_every_plot(captured: _Captured, tmp_path: Path) -> None:
+    ts = _synthetic_ts()
+    plot_revenue_by_channel(ts, tmp_path / "a.png")
+    first = _stack_colours(captured.figures[0].axes[0])
+    # Another run with a different set of channels present: colours must not shift.
+    ts2 = ts.assign(revenue_var=0.0)
+    plot_revenue_by_channel(ts2, tmp_path / "b.png")
+    second = _stack_colours(captured.figures[1].axes[0])
+    assert first["Direct"] == second["Direct"] == CHANNEL_COLOURS["direct"]
+    assert first["SI"] == second["SI"] == CHANNEL_COLOURS["si"]
+    assert len(set(CHANNEL_COLOURS.values()) | {PARTNERS_COLOUR}) == len(CHANNEL_COLOURS) + 1
+    outcomes = [SimpleNamespace(design=0, timeseries=ts.assign(revenue_total=ts["revenue_direct"]))]
+    plot_revenue(["base"], cast(Any, outcomes), tmp_path / "c.png", "USD")
+    bottom = captured.figures[2].axes[1]
+    lines = {str(line.get_label()): to_hex(line.get_color()) for line in bottom.get_lines()}
+    assert lines["base: direct"] == first["Direct"]
+    assert bottom.get_xlabel() == "Month"
+    assert bottom.yaxis.get_offset_text().get_text() == ""

@@ -574,7 +574,7 @@ def plot_saturation(
         fit: The fit.
         x: Lever value of each run.
         y: KPI value of each run.
-        kpi: The KPI's name (y label).
+        kpi: The KPI's name (y label: its registry display name and unit).
         lever: The lever's key (x label).
 
     Returns:
@@ -586,7 +586,7 @@ def plot_saturation(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from sim.plots import save_figure
+    from sim.plots import kpi_label, plain_axis, save_figure
 
     xs = table["lever_value"].to_numpy(dtype=np.float64)
     means = table["mean"].to_numpy(dtype=np.float64)
@@ -610,9 +610,12 @@ def plot_saturation(
         mids = (xs[1:] + xs[:-1]) / 2.0
         empirical = table["marginal_empirical"].to_numpy(dtype=np.float64)[1:]
         twin.plot(mids, empirical, "s", color="tab:orange", markersize=4, label="Δmean/Δx")
+    for axes in (ax, twin):
+        plain_axis(axes)
+    name = kpi_label(kpi, unit=False)
     ax.set_xlabel(lever)
-    ax.set_ylabel(kpi)
-    twin.set_ylabel(f"marginal value: d {kpi} / d {lever}")
+    ax.set_ylabel(kpi_label(kpi))
+    twin.set_ylabel(f"Marginal value: d {name} / d {lever}")
     handles, labels = ax.get_legend_handles_labels()
     handles2, labels2 = twin.get_legend_handles_labels()
     ax.legend(handles + handles2, labels + labels2, fontsize=8, loc="best")
