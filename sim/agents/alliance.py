@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.agents.base import Partner
+from sim.agents.non_selling import NonSellingPartner
 from sim.scenario.schema import AllianceType
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
 
-class Alliance(Partner):
+class Alliance(NonSellingPartner):
     """An alliance partner: raises awareness in its territories; the vendor funds it.
 
     It never bids or resells. Active, it adds ``reach × commitment`` to the awareness
@@ -24,20 +22,6 @@ class Alliance(Partner):
     """
 
     params: AllianceType
-    closes_deals = False
-    buys_through_distributor = False
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.sets_prices = False  # it sells nothing to the N accounts
-
-    def effort_base(self) -> float:
-        """Monthly cost of the alliance at full commitment."""
-        return self.params.fixed_cost
-
-    def rival_profit(self) -> float:
-        """Monthly profit an alliance with a rival vendor would give it."""
-        return self.params.rival_profit_per_rep
 
 
 def alliance_reach(

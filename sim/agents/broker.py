@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.agents.base import Partner, Seller
+from sim.agents.base import Seller
+from sim.agents.non_selling import NonSellingPartner
 from sim.sales.leads import pick_first_eligible
 from sim.scenario.schema import BrokerType
 
@@ -17,7 +18,7 @@ FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
 
-class Broker(Partner):
+class Broker(NonSellingPartner):
     """A broker: intermediates procurements of its segments (enterprise) in its territories.
 
     It never holds or resells the product. Each period it brings ``referrals_per_month ×
@@ -27,21 +28,10 @@ class Broker(Partner):
     """
 
     params: BrokerType
-    closes_deals = False
-    buys_through_distributor = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.referrals = 0
-        self.sets_prices = False  # it sells nothing
-
-    def effort_base(self) -> float:
-        """Monthly cost of its procurement practice at full commitment."""
-        return self.params.fixed_cost
-
-    def rival_profit(self) -> float:
-        """Monthly profit brokering rival vendors' products would give it."""
-        return self.params.rival_profit_per_rep
 
 
 def referral_fees(

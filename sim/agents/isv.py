@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.agents.base import Partner
+from sim.agents.non_selling import NonSellingPartner
 from sim.scenario.schema import IsvType
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
 
-class Isv(Partner):
+class Isv(NonSellingPartner):
     """An ISV: its add-on makes the product fit its vertical better, whoever sells it.
 
     It never bids or resells. Every offer to an account of its verticals in its territories
@@ -23,20 +21,6 @@ class Isv(Partner):
     """
 
     params: IsvType
-    closes_deals = False
-    buys_through_distributor = False
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.sets_prices = False  # it sells nothing to the N accounts
-
-    def effort_base(self) -> float:
-        """Monthly cost of maintaining the add-on at full commitment."""
-        return self.params.fixed_cost
-
-    def rival_profit(self) -> float:
-        """Monthly profit building add-ons for a rival's product would give it."""
-        return self.params.rival_profit_per_rep
 
 
 def coverage(

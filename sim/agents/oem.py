@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.agents.base import Partner
+from sim.agents.non_selling import NonSellingPartner
 from sim.scenario.schema import OemType
 
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
 
-class Oem(Partner):
+class Oem(NonSellingPartner):
     """An OEM: sells units of its own product, with the vendor's product inside, to its own market.
 
     Its market lies outside the model's N accounts: it never bids, never closes an account's
@@ -29,8 +29,6 @@ class Oem(Partner):
     """
 
     params: OemType
-    closes_deals = False
-    buys_through_distributor = False
 
     def __init__(self, model: ChannelModel, partner_id: str, kind: str, *args: Any) -> None:
         # Its size (its volume relative to the type's) is lognormal with mean 1 and sigma
@@ -39,15 +37,6 @@ class Oem(Partner):
         z = model.streams.get(f"partners.size.{kind}").standard_normal()
         self.size = float(np.exp(params.weight * z - params.weight**2 / 2))
         super().__init__(model, partner_id, kind, *args)
-        self.sets_prices = False  # it sells nothing to the N accounts
-
-    def effort_base(self) -> float:
-        """Monthly cost of integrating and supporting the embedded product at full commitment."""
-        return self.params.fixed_cost * self.size
-
-    def rival_profit(self) -> float:
-        """Monthly profit embedding a rival's product would give it (scaled by its size)."""
-        return self.params.rival_profit_per_rep * self.size
 
 
 def bass_share(age_months: FloatArray, p: float, q: float) -> FloatArray:
